@@ -1,0 +1,5 @@
+"""``python -m bookctl``: the same as the ``bookctl`` command."""
+
+from bookctl.cli.app import main
+
+main()

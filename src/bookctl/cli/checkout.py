@@ -1,0 +1,69 @@
+"""``bookctl checkout``: finish the purchase of the current cart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from bookctl.cli.cart import order_table, resolve_cart
+from bookctl.cli.context import get_app
+from bookctl.cli.options import CartId
+
+
+def register(app: typer.Typer) -> None:
+    app.command("checkout")(checkout)
+
+
+def checkout(
+    cart_id: CartId = None,
+    accept_terms: Annotated[
+        bool, typer.Option("--accept-terms", help="[bookinglayer] Accept the business' terms.")
+    ] = False,
+    customer_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--customer-file", help="[bookinglayer] JSON object of customer fields.", metavar="FILE"
+        ),
+    ] = None,
+    first_name: Annotated[str | None, typer.Option("--first-name", metavar="NAME")] = None,
+    last_name: Annotated[str | None, typer.Option("--last-name", metavar="NAME")] = None,
+    email: Annotated[str | None, typer.Option("--email", metavar="EMAIL")] = None,
+    phone: Annotated[str | None, typer.Option("--phone", metavar="PHONE")] = None,
+    phone_countrycode: Annotated[
+        str | None, typer.Option("--phone-countrycode", help="e.g. 61", metavar="N")
+    ] = None,
+    gender: Annotated[str | None, typer.Option("--gender", help="m or f", metavar="G")] = None,
+    country: Annotated[str | None, typer.Option("--country", metavar="NAME")] = None,
+    newsletter: Annotated[
+        bool, typer.Option("--newsletter", help="[bookinglayer] Opt in to the newsletter.")
+    ] = False,
+) -> None:
+    """Check out the cart and print the order.
+
+    Example:
+
+      bookctl checkout --accept-terms --customer-file me.json
+      bookctl checkout --accept-terms --first-name Oliver --last-name Nicholson \\
+          --email ollie@example.com --phone "403 201 767"
+    """
+    app = get_app()
+    options: dict[str, Any] = {
+        "accept_terms": accept_terms,
+        "customer_file": str(customer_file) if customer_file is not None else None,
+        "first_name": first_name,
+        "last_name": last_name,
+        "email": email,
+        "phone": phone,
+        "phone_countrycode": phone_countrycode,
+        "gender": gender,
+        "country": country,
+        "newsletter": newsletter,
+    }
+    provider = app.provider("checkout", options)
+    cid, session = resolve_cart(app, cart_id)
+    order, raw = provider.checkout(cid, options, session)
+    app.sessions.retire(app.profile_name, cid, order.model_dump(mode="json"))
+    app.output.success(f"order {order.id} {order.state}")
+    app.emit(order.model_dump(mode="json"), order_table(order), raw=raw)

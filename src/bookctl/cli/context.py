@@ -1,0 +1,204 @@
+"""The application object: consoles, format, interactivity, stores, and the provider factory.
+
+Commands get it with :func:`get_app`; tests drive the real CLI and swap only directories and
+environment, never this object's internals.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from bookctl.cli.options import GlobalOptions, global_options
+from bookctl.core.config import ConfigStore, Profile, validate_base_url, with_timeouts
+from bookctl.core.errors import AuthError, UsageError
+from bookctl.core.output import FORMATS, Output, TableSpec
+from bookctl.core.session import SessionStore
+
+if TYPE_CHECKING:
+    import httpx
+
+    from bookctl.core.http import ApiClient
+    from bookctl.core.provider import Provider
+
+
+class Application:
+    """Everything a command needs besides its own options."""
+
+    def __init__(self, options: GlobalOptions) -> None:
+        self.options = options
+        self.config = ConfigStore()
+        self.sessions = SessionStore()
+        self._clients: list[ApiClient] = []
+        self._transports: list[httpx.BaseTransport] = []
+
+    # -- output ------------------------------------------------------------------------------
+
+    @cached_property
+    def output(self) -> Output:
+        return Output(
+            fmt=self.output_format, quiet=self.options.quiet, no_color=self.options.no_color
+        )
+
+    @property
+    def output_format(self) -> str:
+        if self.options.json:
+            return "json"
+        if self.options.output:
+            if self.options.output not in FORMATS:
+                raise UsageError(
+                    f"--output {self.options.output!r} is not a format",
+                    hint=f"choose one of: {', '.join(FORMATS)}",
+                )
+            return self.options.output
+        return "table"
+
+    @property
+    def interactive(self) -> bool:
+        """May we prompt? Never with --no-input, in CI, or when stdin is not a terminal."""
+        return (
+            not self.options.no_input
+            and sys.stdin is not None
+            and sys.stdin.isatty()
+            and os.environ.get("CI", "").lower() not in ("1", "true")
+        )
+
+    def emit(
+        self,
+        payload: Any,
+        table: TableSpec | list[TableSpec] | None = None,
+        *,
+        raw: Any = None,
+    ) -> None:
+        """Print a result; ``--raw`` adds the provider's payload under ``raw``."""
+        if self.options.raw and isinstance(payload, dict):
+            payload = {**payload, "raw": raw}
+        self.output.data(payload, table)
+
+    # -- profile and provider ----------------------------------------------------------------
+
+    @cached_property
+    def profile_name(self) -> str:
+        return self.options.profile or self.config.active_name()
+
+    @cached_property
+    def profile(self) -> Profile:
+        profile = self.config.get(self.profile_name)
+        profile = with_timeouts(profile, self.options.connect_timeout, self.options.read_timeout)
+        if not profile.embedded:
+            validate_base_url(profile.base_url, insecure_http=self.options.insecure_http)
+        return profile
+
+    def trace(self, line: str) -> None:
+        self.output.err.print(line, markup=False, highlight=False, soft_wrap=True)
+
+    def client_for(
+        self, profile: Profile, auth_headers: Mapping[str, str], secret: str
+    ) -> ApiClient:
+        """The one client factory: network or embedded sandbox, same policy either way."""
+        from bookctl.core.http import (
+            DEFAULT_CONNECT_TIMEOUT,
+            DEFAULT_READ_TIMEOUT,
+            ApiClient,
+            ClientConfig,
+        )
+
+        transport = self._embedded_transport() if profile.embedded else None
+        client = ApiClient(
+            ClientConfig(
+                base_url=profile.base_url,
+                auth_headers=dict(auth_headers),
+                secrets=(secret,),
+                connect_timeout=profile.connect_timeout or DEFAULT_CONNECT_TIMEOUT,
+                read_timeout=profile.read_timeout or DEFAULT_READ_TIMEOUT,
+                provider=profile.provider,
+            ),
+            transport=transport,
+            trace=self.trace if self.options.verbose else None,
+        )
+        self._clients.append(client)
+        return client
+
+    def _embedded_transport(self) -> httpx.BaseTransport:
+        from bookctl.core import paths
+        from bookctl.core.http import ASGISyncTransport
+        from bookctl.sandbox.app import create_app
+
+        db = paths.embedded_sandbox_db()
+        from bookctl.core.fs import ensure_private_dir
+
+        ensure_private_dir(db.parent)
+        transport = ASGISyncTransport(create_app(db, api_key=sandbox_key()))
+        self._transports.append(transport)
+        return transport
+
+    def provider(
+        self,
+        stage: str | None = None,
+        given: Mapping[str, Any] | None = None,
+        *,
+        profile: Profile | None = None,
+    ) -> Provider:
+        """The active profile's provider; options it lacks are refused before any request."""
+        from bookctl.core.provider import provider_class
+
+        profile = profile or self.profile
+        cls = provider_class(profile.provider)
+        if stage is not None and given:
+            check_stage_options(profile, cls, stage, given)
+        key = self.config.api_key(profile)
+        if not key:
+            raise AuthError(
+                f"profile {profile.name!r} has no API key",
+                hint=f"set BOOKCTL_API_KEY, or re-add it: bookctl profile add {profile.name} "
+                "... --api-key-stdin",
+            )
+        client = self.client_for(profile, cls.auth_headers(key), key)
+        return cls(client, profile)
+
+    def close(self) -> None:
+        for client in self._clients:
+            client.close()
+        for transport in self._transports:
+            transport.close()
+
+
+def sandbox_key() -> str:
+    from bookctl.core.config import SANDBOX_DEFAULT_KEY
+
+    return os.environ.get("BOOKCTL_SANDBOX_KEY") or SANDBOX_DEFAULT_KEY
+
+
+def check_stage_options(
+    profile: Profile, cls: type[Provider], stage: str, given: Mapping[str, Any]
+) -> None:
+    from bookctl.core.provider import providers_with_option
+
+    accepted = cls.options.get(stage, frozenset())
+    for name, value in given.items():
+        if value in (None, False, [], ()) or name in accepted:
+            continue
+        flag = "--" + name.replace("_", "-")
+        others = providers_with_option(stage, name)
+        where = f"it is for {', '.join(others)}" if others else "no provider has it yet"
+        raise UsageError(
+            f"{stage} {flag} is not an option of {profile.provider} (profile {profile.name!r})",
+            hint=where,
+        )
+
+
+def get_app() -> Application:
+    ctx = click.get_current_context()
+    root = ctx.find_root()
+    app = root.meta.get("bookctl.app")
+    if app is None:
+        app = Application(global_options(ctx))
+        root.meta["bookctl.app"] = app
+        root.call_on_close(app.close)
+    assert isinstance(app, Application)
+    return app

@@ -1,0 +1,86 @@
+"""The one place that turns exceptions into a message, a hint and an exit code."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from typing import NoReturn
+
+import click
+
+from bookctl.core.errors import (
+    EXIT_BUG,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    BookctlError,
+    UsageError,
+)
+
+REPORT_URL = "https://github.com/bookctl/bookctl/issues"
+
+
+def _wants_json(argv: list[str]) -> bool:
+    import os
+
+    if "--json" in argv or os.environ.get("BOOKCTL_OUTPUT") == "json":
+        return True
+    for index, arg in enumerate(argv):
+        if arg in ("-o", "--output") and index + 1 < len(argv):
+            return argv[index + 1] == "json"
+        if arg in ("-ojson", "--output=json"):
+            return True
+    return False
+
+
+def _report(err: BookctlError, *, as_json: bool) -> None:
+    line = f"error: {err.message}"
+    if err.hint:
+        line += f" ({err.hint})"
+    sys.stderr.write(line + "\n")
+    if as_json:
+        sys.stdout.write(json.dumps(err.to_json()) + "\n")
+
+
+def run(command: click.Command, argv: list[str] | None, *, debug: bool) -> NoReturn:
+    args = list(sys.argv[1:] if argv is None else argv)
+    as_json = _wants_json(args)
+    try:
+        result = command.main(args=args, prog_name="bookctl", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.exceptions.Abort:
+        sys.stderr.write("error: aborted\n")
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as err:
+        hint = None
+        ctx = getattr(err, "ctx", None)
+        if ctx is not None:
+            hint = f"see '{ctx.command_path} --help'"
+        message = err.format_message()
+        if isinstance(err, click.NoSuchOption) and err.possibilities:
+            message += f"; did you mean {', '.join(sorted(err.possibilities))}?"
+        _report(UsageError(message, hint=hint), as_json=as_json)
+        sys.exit(EXIT_USAGE)
+    except BookctlError as err:
+        if debug:
+            traceback.print_exc(file=sys.stderr)
+        _report(err, as_json=as_json)
+        sys.exit(err.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("error: interrupted\n")
+        sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        sys.exit(result if isinstance(result, int) else EXIT_OK)
+    except Exception as err:  # the last resort: a bug, reported as one
+        if debug:
+            traceback.print_exc(file=sys.stderr)
+        bug = BookctlError(
+            f"unexpected {type(err).__name__}: {err}",
+            hint=f"this is a bug in bookctl; rerun with BOOKCTL_DEBUG=1 and report it at "
+            f"{REPORT_URL}",
+        )
+        _report(bug, as_json=as_json)
+        sys.exit(EXIT_BUG)
+    sys.exit(result if isinstance(result, int) else EXIT_OK)

@@ -1,0 +1,141 @@
+"""``bookctl sandbox``: serve, reset and move the clock of the built-in emulator."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from bookctl.cli.context import get_app, sandbox_key
+from bookctl.core.config import EMBEDDED_HOST, Profile, validate_base_url
+from bookctl.core.errors import UsageError
+from bookctl.core.output import TableSpec
+
+group = typer.Typer(help="The built-in sandbox that emulates all five APIs.", no_args_is_help=True)
+clock_group = typer.Typer(help="The sandbox clock.", no_args_is_help=True)
+group.add_typer(clock_group, name="clock")
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+Url = Annotated[
+    str | None,
+    typer.Option(
+        "--url",
+        help="A served sandbox, e.g. http://127.0.0.1:8765 (default: the embedded one).",
+        metavar="URL",
+    ),
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(group, name="sandbox")
+
+
+def parse_duration(text: str) -> float:
+    """``90s``, ``15m``, ``2h``, ``1d``, ``1h30m`` or plain seconds."""
+    cleaned = text.strip().lower()
+    try:
+        return float(cleaned)
+    except ValueError:
+        pass
+    parts = _DURATION.findall(cleaned)
+    if not parts or "".join(n + u for n, u in parts) != cleaned:
+        raise UsageError(f"{text!r} is not a duration", hint="e.g. 90s, 15m, 2h, 1d or 1h30m")
+    return sum(float(n) * _UNIT_SECONDS[u] for n, u in parts)
+
+
+def _admin(url: str | None) -> Any:
+    app = get_app()
+    base = f"http://{EMBEDDED_HOST}" if url is None else validate_base_url(url, insecure_http=False)
+    profile = Profile(name="sandbox-admin", provider="sandbox", base_url=base, builtin=True)
+    return app.client_for(profile, {}, "")
+
+
+@group.command("serve")
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Loopback address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port (0 picks a free one).")] = 8765,
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="SQLite file (default: the embedded sandbox's).", metavar="PATH"),
+    ] = None,
+    faults: Annotated[
+        str | None,
+        typer.Option("--faults", help="Fault spec, e.g. '503=0.1,latency=1@50'.", metavar="SPEC"),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the fault generator.")] = 0,
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            "--api-key",
+            help="Key clients must send (default BOOKCTL_SANDBOX_KEY or 'sandbox-key').",
+            metavar="KEY",
+        ),
+    ] = None,
+) -> None:
+    """Serve the sandbox on loopback for other clients and for tests.
+
+    Example:
+
+      bookctl sandbox serve --port 8765
+    """
+    from bookctl.core import paths
+    from bookctl.core.fs import ensure_private_dir
+    from bookctl.sandbox.server import serve as run_server
+
+    app = get_app()
+    if not 0 <= port <= 65535:
+        raise UsageError(f"--port {port} is not a port number")
+    path = db or paths.embedded_sandbox_db()
+    ensure_private_dir(path.parent)
+    app.output.info(f"sandbox serving on http://{host}:{port} (db {path}); Ctrl-C stops it")
+    try:
+        run_server(
+            host=host,
+            port=port,
+            db_path=path,
+            api_key=api_key or sandbox_key(),
+            faults=faults,
+            seed=seed,
+        )
+    except ValueError as err:
+        raise UsageError(str(err)) from err
+
+
+@group.command("reset")
+def reset(url: Url = None) -> None:
+    """Wipe the sandbox's carts, orders and clock, and reseed its catalogues.
+
+    Example:
+
+      bookctl sandbox reset
+    """
+    app = get_app()
+    client = _admin(url)
+    client.request("POST", "_sandbox/reset")
+    app.output.success("sandbox reset")
+    app.emit({"ok": True})
+
+
+@clock_group.command("advance")
+def advance(
+    duration: Annotated[str, typer.Argument(help="How far: 90s, 15m, 2h, 1d.")],
+    url: Url = None,
+) -> None:
+    """Move the sandbox clock forward (expire carts, finish payments).
+
+    Example:
+
+      bookctl sandbox clock advance 11m
+    """
+    app = get_app()
+    seconds = parse_duration(duration)
+    if seconds <= 0:
+        raise UsageError("the clock only moves forward", hint="give a positive duration")
+    client = _admin(url)
+    data = client.request("POST", "_sandbox/clock", json_body={"advance_seconds": seconds}).json()
+    app.output.success(f"sandbox clock is now {data.get('now')}")
+    app.emit(data, TableSpec(columns=["NOW"], rows=[[data.get("now")]]))

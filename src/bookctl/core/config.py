@@ -1,0 +1,307 @@
+"""Profiles: ``config.toml`` (settings) and ``credentials.toml`` (keys), plus the built-ins.
+
+Precedence for every setting is flag > environment > profile. The built-in sandbox profiles
+need no file at all, and ``sandbox`` is active when nothing is configured.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from bookctl.core import fs, paths
+from bookctl.core.errors import LocalFileError, NotFoundError, UsageError
+
+PROVIDERS: tuple[str, ...] = ("bookinglayer", "bookingbug", "wix", "guestmanager", "rundl")
+CONFIG_VERSION = 1
+EMBEDDED_HOST = "sandbox.embedded"
+SANDBOX_DEFAULT_KEY = "sandbox-key"
+SANDBOX_PREFIXES: dict[str, str] = {
+    "bookinglayer": "/bookinglayer/api/pub/v2",
+    "bookingbug": "/bookingbug/api/v1",
+    "wix": "/wix/bookings/v1",
+    "guestmanager": "/guestmanager",
+    "rundl": "/rundl/api",
+}
+DEFAULT_PROFILE = "sandbox"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A named target: which provider, where, and as whom."""
+
+    name: str
+    provider: str
+    base_url: str
+    company_id: str | None = None
+    account: str | None = None
+    connect_timeout: float | None = None
+    read_timeout: float | None = None
+    defaults: dict[str, Any] = field(default_factory=dict)
+    builtin: bool = False
+
+    @property
+    def embedded(self) -> bool:
+        """True when the profile reaches the in-process sandbox rather than the network."""
+        return urlsplit(self.base_url).hostname == EMBEDDED_HOST
+
+    def to_toml(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"provider": self.provider, "base_url": self.base_url}
+        for key in ("company_id", "account", "connect_timeout", "read_timeout"):
+            value = getattr(self, key)
+            if value is not None:
+                data[key] = value
+        if self.defaults:
+            data["defaults"] = dict(self.defaults)
+        return data
+
+
+def _builtin(name: str, provider: str, **extra: Any) -> Profile:
+    url = f"http://{EMBEDDED_HOST}{SANDBOX_PREFIXES[provider]}"
+    return Profile(name=name, provider=provider, base_url=url, builtin=True, **extra)
+
+
+BUILTIN_PROFILES: dict[str, Profile] = {
+    p.name: p
+    for p in (
+        _builtin("sandbox", "bookinglayer"),
+        _builtin("sandbox-bookingbug", "bookingbug", company_id="37000"),
+        _builtin("sandbox-wix", "wix"),
+        _builtin("sandbox-guestmanager", "guestmanager"),
+        _builtin("sandbox-rundl", "rundl", account="17357980"),
+    )
+}
+
+
+def validate_profile_name(name: str) -> None:
+    if not name or not all(c.isalnum() or c in "-_." for c in name) or name.startswith("."):
+        raise UsageError(
+            f"invalid profile name {name!r}",
+            hint="use letters, digits, '-', '_' and '.'",
+        )
+
+
+def validate_provider(provider: str) -> None:
+    if provider not in PROVIDERS:
+        raise UsageError(
+            f"unknown provider {provider!r}", hint=f"choose one of: {', '.join(PROVIDERS)}"
+        )
+
+
+def is_loopback_host(host: str | None) -> bool:
+    if host is None:
+        return False
+    if host in ("localhost", "::1") or host.endswith(".localhost"):
+        return True
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def validate_base_url(url: str, *, insecure_http: bool) -> str:
+    """Check a base URL: http(s), a host, and plain http only on loopback unless allowed."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(
+            f"invalid base URL {url!r}",
+            hint="give a full URL such as https://api2.bookinglayer.io/api/pub/v2",
+        )
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise UsageError(
+            "the base URL must not carry credentials, a query or a fragment",
+            hint="keys go in credentials.toml via --api-key-stdin",
+        )
+    if (
+        parts.scheme == "http"
+        and not insecure_http
+        and not is_loopback_host(parts.hostname)
+        and parts.hostname != EMBEDDED_HOST
+    ):
+        raise UsageError(
+            f"refusing plain http:// to {parts.hostname}: the API key would travel unencrypted",
+            hint="use https://, or pass --insecure-http if you really mean it",
+        )
+    return url.rstrip("/")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as err:
+        raise LocalFileError(
+            f"{path} is not valid TOML: {err}",
+            hint=f"fix or remove {path} (bookctl will not overwrite it)",
+        ) from err
+    except OSError as err:
+        raise LocalFileError(f"cannot read {path}: {err.strerror}") from err
+
+
+def _write_toml(path: Path, data: dict[str, Any]) -> None:
+    import tomli_w
+
+    fs.write_atomic(path, tomli_w.dumps(data).encode())
+
+
+class ConfigStore:
+    """Reads and writes ``config.toml`` and ``credentials.toml`` under one lock."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory or paths.config_dir()
+
+    @property
+    def config_path(self) -> Path:
+        return self.directory / "config.toml"
+
+    @property
+    def credentials_path(self) -> Path:
+        return self.directory / "credentials.toml"
+
+    def _load(self) -> dict[str, Any]:
+        data = _read_toml(self.config_path)
+        profiles = data.get("profiles", {})
+        if not isinstance(profiles, dict) or not all(
+            isinstance(v, dict) for v in profiles.values()
+        ):
+            raise LocalFileError(
+                f"{self.config_path}: [profiles] must be a table of tables",
+                hint=f"fix or remove {self.config_path}",
+            )
+        return data
+
+    def _profile_from(self, name: str, raw: dict[str, Any]) -> Profile:
+        try:
+            profile = Profile(
+                name=name,
+                provider=str(raw["provider"]),
+                base_url=str(raw["base_url"]),
+                company_id=_opt_str(raw.get("company_id")),
+                account=_opt_str(raw.get("account")),
+                connect_timeout=_opt_float(raw.get("connect_timeout")),
+                read_timeout=_opt_float(raw.get("read_timeout")),
+                defaults=dict(raw.get("defaults", {})),
+            )
+        except (KeyError, TypeError, ValueError) as err:
+            raise LocalFileError(
+                f"{self.config_path}: profile {name!r} is incomplete or malformed ({err})",
+                hint=f"fix it, or run 'bookctl profile remove {name}' and add it again",
+            ) from err
+        if profile.provider not in PROVIDERS:
+            raise LocalFileError(
+                f"{self.config_path}: profile {name!r} has unknown provider {profile.provider!r}",
+                hint=f"use one of: {', '.join(PROVIDERS)}",
+            )
+        return profile
+
+    def profiles(self) -> dict[str, Profile]:
+        """Built-in profiles first, then the configured ones."""
+        data = self._load()
+        result = dict(BUILTIN_PROFILES)
+        for name, raw in data.get("profiles", {}).items():
+            result[name] = self._profile_from(name, raw)
+        return result
+
+    def active_name(self) -> str:
+        active = self._load().get("active")
+        return str(active) if active else DEFAULT_PROFILE
+
+    def get(self, name: str) -> Profile:
+        profiles = self.profiles()
+        if name not in profiles:
+            known = ", ".join(sorted(profiles))
+            raise NotFoundError(
+                f"no profile named {name!r}",
+                hint=f"known profiles: {known}; add one with 'bookctl profile add'",
+            )
+        return profiles[name]
+
+    @contextmanager
+    def _editing(self) -> Iterator[dict[str, Any]]:
+        with fs.locked(self.config_path):
+            data = self._load()
+            yield data
+            data["version"] = CONFIG_VERSION
+            _write_toml(self.config_path, data)
+
+    def add(self, profile: Profile, api_key: str | None) -> None:
+        if profile.name in BUILTIN_PROFILES:
+            raise UsageError(
+                f"{profile.name!r} is a built-in profile",
+                hint="pick another name; built-ins cannot be replaced",
+            )
+        with self._editing() as data:
+            profiles = data.setdefault("profiles", {})
+            if profile.name in profiles:
+                raise UsageError(
+                    f"profile {profile.name!r} already exists",
+                    hint=f"remove it first: bookctl profile remove {profile.name}",
+                )
+            profiles[profile.name] = profile.to_toml()
+            if api_key is not None:
+                self._set_key(profile.name, api_key)
+
+    def remove(self, name: str) -> None:
+        if name in BUILTIN_PROFILES:
+            raise UsageError(f"{name!r} is a built-in profile and cannot be removed")
+        with self._editing() as data:
+            profiles = data.get("profiles", {})
+            if name not in profiles:
+                raise NotFoundError(f"no profile named {name!r}", hint="see 'bookctl profile list'")
+            del profiles[name]
+            if data.get("active") == name:
+                del data["active"]
+            self._set_key(name, None)
+
+    def use(self, name: str) -> None:
+        self.get(name)
+        with self._editing() as data:
+            data["active"] = name
+
+    def _set_key(self, name: str, key: str | None) -> None:
+        creds = _read_toml(self.credentials_path)
+        if key is None:
+            if name not in creds:
+                return
+            creds.pop(name)
+        else:
+            creds[name] = {"api_key": key}
+        _write_toml(self.credentials_path, creds)
+
+    def api_key(self, profile: Profile) -> str | None:
+        """The key for ``profile``: ``BOOKCTL_API_KEY``, then credentials.toml, then built-in."""
+        env = os.environ.get("BOOKCTL_API_KEY")
+        if env:
+            return env
+        if profile.builtin:
+            return SANDBOX_DEFAULT_KEY
+        entry = _read_toml(self.credentials_path).get(profile.name)
+        if isinstance(entry, dict) and isinstance(entry.get("api_key"), str):
+            return str(entry["api_key"])
+        return None
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _opt_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def with_timeouts(profile: Profile, connect: float | None, read: float | None) -> Profile:
+    return replace(
+        profile,
+        connect_timeout=connect if connect is not None else profile.connect_timeout,
+        read_timeout=read if read is not None else profile.read_timeout,
+    )

@@ -1,0 +1,80 @@
+"""Atomic, locked writes of the small local files (config, credentials, sessions)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+
+
+def ensure_private_dir(path: Path) -> None:
+    """Create ``path`` (and parents) as a directory only its owner can enter."""
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    with contextlib.suppress(PermissionError):
+        os.chmod(path, PRIVATE_DIR)
+
+
+def _fsync_dir(path: Path) -> None:
+    # Makes the rename itself durable; some platforms cannot open a directory.
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes, *, mode: int = PRIVATE_FILE) -> None:
+    """Replace ``path`` with ``data`` so that a crash leaves either the old or the new file."""
+    ensure_private_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+def append_durable(path: Path, line: bytes, *, mode: int = PRIVATE_FILE) -> None:
+    """Append one record and fsync it before returning."""
+    ensure_private_dir(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, mode)
+    try:
+        os.write(fd, line)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def locked(path: Path, *, timeout: float = 30.0) -> Iterator[None]:
+    """Hold an exclusive lock beside ``path`` (``path.lock``) across processes."""
+    from filelock import FileLock
+    from filelock import Timeout as LockTimeout
+
+    from bookctl.core.errors import LocalFileError
+
+    ensure_private_dir(path.parent)
+    lock = FileLock(str(path) + ".lock", timeout=timeout, mode=PRIVATE_FILE)
+    try:
+        with lock:
+            yield
+    except LockTimeout as err:
+        raise LocalFileError(
+            f"{path} is locked by another bookctl process",
+            hint=f"wait for it to finish, or remove {path}.lock if no bookctl is running",
+        ) from err

@@ -1,0 +1,317 @@
+"""The one HTTP client of bookctl: auth, timeouts, retries, idempotency keys, trace, errors.
+
+Every provider call goes through :func:`make_client`. The embedded sandbox plugs in as a
+transport (:class:`ASGISyncTransport`), exactly like the network does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import stamina
+
+from bookctl import __version__
+from bookctl.core import retry
+from bookctl.core.errors import (
+    ApiError,
+    UnknownOutcomeError,
+    UnreachableError,
+    api_error_class,
+    default_hint,
+)
+
+DEFAULT_CONNECT_TIMEOUT = 5.0
+DEFAULT_READ_TIMEOUT = 30.0
+USER_AGENT = f"bookctl/{__version__}"
+REDACTED = "***"
+
+Trace = Callable[[str], None]
+
+# Failures after which the request certainly never reached the server.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Failures after which the server may or may not have acted on it.
+_MAYBE_SENT = (
+    httpx.ReadTimeout,
+    httpx.WriteTimeout,
+    httpx.ReadError,
+    httpx.WriteError,
+    httpx.RemoteProtocolError,
+)
+
+
+class _RetryableStatus(Exception):
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """Everything the client factory needs to know about one target."""
+
+    base_url: str
+    auth_headers: Mapping[str, str] = field(default_factory=dict)
+    secrets: tuple[str, ...] = ()
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    provider: str = ""
+
+
+class ApiClient:
+    """A thin, policy-carrying wrapper around ``httpx.Client``."""
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        trace: Trace | None = None,
+    ) -> None:
+        self.config = config
+        self._trace = trace
+        timeout = httpx.Timeout(
+            config.read_timeout, connect=config.connect_timeout, pool=config.connect_timeout
+        )
+        self._http = httpx.Client(
+            base_url=config.base_url.rstrip("/") + "/",
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json", **config.auth_headers},
+            timeout=timeout,
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- public -----------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> httpx.Response:
+        """Send one logical request (retried as policy allows) and return a 2xx response.
+
+        State-changing methods always carry an ``Idempotency-Key``, made once here (or given
+        by the caller, e.g. from a batch journal) and reused on every retry.
+        """
+        method = method.upper()
+        extra = dict(headers or {})
+        if method in retry.STATE_CHANGING_METHODS:
+            extra["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
+        retryable = retry.may_retry(method, has_idempotency_key="Idempotency-Key" in extra)
+        attempts = 0
+
+        def _hook(exc: Exception) -> bool | float:
+            nonlocal attempts
+            attempts += 1
+            if not retryable and not isinstance(exc, _NOT_SENT):
+                return False
+            if isinstance(exc, _RetryableStatus):
+                wait = retry.retry_wait(
+                    attempt=attempts, status=exc.response.status_code, headers=exc.response.headers
+                )
+                reason = str(exc.response.status_code)
+            elif isinstance(exc, _NOT_SENT + _MAYBE_SENT):
+                wait = retry.retry_wait(attempt=attempts, status=None)
+                reason = type(exc).__name__
+            else:
+                return False
+            if wait is None:
+                return False
+            self._emit(f"* retrying in {wait:.2f}s after {reason} (attempt {attempts + 1})")
+            return wait
+
+        try:
+            for attempt in stamina.retry_context(
+                on=_hook, attempts=retry.ATTEMPTS, timeout=None, wait_max=retry.RETRY_AFTER_CAP
+            ):
+                with attempt:
+                    response = self._send_once(method, path, params, json_body, extra)
+                    if response.status_code in retry.RETRY_STATUSES:
+                        raise _RetryableStatus(response)
+        except _RetryableStatus as err:
+            raise self._api_error(err.response) from None
+        except _NOT_SENT as err:
+            raise UnreachableError(
+                f"cannot reach {self._where()}: {_describe(err)}",
+                hint="check the profile's base URL and that the service is up",
+            ) from err
+        except _MAYBE_SENT as err:
+            if method in retry.STATE_CHANGING_METHODS:
+                raise UnknownOutcomeError(
+                    f"{method} {path} to {self._where()} failed after it was sent "
+                    f"({_describe(err)}); it may or may not have taken effect",
+                    hint="bookctl re-reads the cart before sending anything new; "
+                    "run 'bookctl cart show' to see where things stand",
+                ) from err
+            raise UnreachableError(
+                f"{self._where()} did not answer: {_describe(err)}",
+                hint="try again, or raise --read-timeout",
+            ) from err
+        if response.status_code >= 400:
+            raise self._api_error(response)
+        return response
+
+    def get_json(self, path: str, **kwargs: Any) -> Any:
+        return decode_json(self.request("GET", path, **kwargs))
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _where(self) -> str:
+        url = httpx.URL(self.config.base_url)
+        return f"{self.config.provider or 'provider'} at {url.scheme}://{url.netloc.decode()}"
+
+    def _send_once(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | list[tuple[str, Any]] | None,
+        json_body: Any,
+        headers: Mapping[str, str],
+    ) -> httpx.Response:
+        request = self._http.build_request(
+            method, path.lstrip("/"), params=params, json=json_body, headers=headers
+        )
+        if self._trace is not None:
+            self._emit(f"> {request.method} {self._redact(str(request.url))}")
+            for name, value in request.headers.items():
+                self._emit(f"> {name}: {self._redact_header(name, value)}")
+            if request.content:
+                self._emit(f"> {self._redact(request.content.decode(errors='replace'))}")
+        started = time.perf_counter()
+        response = self._http.send(request)
+        response.read()
+        if self._trace is not None:
+            elapsed = (time.perf_counter() - started) * 1000
+            self._emit(f"< {response.status_code} {response.reason_phrase} ({elapsed:.1f} ms)")
+            for name, value in response.headers.items():
+                self._emit(f"< {name}: {self._redact_header(name, value)}")
+            if response.content:
+                self._emit(f"< {self._redact(response.text[:2000])}")
+        return response
+
+    def _emit(self, line: str) -> None:
+        if self._trace is not None:
+            self._trace(line)
+
+    def _redact(self, text: str) -> str:
+        for secret in self.config.secrets:
+            if secret:
+                text = text.replace(secret, REDACTED)
+        return text
+
+    def _redact_header(self, name: str, value: str) -> str:
+        if name.lower() in ("authorization", "auth-token", "x-api-key", "app-key"):
+            scheme, _, rest = value.partition(" ")
+            return f"{scheme} {REDACTED}" if rest else REDACTED
+        return self._redact(value)
+
+    def _api_error(self, response: httpx.Response) -> ApiError:
+        body: Any
+        try:
+            body = response.json()
+        except ValueError:
+            body = response.text
+        message, code = extract_error(body)
+        cls = api_error_class(response.status_code)
+        text = message or f"{self._where()} answered HTTP {response.status_code}"
+        return cls(
+            self._redact(text),
+            status=response.status_code,
+            body=body,
+            provider_code=code,
+            request_id=response.headers.get("x-request-id"),
+            hint=default_hint(cls),
+        )
+
+
+def extract_error(body: Any) -> tuple[str | None, str | None]:
+    """The message and machine code of an error body, in the shapes the five providers use."""
+    if isinstance(body, str):
+        return (body.strip()[:300] or None), None
+    if not isinstance(body, dict):
+        return None, None
+    inner = body.get("error")
+    if isinstance(inner, dict):
+        body = {**body, **inner}
+    elif isinstance(inner, str) and "message" not in body:
+        body = {**body, "message": inner}
+    message = body.get("message") or body.get("detail")
+    code = body.get("code") or body.get("type")
+    errors = body.get("errors")
+    if isinstance(errors, dict) and errors:
+        details = "; ".join(
+            f"{field}: {', '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
+            for field, msgs in errors.items()
+        )
+        message = f"{message} ({details})" if message else details
+    return (str(message) if message else None), (str(code) if code else None)
+
+
+def decode_json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except (json.JSONDecodeError, ValueError) as err:
+        raise UnreachableError(
+            f"the provider answered {response.request.method} {response.request.url.path} "
+            "with something that is not JSON",
+            hint="run with -v to see the answer",
+        ) from err
+
+
+def _describe(err: Exception) -> str:
+    text = str(err).strip()
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
+class ASGISyncTransport(httpx.BaseTransport):
+    """Serve synchronous httpx requests from an ASGI app in this process (no port).
+
+    One private event loop on a daemon thread runs the app, so many requests share it.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self._inner = httpx.ASGITransport(app=app)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="bookctl-embedded-sandbox", daemon=True
+        )
+        self._thread.start()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.read()
+
+        async def _call() -> httpx.Response:
+            response = await self._inner.handle_async_request(request)
+            content = await response.aread()
+            return httpx.Response(
+                response.status_code, headers=response.headers, content=content, request=request
+            )
+
+        future = asyncio.run_coroutine_threadsafe(_call(), self._loop)
+        return future.result()
+
+    def close(self) -> None:
+        if self._loop.is_running():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=5)

@@ -1,0 +1,95 @@
+"""Provider-neutral models: the JSON fields of DESIGN.md section 3 that scripts rely on.
+
+Amounts are decimal strings; ids are strings whatever the provider uses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bookctl.core.money import money
+
+__all__ = ["money"]
+
+Count = int | str | None  # a number, the string "unlimited", or unknown
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Money(_Model):
+    amount: str
+    currency: str
+
+
+class Product(_Model):
+    id: str
+    provider: str
+    type: str
+    title: str
+    location: str | None = None
+    price_from: Money | None = None
+    description: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class Timeslot(_Model):
+    time: str
+    available: Count
+    capacity: Count
+
+
+class AvailabilityRow(_Model):
+    product_id: str
+    date: str
+    available: Count
+    capacity: Count
+    blocked: bool
+    checkin: bool | None
+    checkout: bool | None
+    timeslots: list[Timeslot] | None = None
+
+
+class CartLine(_Model):
+    product_id: str
+    title: str
+    quantity: int
+    dates: list[str]
+    amount: str | None
+    guest: str | None = None
+    kind: str | None = None
+
+
+class Cart(_Model):
+    id: str
+    provider: str
+    state: str
+    expires_at: str | None
+    currency: str | None
+    total: str | None
+    lines: list[CartLine]
+    links: dict[str, str] = Field(default_factory=dict)
+
+
+class Order(_Model):
+    id: str
+    cart_id: str | None
+    provider: str
+    state: str
+    payment_state: str | None
+    total: str | None
+    currency: str | None
+    completed_at: str | None
+    reference: str | None = None
+
+
+class Result(BaseModel):
+    """What a provider call gives the CLI: the neutral value plus the provider's own payload."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    value: Any
+    raw: Any = None

@@ -1,0 +1,1 @@
+"""One module per booking platform: wire models from its document and the neutral mapping."""

@@ -1,0 +1,744 @@
+"""Bookinglayer public API v2 (seeds/003): products, packages, availability, prices, carts.
+
+Wire models follow the document's field names; ``to_*`` functions map them to neutral models.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from bookctl.core import validate
+from bookctl.core.config import Profile
+from bookctl.core.errors import UnknownOutcomeError, UsageError
+from bookctl.core.http import ApiClient, decode_json
+from bookctl.core.models import AvailabilityRow, Cart, CartLine, Money, Order, Product, money
+from bookctl.core.session import CartSession
+from bookctl.providers._common import iso_timestamp
+
+KEY = "bookinglayer"
+PRODUCT_TYPES = ("package", "accommodation", "activity", "rental", "service", "bundle", "item")
+GENDERS = ("m", "f")
+Count = int | str | None
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class Ref(_Wire):
+    id: int
+    title: str | None = None
+
+
+class PriceFrom(_Wire):
+    value: Decimal
+    currency: str
+
+
+class ItemPrice(_Wire):
+    value: Decimal
+    currency: str
+    type: str | None = None
+    from_price: bool = False
+
+
+class Duration(_Wire):
+    is_flexible: bool = False
+    min: int | None = None
+    default: int | None = None
+    unit: str | None = None
+    variants: list[int] = []
+
+
+class Pax(_Wire):
+    min: int | None = None
+    max: int | None = None
+
+
+class WireProduct(_Wire):
+    id: int
+    type: str
+    title: str
+    backoffice_title: str | None = None
+    description: str | None = None
+    extended_description: str | None = None
+    image: dict[str, str] | None = None
+    gender: str | None = None
+    backoffice_category: Ref | None = None
+    frontoffice_category: Ref | None = None
+    location: Ref | None = None
+    accommodation_type: Ref | None = None
+    duration: Duration | None = None
+    pax: Pax | None = None
+    default_start_time: str | None = None
+    is_private: bool = False
+    allowed_checkin_days: dict[str, bool] | None = None
+    is_on_timeslots: bool = False
+    price_from: list[PriceFrom] = []
+    price: ItemPrice | None = None
+
+
+class WireTimeslot(_Wire):
+    time: str
+    available: Count = None
+    capacity: Count = None
+
+
+class WireDay(_Wire):
+    available_for_checkin: bool | None = None
+    available_for_checkout: bool | None = None
+    blocked: bool = False
+    available: Count = None
+    capacity: Count = None
+    timeslots: list[WireTimeslot] | None = None
+
+
+class WireItemDate(_Wire):
+    date: str
+    available: Count = None
+    capacity: Count = None
+    timeslots: list[WireTimeslot] | None = None
+
+
+class WirePackageItem(_Wire):
+    package_item_id: int
+    role: str
+    is_configurable_dates: bool = False
+    qty: dict[str, int] | None = None
+    product: WireProduct
+    dates: list[WireItemDate] = []
+
+
+class WireGroup(_Wire):
+    is_configurable_dates: bool = False
+    items: list[WirePackageItem]
+
+
+class WirePackage(_Wire):
+    start_date: str
+    end_date: str
+    single_items: list[WirePackageItem] = []
+    groups: list[WireGroup] = []
+
+
+class WireAccommodation(_Wire):
+    start_date: str
+    end_date: str
+    available: Count = None
+    price: ItemPrice | None = None
+    product: WireProduct
+
+
+class WireSegment(_Wire):
+    id: int
+    start_date: str
+    end_date: str
+
+
+class WireSeason(_Wire):
+    id: int
+    title: str
+    segments: list[WireSegment]
+
+
+class WireSettings(_Wire):
+    id: int
+    title: str
+    currencies: list[dict[str, Any]] = []
+    diets: list[dict[str, Any]] = []
+    levels: list[dict[str, Any]] = []
+    languages: list[str] = []
+    settings: dict[str, Any] = {}
+    terms: str | None = None
+
+
+class WireCartLine(_Wire):
+    product_id: int
+    package_item_id: int | None = None
+    title: str
+    type: str | None = None
+    guest_email: str | None = None
+    dates: list[str] = []
+    qty: int = 1
+    price: Decimal | None = None
+
+
+class WireBooking(_Wire):
+    id: int
+    reference: str | None = None
+    status: str
+    total_price: Decimal | None = None
+    currency: str | None = None
+    created_at: str | None = None
+
+
+class WireCart(_Wire):
+    cart_id: str
+    status: str
+    currency: str | None = None
+    expiry_date: str | None = None
+    total_price: Decimal | None = None
+    lines: list[WireCartLine] = []
+    booking: WireBooking | None = None
+
+
+class WireExtend(_Wire):
+    cart_id: str
+    expiry_date: str
+
+
+class WireCheckout(_Wire):
+    cart_id: str
+    status: str | None = None
+    booking: WireBooking
+
+
+def _parse(model: type[BaseModel], data: Any, what: str) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        from bookctl.core.errors import UnreachableError
+
+        raise UnreachableError(
+            f"Bookinglayer sent a {what} bookctl does not understand ({err.error_count()} "
+            "field errors)",
+            hint="run with -v to see the answer, and report it if the provider is right",
+        ) from err
+
+
+# -- mapping to neutral models -------------------------------------------------------------------
+
+
+def to_product(wire: WireProduct) -> Product:
+    price = None
+    if wire.price_from:
+        first = wire.price_from[0]
+        price = Money(amount=money(first.value) or "0.00", currency=first.currency)
+    elif wire.price is not None:
+        price = Money(amount=money(wire.price.value) or "0.00", currency=wire.price.currency)
+    details: dict[str, Any] = {
+        "backoffice_title": wire.backoffice_title,
+        "is_on_timeslots": wire.is_on_timeslots,
+        "gender": wire.gender,
+    }
+    if wire.duration is not None:
+        details["duration"] = wire.duration.model_dump()
+    if wire.pax is not None:
+        details["pax"] = wire.pax.model_dump()
+    if wire.allowed_checkin_days is not None:
+        details["allowed_checkin_days"] = wire.allowed_checkin_days
+    if wire.backoffice_category is not None:
+        details["backoffice_category"] = wire.backoffice_category.model_dump()
+    return Product(
+        id=str(wire.id),
+        provider=KEY,
+        type=wire.type,
+        title=wire.title,
+        location=wire.location.title if wire.location else None,
+        price_from=price,
+        description=wire.description,
+        details=details,
+    )
+
+
+def to_availability_rows(product_id: str, days: Mapping[str, WireDay]) -> list[AvailabilityRow]:
+    rows = []
+    for date in sorted(days):
+        day = days[date]
+        rows.append(
+            AvailabilityRow(
+                product_id=product_id,
+                date=date,
+                available=day.available,
+                capacity=day.capacity,
+                blocked=day.blocked,
+                checkin=day.available_for_checkin,
+                checkout=day.available_for_checkout,
+                timeslots=None
+                if day.timeslots is None
+                else [
+                    t.model_dump(include={"time", "available", "capacity"}) for t in day.timeslots
+                ],
+            )
+        )
+    return rows
+
+
+def to_cart(wire: WireCart) -> Cart:
+    return Cart(
+        id=wire.cart_id,
+        provider=KEY,
+        state=wire.status,
+        expires_at=iso_timestamp(wire.expiry_date),
+        currency=wire.currency,
+        total=money(wire.total_price),
+        lines=[
+            CartLine(
+                product_id=str(line.product_id),
+                title=line.title,
+                quantity=line.qty,
+                dates=line.dates,
+                amount=money(line.price),
+                guest=line.guest_email,
+                kind=line.type,
+            )
+            for line in wire.lines
+        ],
+    )
+
+
+def to_order(cart_id: str, booking: WireBooking) -> Order:
+    return Order(
+        id=str(booking.id),
+        cart_id=cart_id,
+        provider=KEY,
+        state=booking.status,
+        payment_state=None,
+        total=money(booking.total_price),
+        currency=booking.currency,
+        completed_at=iso_timestamp(booking.created_at),
+        reference=booking.reference,
+    )
+
+
+# -- option parsing --------------------------------------------------------------------------
+
+
+def parse_guest(spec: str) -> dict[str, Any]:
+    """``FIRST,LAST,GENDER[,EMAIL[,BIRTH_DATE[,LANGUAGE]]]`` as a guest object."""
+    parts = [p.strip() for p in spec.split(",")]
+    if len(parts) < 3 or not parts[0] or not parts[1]:
+        raise UsageError(
+            f"--guest {spec!r}: expected FIRST,LAST,GENDER[,EMAIL[,BIRTH_DATE[,LANGUAGE]]]",
+            hint='e.g. --guest "Oliver,Nicholson,m,ollie@example.com"',
+        )
+    gender = parts[2].lower()
+    if gender not in GENDERS:
+        raise UsageError(
+            f"--guest {spec!r}: gender must be m or f, not {parts[2]!r}",
+            hint="Bookinglayer needs a gender for every guest",
+        )
+    guest: dict[str, Any] = {"first_name": parts[0], "last_name": parts[1], "gender": gender}
+    if len(parts) > 3 and parts[3]:
+        guest["email"] = validate.check_email(parts[3], "--guest email")
+    if len(parts) > 4 and parts[4]:
+        guest["birth_date"] = validate.parse_date(
+            parts[4], "--guest birth date", allow_past=True
+        ).isoformat()
+    if len(parts) > 5 and parts[5]:
+        guest["language_code"] = validate.check_language(parts[5], "--guest language")
+    if len(parts) > 6:
+        raise UsageError(f"--guest {spec!r}: too many fields")
+    return guest
+
+
+def parse_item(spec: str) -> dict[str, Any]:
+    """``PKG_ITEM_ID:DATE[ TIME][,DATE[ TIME]...]`` as a package item."""
+    head, sep, rest = spec.partition(":")
+    if not sep or not head.strip().isdigit() or not rest.strip():
+        raise UsageError(
+            f"--item {spec!r}: expected PKG_ITEM_ID:DATE[ TIME],...",
+            hint='e.g. --item "400:2026-12-03 10:30,2026-12-05 15:00"',
+        )
+    dates = []
+    for chunk in rest.split(","):
+        date_text, _, time_text = chunk.strip().partition(" ")
+        day = validate.parse_date(date_text, "--item date").isoformat()
+        if time_text.strip():
+            dates.append(f"{day} {validate.parse_time(time_text, '--item time')}:00")
+        else:
+            dates.append(day)
+    return {"package_item_id": int(head), "dates": dates}
+
+
+def _check_add_body(body: Any) -> dict[str, Any]:
+    """Light structural checks of a documented ``bookings/add`` body from ``--file``."""
+    if not isinstance(body, dict) or not isinstance(body.get("guests"), list) or not body["guests"]:
+        raise UsageError(
+            "--file: the body needs a non-empty 'guests' array",
+            hint="see the 'Adding Items to the Cart' example in docs/providers.md",
+        )
+    for index, guest in enumerate(body["guests"], 1):
+        if not isinstance(guest, dict) or not isinstance(guest.get("package"), dict):
+            raise UsageError(f"--file: guest {index} needs a 'package' object")
+        for name in ("first_name", "last_name", "gender"):
+            if not guest.get(name):
+                raise UsageError(f"--file: guest {index} has no {name}")
+        if str(guest["gender"]).lower() not in GENDERS:
+            raise UsageError(f"--file: guest {index} gender must be m or f")
+        if guest.get("email"):
+            validate.check_email(str(guest["email"]), f"--file guest {index} email")
+    return body
+
+
+def build_add_body(options: Mapping[str, Any], cart_id: str | None) -> dict[str, Any]:
+    """The ``POST /bookings/add`` body from CLI options or from ``--file``."""
+    file = options.get("file")
+    if file is not None:
+        body = dict(_check_add_body(validate.read_json_file(Path(file), "--file")))
+    else:
+        package = options.get("package")
+        if package is None:
+            raise UsageError(
+                "basket add needs --package (or --file with a documented body)",
+                hint="find packages with 'bookctl products --type package'",
+            )
+        guests = [parse_guest(g) for g in options.get("guest") or []]
+        if not guests:
+            raise UsageError(
+                "basket add needs at least one --guest",
+                hint='e.g. --guest "Oliver,Nicholson,m,ollie@example.com"',
+            )
+        start, end = validate.parse_date_range(
+            options.get("start_date"),
+            options.get("end_date"),
+            start_param="--start-date",
+            end_param="--end-date",
+            allow_past=False,
+        )
+        if start is None or end is None:
+            raise UsageError("basket add needs --start-date and --end-date")
+        if end == start:
+            raise UsageError("--end-date must be after --start-date")
+        items = [parse_item(i) for i in options.get("item") or []]
+        package_body: dict[str, Any] = {
+            "id": int(package),
+            "start_date": start.isoformat(),
+            "end_date": end.isoformat(),
+            "items": items,
+        }
+        if options.get("accommodation") is not None:
+            package_body["accommodation_id"] = int(options["accommodation"])
+        body = {"guests": [{**g, "package": dict(package_body)} for g in guests]}
+    emails = [str(g["email"]).lower() for g in body["guests"] if g.get("email")]
+    if len(emails) != len(set(emails)):
+        raise UsageError(
+            "two guests have the same email", hint="each guest's email must be unique in a cart"
+        )
+    currency = options.get("currency") or body.get("currency") or "EUR"
+    body["currency"] = validate.check_currency(str(currency))
+    if cart_id is not None:
+        body["cart_id"] = cart_id
+    return body
+
+
+CUSTOMER_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "gender",
+    "language_code",
+    "birth_date",
+    "phone_countrycode",
+    "phone",
+    "address_line_1",
+    "address_line_2",
+    "city",
+    "state",
+    "zipcode",
+    "country",
+)
+
+
+def build_checkout_body(options: Mapping[str, Any]) -> dict[str, Any]:
+    if not options.get("accept_terms"):
+        raise UsageError(
+            "checkout needs --accept-terms",
+            hint="read the terms with 'bookctl settings', then pass --accept-terms",
+        )
+    customer: dict[str, Any] = {}
+    if options.get("customer_file") is not None:
+        data = validate.read_json_file(Path(options["customer_file"]), "--customer-file")
+        if isinstance(data, dict) and isinstance(data.get("customer"), dict):
+            data = data["customer"]
+        if not isinstance(data, dict):
+            raise UsageError("--customer-file must hold a JSON object of customer fields")
+        unknown = sorted(set(data) - set(CUSTOMER_FIELDS))
+        if unknown:
+            raise UsageError(
+                f"--customer-file: unknown field(s) {', '.join(unknown)}",
+                hint=f"known fields: {', '.join(CUSTOMER_FIELDS)}",
+            )
+        customer.update(data)
+    for name in CUSTOMER_FIELDS:
+        if options.get(name) is not None:
+            customer[name] = options[name]
+    for name in ("first_name", "last_name", "email"):
+        if not customer.get(name):
+            flag = "--" + name.replace("_", "-")
+            raise UsageError(
+                f"checkout needs the customer's {name.replace('_', ' ')}",
+                hint=f"pass {flag} or put it in --customer-file",
+            )
+    validate.check_email(str(customer["email"]), "customer email")
+    if customer.get("gender") and str(customer["gender"]).lower() not in GENDERS:
+        raise UsageError("customer gender must be m or f")
+    if customer.get("birth_date"):
+        validate.parse_date(str(customer["birth_date"]), "customer birth_date", allow_past=True)
+    if customer.get("language_code"):
+        validate.check_language(str(customer["language_code"]), "customer language_code")
+    if customer.get("phone_countrycode") is not None:
+        code = str(customer["phone_countrycode"]).lstrip("+")
+        if not code.isdigit():
+            raise UsageError("customer phone_countrycode must be a number such as 61")
+        customer["phone_countrycode"] = int(code)
+    return {
+        "terms_accepted": True,
+        "newsletter_opt_in": bool(options.get("newsletter")),
+        "customer": customer,
+    }
+
+
+# -- the provider ----------------------------------------------------------------------------
+
+
+class Bookinglayer:
+    """Bookinglayer public API v2 client."""
+
+    key: ClassVar[str] = KEY
+    options: ClassVar[Mapping[str, frozenset[str]]] = {
+        "basket add": frozenset(
+            {
+                "package",
+                "start_date",
+                "end_date",
+                "accommodation",
+                "guest",
+                "item",
+                "currency",
+                "file",
+            }
+        ),
+        "checkout": frozenset({"accept_terms", "customer_file", "newsletter", *CUSTOMER_FIELDS}),
+        "products": frozenset({"type", "location", "language"}),
+        "availability": frozenset({"start_date", "end_date", "type", "category"}),
+    }
+
+    def __init__(self, client: ApiClient, profile: Profile) -> None:
+        self.client = client
+        self.profile = profile
+
+    @staticmethod
+    def auth_headers(api_key: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {api_key}"}
+
+    # catalogue
+
+    def list_products(self, filters: Mapping[str, Any]) -> tuple[list[Product], Any]:
+        params = _clean(
+            {
+                "type": filters.get("type"),
+                "location": filters.get("location"),
+                "language": filters.get("language"),
+            }
+        )
+        raw = self.client.get_json("products", params=params)
+        wires = _parse_list(WireProduct, raw, "product list")
+        return [to_product(w) for w in wires], raw
+
+    def get_product(self, product_id: str, filters: Mapping[str, Any]) -> tuple[Product, Any]:
+        params = _clean({"language": filters.get("language")})
+        raw = self.client.get_json(f"products/{_id(product_id)}", params=params)
+        return to_product(_parse(WireProduct, raw, "product")), raw
+
+    def availability(
+        self, product_ids: list[str], filters: Mapping[str, Any]
+    ) -> tuple[list[AvailabilityRow], Any]:
+        dates = _clean(
+            {"start_date": filters.get("start_date"), "end_date": filters.get("end_date")}
+        )
+        if len(product_ids) == 1 and not filters.get("type") and not filters.get("category"):
+            pid = _id(product_ids[0])
+            raw = self.client.get_json(f"products/{pid}/availabilities", params=dates)
+            days = _parse_days(raw)
+            return to_availability_rows(pid, days), raw
+        params: list[tuple[str, Any]] = [("ids[]", _id(p)) for p in product_ids]
+        params += list(dates.items())
+        if filters.get("type"):
+            params.append(("type", filters["type"]))
+        if filters.get("category"):
+            params.append(("backoffice_category_id", filters["category"]))
+        raw = self.client.get_json("products/availabilities", params=params)
+        if not isinstance(raw, dict):
+            raise _bad_answer("availability")
+        rows: list[AvailabilityRow] = []
+        for pid in sorted(raw, key=lambda k: (len(k), k)):
+            rows += to_availability_rows(pid, _parse_days(raw[pid]))
+        return rows, raw
+
+    def package(self, package_id: str, params: Mapping[str, Any]) -> tuple[WirePackage, Any]:
+        raw = self.client.get_json(f"packages/{_id(package_id)}", params=_clean(dict(params)))
+        return _parse(WirePackage, raw, "package"), raw
+
+    def accommodations(
+        self, package_id: str, params: Mapping[str, Any]
+    ) -> tuple[list[WireAccommodation], Any]:
+        raw = self.client.get_json(
+            f"packages/{_id(package_id)}/accommodations", params=_clean(dict(params))
+        )
+        return _parse_list(WireAccommodation, raw, "accommodation list"), raw
+
+    def price(self, product_id: str, params: Mapping[str, Any]) -> tuple[str | None, Any]:
+        raw = self.client.get_json(
+            f"products/{_id(product_id)}/prices", params=_clean(dict(params))
+        )
+        if not isinstance(raw, dict) or "total_price" not in raw:
+            raise _bad_answer("price")
+        return money(raw["total_price"]), raw
+
+    def prices(
+        self, product_ids: list[str], params: Mapping[str, Any]
+    ) -> tuple[dict[str, str | None], Any]:
+        query: list[tuple[str, Any]] = [("product_ids[]", _id(p)) for p in product_ids]
+        query += list(_clean(dict(params)).items())
+        raw = self.client.get_json("products/prices", params=query)
+        if not isinstance(raw, dict):
+            raise _bad_answer("price list")
+        return {str(k): money(v) for k, v in raw.items()}, raw
+
+    def package_prices(self, body: Any) -> Any:
+        response = self.client.request("POST", "packages/prices", json_body=body)
+        raw = decode_json(response)
+        if not isinstance(raw, dict):
+            raise _bad_answer("package price breakdown")
+        return raw
+
+    def seasons(self) -> tuple[list[WireSeason], Any]:
+        raw = self.client.get_json("seasons")
+        return _parse_list(WireSeason, raw, "season list"), raw
+
+    def settings(self) -> tuple[WireSettings, Any]:
+        raw = self.client.get_json("settings")
+        return _parse(WireSettings, raw, "settings object"), raw
+
+    def deeplink(self, product_id: str, params: Mapping[str, Any]) -> tuple[str, Any]:
+        query = {"product_id": _id(product_id), **_clean(dict(params))}
+        raw = self.client.get_json(f"products/{_id(product_id)}/deeplink", params=query)
+        if not isinstance(raw, dict) or not isinstance(raw.get("url"), str):
+            raise _bad_answer("deeplink")
+        return str(raw["url"]), raw
+
+    # cart
+
+    def basket_add(
+        self, options: Mapping[str, Any], session: CartSession | None
+    ) -> tuple[Cart, Any]:
+        cart_id = session.cart_id if session is not None else None
+        body = build_add_body(options, cart_id)
+        if cart_id is not None:
+            return self._add_reconciling(body, cart_id, options.get("idempotency_key"))
+        response = self.client.request(
+            "POST", "bookings/add", json_body=body, idempotency_key=options.get("idempotency_key")
+        )
+        raw = decode_json(response)
+        return to_cart(_parse(WireCart, raw, "cart")), raw
+
+    def _add_reconciling(
+        self, body: dict[str, Any], cart_id: str, key: str | None
+    ) -> tuple[Cart, Any]:
+        before = len(self._get_cart(cart_id)[0].lines)
+        try:
+            response = self.client.request(
+                "POST", "bookings/add", json_body=body, idempotency_key=key
+            )
+        except UnknownOutcomeError:
+            # The answer was lost: look before sending anything new.
+            wire, raw = self._get_cart(cart_id)
+            if len(wire.lines) > before:
+                return to_cart(wire), raw
+            raise
+        raw = decode_json(response)
+        return to_cart(_parse(WireCart, raw, "cart")), raw
+
+    def _get_cart(self, cart_id: str) -> tuple[WireCart, Any]:
+        raw = self.client.get_json(f"carts/{_path_id(cart_id)}")
+        return _parse(WireCart, raw, "cart"), raw
+
+    def cart_show(self, cart_id: str, session: CartSession | None) -> tuple[Cart, Any]:
+        wire, raw = self._get_cart(cart_id)
+        return to_cart(wire), raw
+
+    def cart_extend(self, cart_id: str, session: CartSession | None) -> tuple[Cart, Any]:
+        response = self.client.request("PUT", f"carts/{_path_id(cart_id)}/extend")
+        extended = _parse(WireExtend, decode_json(response), "extend answer")
+        wire, raw = self._get_cart(cart_id)
+        wire.expiry_date = extended.expiry_date
+        return to_cart(wire), {"extend": decode_json(response), "cart": raw}
+
+    def cart_abandon(self, cart_id: str, session: CartSession | None) -> Any:
+        return decode_json(self.client.request("DELETE", f"carts/{_path_id(cart_id)}"))
+
+    def checkout(
+        self, cart_id: str, options: Mapping[str, Any], session: CartSession | None
+    ) -> tuple[Order, Any]:
+        body = build_checkout_body(options)
+        try:
+            response = self.client.request(
+                "POST",
+                f"carts/{_path_id(cart_id)}/checkout",
+                json_body=body,
+                idempotency_key=options.get("idempotency_key"),
+            )
+        except UnknownOutcomeError:
+            wire, raw = self._get_cart(cart_id)
+            if wire.booking is not None:
+                return to_order(cart_id, wire.booking), raw
+            raise
+        raw = decode_json(response)
+        result = _parse(WireCheckout, raw, "checkout answer")
+        return to_order(cart_id, result.booking), raw
+
+
+PROVIDER = Bookinglayer
+
+
+def _clean(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def _id(value: str) -> str:
+    text = str(value).strip()
+    if not text.isdigit():
+        raise UsageError(f"{value!r} is not a Bookinglayer id", hint="ids are whole numbers")
+    return text
+
+
+def _path_id(value: str) -> str:
+    text = str(value).strip()
+    if not text or not all(c.isalnum() or c in "-_" for c in text):
+        raise UsageError(f"{value!r} is not a cart id")
+    return text
+
+
+def _parse_list(model: type[BaseModel], data: Any, what: str) -> list[Any]:
+    if not isinstance(data, list):
+        raise _bad_answer(what)
+    return [_parse(model, item, what) for item in data]
+
+
+def _parse_days(data: Any) -> dict[str, WireDay]:
+    if not isinstance(data, dict):
+        raise _bad_answer("availability")
+    days: dict[str, WireDay] = {}
+    for date, day in data.items():
+        try:
+            dt.date.fromisoformat(date)
+        except ValueError as err:
+            raise _bad_answer("availability") from err
+        days[date] = _parse(WireDay, day, "availability day")
+    return days
+
+
+def _bad_answer(what: str) -> Exception:
+    from bookctl.core.errors import UnreachableError
+
+    return UnreachableError(
+        f"Bookinglayer sent a {what} bookctl does not understand",
+        hint="run with -v to see the answer",
+    )

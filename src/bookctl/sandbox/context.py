@@ -1,0 +1,26 @@
+"""The per-app sandbox context that routes and middleware share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import HTTPConnection
+
+from bookctl.sandbox.faults import FaultInjector
+from bookctl.sandbox.store import Store
+
+
+@dataclass
+class Sandbox:
+    """Everything one sandbox app needs: its store, API key and fault injector."""
+
+    store: Store
+    api_key: str
+    faults: FaultInjector
+
+
+def get_sandbox(conn: HTTPConnection) -> Sandbox:
+    """The `Sandbox` of the app serving this request (a FastAPI dependency)."""
+    sandbox = conn.app.state.sandbox
+    assert isinstance(sandbox, Sandbox)
+    return sandbox
