@@ -17,6 +17,7 @@ from bookctl.sandbox.app import create_app
 
 from .helpers import AUTH
 
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "s.db"

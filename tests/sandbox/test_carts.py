@@ -25,9 +25,9 @@ def _expiry(text: str) -> datetime:
 
 
 def _now(client: TestClient) -> datetime:
-    return datetime.strptime(client.get("/_sandbox/clock").json()["now"], "%Y-%m-%dT%H:%M:%SZ").replace(
-        tzinfo=UTC
-    )
+    return datetime.strptime(
+        client.get("/_sandbox/clock").json()["now"], "%Y-%m-%dT%H:%M:%SZ"
+    ).replace(tzinfo=UTC)
 
 
 def test_document_booking_example_makes_an_open_cart(client: TestClient) -> None:
@@ -144,8 +144,16 @@ def _mutations() -> list[tuple[str, Any, str]]:
             change("package.end_date", lambda s: (s + timedelta(days=21)).isoformat()),
             "invalid_duration",
         ),
-        ("accommodation missing", change("package.accommodation_id", _DELETE), "accommodation_required"),
-        ("accommodation not in package", change("package.accommodation_id", 3337), "accommodation_not_found"),
+        (
+            "accommodation missing",
+            change("package.accommodation_id", _DELETE),
+            "accommodation_required",
+        ),
+        (
+            "accommodation not in package",
+            change("package.accommodation_id", 3337),
+            "accommodation_not_found",
+        ),
         (
             "item not in package",
             change("package.items", [{"package_item_id": 999, "dates": []}]),
@@ -155,7 +163,9 @@ def _mutations() -> list[tuple[str, Any, str]]:
             "item date outside",
             change(
                 "package.items",
-                lambda s: [{"package_item_id": 385, "dates": [(s + timedelta(days=30)).isoformat()]}],
+                lambda s: [
+                    {"package_item_id": 385, "dates": [(s + timedelta(days=30)).isoformat()]}
+                ],
             ),
             "item_date_outside_package",
         ),
@@ -226,7 +236,9 @@ def test_add_rejects_unknown_currency_duplicate_emails_and_too_many_guests(
     guests = [simple_guest(start, f"g{n}@example.com", 393) for n in range(11)]
     assert add(client, guests).json()["code"] == "invalid_pax"
     assert add(client, []).json()["code"] == "missing_field"
-    unknown = add(client, [{**doc_guest(start), "package": {**doc_guest(start)["package"], "id": 1}}])
+    unknown = add(
+        client, [{**doc_guest(start), "package": {**doc_guest(start)["package"], "id": 1}}]
+    )
     assert unknown.status_code == 404
     assert unknown.json()["code"] == "package_not_found"
 
@@ -337,9 +349,21 @@ def test_checkout_confirms_a_booking(client: TestClient) -> None:
     [
         ({"terms_accepted": False}, "terms_accepted", "terms_not_accepted"),
         ({"terms_accepted": None}, "terms_accepted", "terms_not_accepted"),
-        ({"customer": {**checkout_body()["customer"], "phone": None}}, "customer.phone", "missing_field"),
-        ({"customer": {**checkout_body()["customer"], "email": "nope"}}, "customer.email", "invalid_email"),
-        ({"customer": {**checkout_body()["customer"], "first_name": ""}}, "customer.first_name", "missing_field"),
+        (
+            {"customer": {**checkout_body()["customer"], "phone": None}},
+            "customer.phone",
+            "missing_field",
+        ),
+        (
+            {"customer": {**checkout_body()["customer"], "email": "nope"}},
+            "customer.email",
+            "invalid_email",
+        ),
+        (
+            {"customer": {**checkout_body()["customer"], "first_name": ""}},
+            "customer.first_name",
+            "missing_field",
+        ),
         ({"customer": None}, "customer", "missing_field"),
     ],
 )
@@ -381,5 +405,7 @@ def test_timeslot_capacity_is_per_slot(client: TestClient) -> None:
     assert add(client, guests[:10]).status_code == 201
     assert add(client, guests[10:]).json()["code"] == "sold_out"
     other = simple_guest(start, "other@example.com", 393)
-    other["package"]["items"] = [{"package_item_id": 400, "dates": [f"{start + timedelta(days=1)} 15:00:00"]}]
+    other["package"]["items"] = [
+        {"package_item_id": 400, "dates": [f"{start + timedelta(days=1)} 15:00:00"]}
+    ]
     assert add(client, [other]).status_code == 201

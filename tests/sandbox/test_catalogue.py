@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 
 import pytest
@@ -19,11 +20,18 @@ def _day_in(client: TestClient, month: int, day: int = 10) -> date:
 
 
 def test_requests_without_the_key_are_401(client: TestClient) -> None:
-    for headers in ({"Authorization": ""}, {"Authorization": "Bearer wrong"}, {"Authorization": "sandbox-key"}):
+    for headers in (
+        {"Authorization": ""},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": "sandbox-key"},
+    ):
         response = client.get(f"{BL}/products", headers=headers)
         assert response.status_code == 401
         assert response.json() == {"message": "Unauthenticated."}
-    assert client.post(f"{BL}/bookings/add", json={}, headers={"Authorization": "x"}).status_code == 401
+    assert (
+        client.post(f"{BL}/bookings/add", json={}, headers={"Authorization": "x"}).status_code
+        == 401
+    )
 
 
 def test_products_list_has_the_document_fields(client: TestClient) -> None:
@@ -34,7 +42,13 @@ def test_products_list_has_the_document_fields(client: TestClient) -> None:
     assert surf["location"] == {"id": 12, "title": "Kauai, Hawaii"}
     assert surf["backoffice_category"] == {"id": 1, "title": "Surf packages"}
     assert surf["frontoffice_category"] == {"id": 12, "title": "Surf camps"}
-    assert surf["duration"] == {"is_flexible": True, "min": 7, "default": 7, "unit": "day", "variants": [7, 10, 14]}
+    assert surf["duration"] == {
+        "is_flexible": True,
+        "min": 7,
+        "default": 7,
+        "unit": "day",
+        "variants": [7, 10, 14],
+    }
     assert surf["pax"] == {"min": 1, "max": 10}
     assert surf["allowed_checkin_days"]["mon"] is True
     assert surf["allowed_checkin_days"]["tue"] is False
@@ -62,8 +76,13 @@ def test_products_filters(client: TestClient) -> None:
 def test_product_detail_translation_and_404(client: TestClient) -> None:
     assert client.get(f"{BL}/products/384").json()["title"] == "Surf Camp"
     assert client.get(f"{BL}/products/384", params={"language": "de"}).json()["title"] == "Surfcamp"
-    assert client.get(f"{BL}/products/384", params={"language": "es"}).json()["title"] == "Campamento de surf"
-    assert client.get(f"{BL}/products/384", params={"language": "fr"}).json()["title"] == "Surf Camp"
+    assert (
+        client.get(f"{BL}/products/384", params={"language": "es"}).json()["title"]
+        == "Campamento de surf"
+    )
+    assert (
+        client.get(f"{BL}/products/384", params={"language": "fr"}).json()["title"] == "Surf Camp"
+    )
     missing = client.get(f"{BL}/products/999999")
     assert missing.status_code == 404
     assert missing.json()["code"] == "product_not_found"
@@ -99,7 +118,10 @@ def test_single_availability_window_and_errors(client: TestClient) -> None:
     start = sandbox_today(client) + timedelta(days=5)
     rows = client.get(
         f"{BL}/products/3339/availabilities",
-        params={"start_date": start.isoformat(), "end_date": (start + timedelta(days=2)).isoformat()},
+        params={
+            "start_date": start.isoformat(),
+            "end_date": (start + timedelta(days=2)).isoformat(),
+        },
     ).json()
     assert list(rows) == [(start + timedelta(days=n)).isoformat() for n in range(3)]
     bad = client.get(f"{BL}/products/3339/availabilities", params={"start_date": "2020-13-01"})
@@ -107,7 +129,10 @@ def test_single_availability_window_and_errors(client: TestClient) -> None:
     assert bad.json()["code"] == "invalid_date"
     backwards = client.get(
         f"{BL}/products/3339/availabilities",
-        params={"start_date": start.isoformat(), "end_date": (start - timedelta(days=1)).isoformat()},
+        params={
+            "start_date": start.isoformat(),
+            "end_date": (start - timedelta(days=1)).isoformat(),
+        },
     )
     assert backwards.json()["code"] == "invalid_date_range"
 
@@ -162,7 +187,9 @@ def test_multiple_availabilities_keyed_by_id(client: TestClient) -> None:
     by_category = client.get(
         f"{BL}/products/availabilities", params={"backoffice_category_id": 3}
     ).json()
-    assert set(by_category) == {str(p.id) for p in PRODUCTS.values() if p.backoffice_category_id == 3}
+    assert set(by_category) == {
+        str(p.id) for p in PRODUCTS.values() if p.backoffice_category_id == 3
+    }
     assert client.get(f"{BL}/products/availabilities", params={"ids[]": "5"}).status_code == 404
 
 
@@ -180,7 +207,8 @@ def test_single_prices_season_pax_duration_and_currency(client: TestClient) -> N
     assert price(392, start_date=high.isoformat(), pax=1, duration=1, currency="gbp") == 46.75
     assert price(3340, start_date=high.isoformat(), pax=4) == 30  # fixed price per booking
     unknown = client.get(
-        f"{BL}/products/392/prices", params={"start_date": high.isoformat(), "pax": 1, "currency": "JPY"}
+        f"{BL}/products/392/prices",
+        params={"start_date": high.isoformat(), "pax": 1, "currency": "JPY"},
     )
     assert unknown.status_code == 422
     assert unknown.json()["code"] == "unknown_currency"
@@ -205,7 +233,10 @@ def test_quantity_breaks_lower_the_unit_price(client: TestClient) -> None:
     assert lesson(1) == 10
     assert lesson(3) == 27
     assert lesson(5) == 40
-    assert client.get(f"{BL}/products/3337").json()["price_from"][0] == {"value": 8, "currency": "EUR"}
+    assert client.get(f"{BL}/products/3337").json()["price_from"][0] == {
+        "value": 8,
+        "currency": "EUR",
+    }
 
 
 def test_multiple_prices(client: TestClient) -> None:
@@ -215,13 +246,17 @@ def test_multiple_prices(client: TestClient) -> None:
         params={"start_date": start, "pax": 2, "duration": 2, "product_ids[]": [3337, 512, 3340]},
     )
     assert response.json() == {"3337": 36, "512": 18, "3340": 30}
-    assert client.get(f"{BL}/products/prices", params={"start_date": start, "pax": 1}).status_code == 422
+    assert (
+        client.get(f"{BL}/products/prices", params={"start_date": start, "pax": 1}).status_code
+        == 422
+    )
 
 
 def test_package_detail_structure(client: TestClient) -> None:
     start = free_monday(client)
     response = client.get(
-        f"{BL}/packages/384", params={"start_date": start.isoformat(), "duration": 7, "currency": "USD"}
+        f"{BL}/packages/384",
+        params={"start_date": start.isoformat(), "duration": 7, "currency": "USD"},
     )
     assert response.status_code == 200
     body = response.json()
@@ -233,7 +268,12 @@ def test_package_detail_structure(client: TestClient) -> None:
     lesson = singles[400]
     assert lesson["product"]["id"] == 3337
     assert lesson["product"]["is_on_timeslots"] is True
-    assert lesson["product"]["price"] == {"value": 10.8, "currency": "USD", "type": "person", "from_price": True}
+    assert lesson["product"]["price"] == {
+        "value": 10.8,
+        "currency": "USD",
+        "type": "person",
+        "from_price": True,
+    }
     first = lesson["dates"][0]
     assert first["available"] is None
     assert first["capacity"] is None
@@ -249,13 +289,24 @@ def test_package_detail_structure(client: TestClient) -> None:
     assert default["qty"] == {"min": 1, "max": 1, "default": 1}
     assert default["dates"][0]["timeslots"] is None
     assert len(default["dates"]) == 7
-    assert client.get(f"{BL}/packages/3337", params={"start_date": start.isoformat(), "duration": 7}).status_code == 404
+    assert (
+        client.get(
+            f"{BL}/packages/3337", params={"start_date": start.isoformat(), "duration": 7}
+        ).status_code
+        == 404
+    )
     assert client.get(f"{BL}/packages/384", params={"duration": 7}).status_code == 422
 
 
 def test_package_accommodations(client: TestClient) -> None:
     start = free_monday(client)
-    params = {"start_date": start.isoformat(), "duration": 7, "males": 1, "females": 1, "couples": 0}
+    params = {
+        "start_date": start.isoformat(),
+        "duration": 7,
+        "males": 1,
+        "females": 1,
+        "couples": 0,
+    }
     options = client.get(f"{BL}/packages/384/accommodations", params=params).json()
     assert [o["product"]["id"] for o in options] == [392, 393]
     double = options[0]
@@ -266,21 +317,31 @@ def test_package_accommodations(client: TestClient) -> None:
     assert double["price"]["currency"] == "EUR"
     assert double["product"]["accommodation_type"] == {"id": 1345, "title": "Double Room"}
     assert double["product"]["pax"] == {"min": 1, "max": 2}
-    no_party = client.get(f"{BL}/packages/384/accommodations", params={**params, "males": 0, "females": 0})
+    no_party = client.get(
+        f"{BL}/packages/384/accommodations", params={**params, "males": 0, "females": 0}
+    )
     assert no_party.json()["code"] == "invalid_pax"
 
 
 def test_package_prices(client: TestClient) -> None:
     start = free_monday(client)
     guest = simple_guest(start, "a@example.com", 393)
-    guest["package"]["items"] = [{"package_item_id": 400, "dates": [f"{start + timedelta(days=1)} 10:30:00"]}]
+    guest["package"]["items"] = [
+        {"package_item_id": 400, "dates": [f"{start + timedelta(days=1)} 10:30:00"]}
+    ]
     body = {"currency_id": "EUR", "guests": [{**guest, "unique_id": "guest_1", "gender": "M"}]}
     response = client.post(f"{BL}/packages/prices", json=body)
     assert response.status_code == 200, response.text
     lines = response.json()["guest_1"]
     assert {line["product_id"] for line in lines} == {384, 393, 3337, 3338}
     for line in lines:
-        assert set(line) == {"package_item_id", "product_id", "price", "is_fixed", "guest_to_charge"}
+        assert set(line) == {
+            "package_item_id",
+            "product_id",
+            "price",
+            "is_fixed",
+            "guest_to_charge",
+        }
         assert line["guest_to_charge"] == ["guest_1"]
     assert next(line for line in lines if line["product_id"] == 3337)["price"] == 10
     # a price quote holds no inventory
@@ -300,7 +361,7 @@ def test_seasons_cover_three_years_without_overlap(client: TestClient) -> None:
     year = sandbox_today(client).year
     assert segments[0][0] == date(year, 1, 1)
     assert segments[-1][1] == date(year + 2, 12, 31)
-    for (_, end), (start, _) in zip(segments, segments[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(segments):
         assert start == end + timedelta(days=1)
 
 
@@ -321,7 +382,13 @@ def test_settings(client: TestClient) -> None:
             "https://sandbox.bookinglayer.io/frontoffice/product/384?start=2030-03-02&duration=4&male=2",
         ),
         (
-            {"end_date": "2030-03-09", "females": 1, "couples": 1, "language": "es", "currency": "USD"},
+            {
+                "end_date": "2030-03-09",
+                "females": 1,
+                "couples": 1,
+                "language": "es",
+                "currency": "USD",
+            },
             "https://sandbox.bookinglayer.io/frontoffice/product/384"
             "?end=2030-03-09&female=1&couple=1&language=es&currency=USD",
         ),

@@ -15,6 +15,7 @@ from bookctl.cli import (
     business,
     cart,
     checkout,
+    completion,
     demo,
     packages,
     prices,
@@ -55,6 +56,7 @@ cart.register(app)
 checkout.register(app)
 sandbox.register(app)
 demo.register(app)
+completion.register(app)
 
 
 def build_cli() -> click.Command:

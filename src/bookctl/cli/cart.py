@@ -27,6 +27,19 @@ def now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+def date_span(dates: list[str]) -> str:
+    """Consecutive days as ``first..last (n)``; anything else as a list."""
+    if len(dates) < 3:
+        return ", ".join(dates)
+    try:
+        days = [dt.date.fromisoformat(d) for d in dates]
+    except ValueError:
+        return ", ".join(dates)
+    if all((b - a).days == 1 for a, b in zip(days, days[1:], strict=False)):
+        return f"{dates[0]}..{dates[-1]} ({len(dates)})"
+    return ", ".join(dates)
+
+
 def cart_tables(cart: Cart) -> list[TableSpec]:
     summary = TableSpec(
         title=f"cart {cart.id}",
@@ -36,7 +49,15 @@ def cart_tables(cart: Cart) -> list[TableSpec]:
     lines = TableSpec(
         columns=["PRODUCT", "TITLE", "KIND", "GUEST", "QTY", "DATES", "AMOUNT"],
         rows=[
-            [ln.product_id, ln.title, ln.kind, ln.guest, ln.quantity, ln.dates, ln.amount]
+            [
+                ln.product_id,
+                ln.title,
+                ln.kind,
+                ln.guest,
+                ln.quantity,
+                date_span(ln.dates),
+                ln.amount,
+            ]
             for ln in cart.lines
         ],
     )

@@ -145,12 +145,12 @@ class Application:
         profile: Profile | None = None,
     ) -> Provider:
         """The active profile's provider; options it lacks are refused before any request."""
-        from bookctl.core.provider import provider_class
+        from bookctl.core.provider import check_stage_options, provider_class
 
         profile = profile or self.profile
-        cls = provider_class(profile.provider)
         if stage is not None and given:
-            check_stage_options(profile, cls, stage, given)
+            check_stage_options(profile.provider, profile.name, stage, given)
+        cls = provider_class(profile.provider)
         key = self.config.api_key(profile)
         if not key:
             raise AuthError(
@@ -172,24 +172,6 @@ def sandbox_key() -> str:
     from bookctl.core.config import SANDBOX_DEFAULT_KEY
 
     return os.environ.get("BOOKCTL_SANDBOX_KEY") or SANDBOX_DEFAULT_KEY
-
-
-def check_stage_options(
-    profile: Profile, cls: type[Provider], stage: str, given: Mapping[str, Any]
-) -> None:
-    from bookctl.core.provider import providers_with_option
-
-    accepted = cls.options.get(stage, frozenset())
-    for name, value in given.items():
-        if value in (None, False, [], ()) or name in accepted:
-            continue
-        flag = "--" + name.replace("_", "-")
-        others = providers_with_option(stage, name)
-        where = f"it is for {', '.join(others)}" if others else "no provider has it yet"
-        raise UsageError(
-            f"{stage} {flag} is not an option of {profile.provider} (profile {profile.name!r})",
-            hint=where,
-        )
 
 
 def get_app() -> Application:

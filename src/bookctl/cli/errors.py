@@ -59,8 +59,6 @@ def run(command: click.Command, argv: list[str] | None, *, debug: bool) -> NoRet
         if ctx is not None:
             hint = f"see '{ctx.command_path} --help'"
         message = err.format_message()
-        if isinstance(err, click.NoSuchOption) and err.possibilities:
-            message += f"; did you mean {', '.join(sorted(err.possibilities))}?"
         _report(UsageError(message, hint=hint), as_json=as_json)
         sys.exit(EXIT_USAGE)
     except BookctlError as err:

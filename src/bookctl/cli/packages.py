@@ -15,48 +15,80 @@ from bookctl.core.money import money
 from bookctl.core.output import TableSpec
 
 if TYPE_CHECKING:
-    from bookctl.providers.bookinglayer import WirePackageItem
+    from bookctl.providers.bookinglayer import WireAccommodation, WirePackageItem
 
 group = typer.Typer(help="Package items and accommodations (bookinglayer).", no_args_is_help=True)
 
-Start = Annotated[str, typer.Option("--start-date", help="Start date, YYYY-MM-DD.", metavar="DATE")]
-Duration = Annotated[int, typer.Option("--duration", help="Nights.", metavar="N")]
+PackageId = Annotated[
+    str, typer.Argument(help="Package id (a product of type package).", metavar="ID")
+]
+Start = Annotated[
+    str, typer.Option("--start-date", help="First day of the stay, YYYY-MM-DD.", metavar="DATE")
+]
+Duration = Annotated[
+    int, typer.Option("--duration", help="Length of the stay in nights.", metavar="N")
+]
+ITEM_COLUMNS = ["ITEM", "ROLE", "PRODUCT", "TITLE", "QTY", "PRICE", "DATES", "PICK DATES", "FREE"]
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(group, name="packages")
 
 
-def _item_row(group_no: str, item: WirePackageItem) -> list[Any]:
+def _price_text(amount: str | None, currency: str, kind: str | None, from_price: bool) -> str:
+    text = f"{'from ' if from_price else ''}{amount} {currency}"
+    return f"{text} /{kind}" if kind else text
+
+
+def _dates_text(item: WirePackageItem) -> str:
+    days = [d.date for d in item.dates]
+    if not days:
+        return "-"
+    text = days[0] if len(days) == 1 else f"{days[0]} to {days[-1]} ({len(days)} days)"
+    times = sorted({t.time for d in item.dates for t in d.timeslots or []})
+    return f"{text} at {' '.join(times)}" if times else text
+
+
+def _free_text(item: WirePackageItem) -> str:
+    """The smallest number of places left over the item's dates and timeslots."""
+    counts: list[Any] = []
+    for day in item.dates:
+        counts += [t.available for t in day.timeslots] if day.timeslots else [day.available]
+    numbers = [c for c in counts if isinstance(c, int)]
+    if numbers:
+        return f"{min(numbers)} or more" if "unlimited" in counts else str(min(numbers))
+    return "unlimited" if "unlimited" in counts else "-"
+
+
+def _item_row(item: WirePackageItem) -> list[Any]:
     price = item.product.price
-    shown = "-"
-    if price is not None:
-        shown = f"{'from ' if price.from_price else ''}{money(price.value)} {price.currency}"
-        if price.type:
-            shown += f" /{price.type}"
-    free = [d.date for d in item.dates if d.available not in (0, None) or d.timeslots]
     qty = item.qty or {}
     return [
-        group_no,
         item.package_item_id,
         item.role,
         item.product.id,
         item.product.title,
-        f"{qty.get('min', '-')}..{qty.get('max', '-')} ({qty.get('default', '-')})" if qty else "-",
-        shown,
-        "yes" if item.is_configurable_dates else "no",
-        f"{len(free)} dates" + (" (timeslots)" if item.product.is_on_timeslots else ""),
+        f"{qty.get('min', 0)}-{qty.get('max', '?')} (default {qty.get('default', 0)})"
+        if qty
+        else "-",
+        "-"
+        if price is None
+        else _price_text(money(price.value), price.currency, price.type, price.from_price),
+        _dates_text(item),
+        item.is_configurable_dates,
+        _free_text(item),
     ]
 
 
 def _item_json(item: WirePackageItem) -> dict[str, Any]:
     price = item.product.price
     return {
-        "package_item_id": item.package_item_id,
+        "package_item_id": str(item.package_item_id),
         "role": item.role,
         "qty": item.qty,
         "is_configurable_dates": item.is_configurable_dates,
         "product_id": str(item.product.id),
+        "type": item.product.type,
         "title": item.product.title,
         "is_on_timeslots": item.product.is_on_timeslots,
         "price": None
@@ -67,19 +99,44 @@ def _item_json(item: WirePackageItem) -> dict[str, Any]:
             "type": price.type,
             "from_price": price.from_price,
         },
-        "dates": [d.model_dump(mode="json") for d in item.dates],
+        "dates": [
+            {
+                "date": d.date,
+                "available": d.available,
+                "capacity": d.capacity,
+                "timeslots": None
+                if d.timeslots is None
+                else [
+                    {"time": t.time, "available": t.available, "capacity": t.capacity}
+                    for t in d.timeslots
+                ],
+            }
+            for d in item.dates
+        ],
     }
+
+
+def _group_title(number: int, items: list[WirePackageItem]) -> str:
+    roles = {i.role for i in items}
+    if "default" in roles:
+        return f"group {number}: the default is included; pick one of the others instead"
+    return f"group {number}: options, pick one or none"
 
 
 @group.command("show")
 def show(
-    package_id: Annotated[str, typer.Argument(help="Package id.", metavar="ID")],
+    package_id: PackageId,
     start_date: Start,
     duration: Duration,
     currency: Currency = None,
     language: Language = None,
 ) -> None:
-    """Show a package's single items and groups (role, qty, price, dates, timeslots).
+    """Show what a package is made of for a stay: single items and groups of items.
+
+    Each item has a role (default, alternative, upgrade, option), a price, the dates it can be
+    taken on (with timeslots for products on timeslots) and the places left. Items whose dates
+    can be picked take a date list in 'basket add --item ITEM:DATE,...'; default items are added
+    by the provider itself.
 
     Example:
 
@@ -95,11 +152,8 @@ def show(
         "language": validate.check_language(language) if language else None,
     }
     package, raw = bookinglayer(app, "packages show").package(package_id, params)
-    rows = [_item_row("single", i) for i in package.single_items]
-    for number, grp in enumerate(package.groups, 1):
-        rows += [_item_row(f"group {number}", i) for i in grp.items]
     payload = {
-        "id": package_id,
+        "id": package_id.strip(),
         "start_date": package.start_date,
         "end_date": package.end_date,
         "single_items": [_item_json(i) for i in package.single_items],
@@ -111,35 +165,76 @@ def show(
             for g in package.groups
         ],
     }
-    table = TableSpec(
-        title=f"package {package_id}: {package.start_date} to {package.end_date}",
-        columns=[
-            "GROUP",
-            "ITEM",
-            "ROLE",
-            "PRODUCT",
-            "TITLE",
-            "QTY",
-            "PRICE",
-            "PICK DATES",
-            "DATES",
-        ],
-        rows=rows,
-    )
-    app.emit(payload, table, raw=raw)
+    stay = f"package {payload['id']}: {package.start_date} to {package.end_date}"
+    if app.output_format == "csv":
+        rows = [["single", *_item_row(i)] for i in package.single_items]
+        for number, grp in enumerate(package.groups, 1):
+            rows += [[f"group {number}", *_item_row(i)] for i in grp.items]
+        tables: list[TableSpec] = [TableSpec(columns=["GROUP", *ITEM_COLUMNS], rows=rows)]
+    else:
+        tables = [
+            TableSpec(
+                title=f"{stay}, single items",
+                columns=ITEM_COLUMNS,
+                rows=[_item_row(i) for i in package.single_items],
+            )
+        ]
+        tables += [
+            TableSpec(
+                title=_group_title(number, grp.items),
+                columns=ITEM_COLUMNS,
+                rows=[_item_row(i) for i in grp.items],
+            )
+            for number, grp in enumerate(package.groups, 1)
+        ]
+    app.emit(payload, tables, raw=raw)
+
+
+def _accommodation_json(option: WireAccommodation) -> dict[str, Any]:
+    product = option.product
+    return {
+        "product_id": str(product.id),
+        "title": product.title,
+        "accommodation_type": product.accommodation_type.title
+        if product.accommodation_type
+        else None,
+        "start_date": option.start_date,
+        "end_date": option.end_date,
+        "available": option.available,
+        "pax": product.pax.model_dump() if product.pax else None,
+        "price": None
+        if option.price is None
+        else {
+            "amount": money(option.price.value),
+            "currency": option.price.currency,
+            "type": option.price.type,
+        },
+    }
+
+
+def _party(males: int, females: int, couples: int) -> str:
+    parts = [
+        f"{count} {name if count == 1 else name + 's'}"
+        for count, name in ((males, "male"), (females, "female"), (couples, "couple"))
+        if count
+    ]
+    return ", ".join(parts)
 
 
 @group.command("accommodations")
 def accommodations(
-    package_id: Annotated[str, typer.Argument(help="Package id.", metavar="ID")],
+    package_id: PackageId,
     start_date: Start,
     duration: Duration,
-    males: Annotated[int, typer.Option("--males", help="Number of males.")] = 0,
-    females: Annotated[int, typer.Option("--females", help="Number of females.")] = 0,
-    couples: Annotated[int, typer.Option("--couples", help="Number of couples.")] = 0,
+    males: Annotated[int, typer.Option("--males", help="Number of males.", metavar="N")] = 0,
+    females: Annotated[int, typer.Option("--females", help="Number of females.", metavar="N")] = 0,
+    couples: Annotated[int, typer.Option("--couples", help="Number of couples.", metavar="N")] = 0,
     currency: Currency = None,
 ) -> None:
-    """Show the accommodation options of a package for a party.
+    """Show the accommodation options of a package for a stay and a party.
+
+    The party is --males, --females and --couples (at least one guest). Pass the chosen
+    option's id to 'basket add --accommodation ID'.
 
     Example:
 
@@ -151,7 +246,10 @@ def accommodations(
     for name, value in (("--males", males), ("--females", females), ("--couples", couples)):
         validate.check_count(value, name)
     if males + females + couples == 0:
-        raise UsageError("give the party: --males, --females and/or --couples")
+        raise UsageError(
+            "packages accommodations needs a party",
+            hint="give --males, --females and/or --couples, e.g. --males 1",
+        )
     params = {
         "start_date": start.isoformat(),
         "duration": duration,
@@ -161,36 +259,30 @@ def accommodations(
         "currency": validate.check_currency(currency) if currency else None,
     }
     options, raw = bookinglayer(app, "packages accommodations").accommodations(package_id, params)
-    payload: list[dict[str, Any]] = [
-        {
-            "product_id": str(o.product.id),
-            "title": o.product.title,
-            "start_date": o.start_date,
-            "end_date": o.end_date,
-            "available": o.available,
-            "price": None
-            if o.price is None
-            else {
-                "amount": money(o.price.value),
-                "currency": o.price.currency,
-                "type": o.price.type,
-            },
-        }
-        for o in options
-    ]
-    table = TableSpec(
-        title=f"accommodations for package {package_id}",
-        columns=["ID", "TITLE", "FROM", "TO", "AVAILABLE", "PRICE"],
-        rows=[
+    payload = [_accommodation_json(o) for o in options]
+    rows = []
+    for p in payload:
+        price = p["price"]
+        rows.append(
             [
                 p["product_id"],
                 p["title"],
-                p["start_date"],
-                p["end_date"],
+                p["accommodation_type"],
+                (p["pax"] or {}).get("max"),
                 p["available"],
-                "-" if p["price"] is None else f"{p['price']['amount']} {p['price']['currency']}",
+                "-"
+                if price is None
+                else _price_text(price["amount"], price["currency"], price["type"], False),
             ]
-            for p in payload
-        ],
+        )
+    table = TableSpec(
+        title=f"accommodations of package {package_id.strip()}: {start} for {duration} nights, "
+        f"{_party(males, females, couples)}",
+        columns=["ID", "TITLE", "TYPE", "SLEEPS", "AVAILABLE", "PRICE"],
+        rows=rows,
+        caption=None if rows else "no accommodation option for this stay and party",
     )
-    app.emit(payload, table, raw=raw)
+    if app.options.raw:
+        app.emit({"accommodations": payload}, table, raw=raw)
+    else:
+        app.emit(payload, table)

@@ -260,11 +260,15 @@ def extract_error(body: Any) -> tuple[str | None, str | None]:
     code = body.get("code") or body.get("type")
     errors = body.get("errors")
     if isinstance(errors, dict) and errors:
-        details = "; ".join(
-            f"{field}: {', '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
-            for field, msgs in errors.items()
-        )
-        message = f"{message} ({details})" if message else details
+        parts = []
+        for name, msgs in errors.items():
+            texts = [str(m) for m in (msgs if isinstance(msgs, list) else [msgs])]
+            fresh = [t for t in texts if t != message]
+            if fresh:
+                parts.append(f"{name}: {', '.join(fresh)}")
+        details = "; ".join(parts)
+        if details:
+            message = f"{message} ({details})" if message else details
     return (str(message) if message else None), (str(code) if code else None)
 
 

@@ -22,13 +22,101 @@ _MODULES: dict[str, str] = {
     "bookinglayer": "bookctl.providers.bookinglayer",
 }
 
+_CUSTOMER = frozenset(
+    {
+        "first_name",
+        "last_name",
+        "email",
+        "gender",
+        "language_code",
+        "birth_date",
+        "phone_countrycode",
+        "phone",
+        "address_line_1",
+        "address_line_2",
+        "city",
+        "state",
+        "zipcode",
+        "country",
+    }
+)
+
+#: The stage options each provider's documents give it (DESIGN.md section 2). The CLI refuses
+#: an option the profile's provider lacks, naming the providers that have it, before any request.
+STAGE_OPTIONS: dict[str, dict[str, frozenset[str]]] = {
+    "bookinglayer": {
+        "basket add": frozenset(
+            {
+                "package",
+                "start_date",
+                "end_date",
+                "accommodation",
+                "guest",
+                "item",
+                "currency",
+                "file",
+            }
+        ),
+        "checkout": frozenset({"accept_terms", "customer_file", "newsletter"}) | _CUSTOMER,
+        "products": frozenset({"type", "location", "language"}),
+        "availability": frozenset({"start_date", "end_date", "type", "category"}),
+    },
+    "bookingbug": {
+        "basket add": frozenset(
+            {
+                "event_id",
+                "member_id",
+                "event_chain_id",
+                "service_id",
+                "product_id",
+                "attachment_id",
+                "deal_id",
+                "package_id",
+                "bulk_purchase_id",
+            }
+        ),
+        "checkout": frozenset({"member_id", "take_from_wallet"}),
+        "products": frozenset(),
+        "availability": frozenset({"start_date", "end_date"}),
+    },
+    "wix": {
+        "basket add": frozenset(
+            {"service_id", "session_id", "contact_file", "participants", "rate_label"}
+        ),
+        "checkout": frozenset({"coupon", "plan", "locked_session_key", "notify"}),
+        "products": frozenset(),
+        "availability": frozenset({"start_date", "end_date"}),
+    },
+    "guestmanager": {
+        "basket add": frozenset({"ticket_type", "qty"}),
+        "checkout": frozenset(
+            {
+                "email",
+                "first_name",
+                "last_name",
+                "phone",
+                "answers_file",
+                "payment_token",
+                "step",
+                "wait",
+            }
+        ),
+        "products": frozenset(),
+        "availability": frozenset(),
+    },
+    "rundl": {
+        "basket add": frozenset({"service", "product", "qty", "file"}),
+        "checkout": frozenset({"payment_token"}),
+        "products": frozenset({"service"}),
+        "availability": frozenset(),
+    },
+}
+
 
 class Provider(Protocol):
     """One platform's client, speaking neutral models to the CLI."""
 
     key: ClassVar[str]
-    #: Names of the stage options this provider accepts (``basket add``, ``checkout`` ...).
-    options: ClassVar[Mapping[str, frozenset[str]]]
 
     def __init__(self, client: ApiClient, profile: Profile) -> None: ...
 
@@ -73,6 +161,18 @@ def provider_class(key: str) -> type[Provider]:
 
 def providers_with_option(stage: str, option: str) -> list[str]:
     """Which providers accept ``option`` on ``stage`` (for the usage error that names them)."""
-    return sorted(
-        key for key in _MODULES if option in provider_class(key).options.get(stage, frozenset())
-    )
+    return sorted(key for key, stages in STAGE_OPTIONS.items() if option in stages.get(stage, ()))
+
+
+def check_stage_options(provider: str, profile: str, stage: str, given: Mapping[str, Any]) -> None:
+    """Refuse options of ``stage`` that ``provider`` does not have, naming who has them."""
+    accepted = STAGE_OPTIONS.get(provider, {}).get(stage, frozenset())
+    for name, value in given.items():
+        if value in (None, False, [], ()) or name in accepted:
+            continue
+        flag = "--" + name.replace("_", "-")
+        others = providers_with_option(stage, name)
+        where = f"it is for {', '.join(others)}" if others else "no provider has it"
+        raise UsageError(
+            f"{stage} {flag} is not an option of {provider} (profile {profile!r})", hint=where
+        )

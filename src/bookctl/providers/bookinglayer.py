@@ -502,23 +502,6 @@ class Bookinglayer:
     """Bookinglayer public API v2 client."""
 
     key: ClassVar[str] = KEY
-    options: ClassVar[Mapping[str, frozenset[str]]] = {
-        "basket add": frozenset(
-            {
-                "package",
-                "start_date",
-                "end_date",
-                "accommodation",
-                "guest",
-                "item",
-                "currency",
-                "file",
-            }
-        ),
-        "checkout": frozenset({"accept_terms", "customer_file", "newsletter", *CUSTOMER_FIELDS}),
-        "products": frozenset({"type", "location", "language"}),
-        "availability": frozenset({"start_date", "end_date", "type", "category"}),
-    }
 
     def __init__(self, client: ApiClient, profile: Profile) -> None:
         self.client = client

@@ -1,0 +1,118 @@
+"""Concurrent writers on one SQLite file never double-book the last units."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+from datetime import date
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from bookctl.sandbox.app import create_app
+
+from .helpers import AUTH, BL, add, double_room_left, free_monday, simple_guest
+
+
+def test_threads_on_two_apps_share_the_last_units(db_path: Path) -> None:
+    apps = [create_app(db_path), create_app(db_path)]
+    setup = TestClient(apps[0], headers=AUTH)
+    start = free_monday(setup)
+    assert (
+        add(setup, [simple_guest(start, f"pre{n}@example.com") for n in range(6)]).status_code
+        == 201
+    )
+    assert double_room_left(setup, start) == 2
+
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def book(n: int) -> None:
+        client = TestClient(apps[n % 2], headers=AUTH)
+        response = add(client, [simple_guest(start, f"racer{n}@example.com")])
+        with lock:
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=book, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [201, 201] + [409] * 6
+    assert double_room_left(setup, start) == 0
+    assert setup.get("/_sandbox/stats").json()["bookinglayer"]["open_carts"] == 3
+
+
+_WORKER = textwrap.dedent(
+    """
+    import json, sys, warnings
+    from pathlib import Path
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+    from bookctl.sandbox.app import create_app
+    db, start, worker = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+    client = TestClient(create_app(db), headers={"Authorization": "Bearer sandbox-key"})
+    end = json.loads(sys.argv[4])
+    results = []
+    for n in range(6):
+        guest = {
+            "first_name": "W", "last_name": worker, "gender": "f",
+            "email": f"w{worker}-{n}@example.com",
+            "package": {"id": 384, "start_date": start, "end_date": end, "accommodation_id": 392},
+        }
+        r = client.post(
+            "/bookinglayer/api/pub/v2/bookings/add", json={"currency": "EUR", "guests": [guest]}
+        )
+        if r.status_code == 201:
+            cart = r.json()["cart_id"]
+            c = client.post(
+                f"/bookinglayer/api/pub/v2/carts/{cart}/checkout",
+                json={"terms_accepted": True, "customer": {
+                    "first_name": "W", "last_name": worker, "email": "w@example.com",
+                    "phone": "1"}},
+            )
+            results.append(c.status_code)
+        else:
+            results.append(r.status_code)
+    print(json.dumps(results))
+    """
+)
+
+
+def test_processes_on_one_file_book_exactly_the_capacity(db_path: Path) -> None:
+    setup = TestClient(create_app(db_path), headers=AUTH)
+    start = free_monday(setup)
+    end = date.fromordinal(start.toordinal() + 7).isoformat()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                _WORKER,
+                str(db_path),
+                start.isoformat(),
+                str(n),
+                json.dumps(end),
+            ],
+            stdout=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
+        for n in range(3)
+    ]
+    results: list[int] = []
+    for worker in workers:
+        out, _ = worker.communicate(timeout=60)
+        assert worker.returncode == 0
+        results += json.loads(out.strip().splitlines()[-1])
+    assert results.count(200) == 8  # Double Room capacity
+    assert results.count(409) == 10
+    stats = setup.get("/_sandbox/stats").json()["bookinglayer"]
+    assert stats["bookings"] == 8
+    assert double_room_left(setup, start) == 0
+    assert setup.get(f"{BL}/products/392").status_code == 200

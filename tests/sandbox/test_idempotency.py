@@ -1,0 +1,98 @@
+"""Idempotency-Key: replay, reuse with another body, in-flight, cross-app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from bookctl.sandbox import idempotency
+from bookctl.sandbox.app import create_app
+from bookctl.sandbox.store import Store
+
+from .helpers import AUTH, BL, checkout_body, free_monday, simple_guest
+
+
+def _body(client: TestClient, email: str = "a@example.com") -> dict[str, object]:
+    return {"currency": "EUR", "guests": [simple_guest(free_monday(client), email)]}
+
+
+def test_same_key_same_body_replays_without_re_running(client: TestClient) -> None:
+    body = _body(client)
+    key = {"Idempotency-Key": "k1"}
+    first = client.post(f"{BL}/bookings/add", json=body, headers=key)
+    second = client.post(f"{BL}/bookings/add", json=body, headers=key)
+    assert first.status_code == second.status_code == 201
+    assert second.json() == first.json()
+    assert second.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+    stats = client.get("/_sandbox/stats").json()["bookinglayer"]
+    assert stats["carts"] == 1
+    assert stats["idempotent_replays"] == 1
+    # without a key the same body makes a second cart
+    client.post(f"{BL}/bookings/add", json=body)
+    assert client.get("/_sandbox/stats").json()["bookinglayer"]["carts"] == 2
+
+
+def test_same_key_other_body_is_422(client: TestClient) -> None:
+    key = {"Idempotency-Key": "k2"}
+    assert client.post(f"{BL}/bookings/add", json=_body(client), headers=key).status_code == 201
+    other = client.post(f"{BL}/bookings/add", json=_body(client, "b@example.com"), headers=key)
+    assert other.status_code == 422
+    assert other.json() == {
+        "message": "Idempotency-Key reused with a different request body",
+        "code": "idempotency_key_reused",
+    }
+
+
+def test_key_in_flight_is_409(client: TestClient, db_path: Path) -> None:
+    body = _body(client)
+    import json
+
+    raw = json.dumps(body).encode()
+    path = f"{BL}/bookings/add"
+    # Claim the key as another process would while it runs the request.
+    fp = idempotency.fingerprint("POST", path, "", raw)
+    assert idempotency.claim(Store(db_path), "bookinglayer", "k3", fp).conflict is None
+    response = client.post(
+        path, content=raw, headers={"Idempotency-Key": "k3", "content-type": "application/json"}
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "idempotency_in_flight"
+
+
+def test_errors_are_replayed_too_but_401_is_not(client: TestClient) -> None:
+    start = free_monday(client)
+    cart_id = client.post(f"{BL}/bookings/add", json=_body(client)).json()["cart_id"]
+    key = {"Idempotency-Key": "co-1"}
+    bad = checkout_body(terms_accepted=False)
+    assert client.post(f"{BL}/carts/{cart_id}/checkout", json=bad, headers=key).status_code == 422
+    assert client.post(f"{BL}/carts/{cart_id}/checkout", json=bad, headers=key).status_code == 422
+    good_key = {"Idempotency-Key": "co-2"}
+    unauth = client.post(
+        f"{BL}/carts/{cart_id}/checkout",
+        json=checkout_body(),
+        headers={**good_key, "Authorization": "Bearer nope"},
+    )
+    assert unauth.status_code == 401
+    done = client.post(f"{BL}/carts/{cart_id}/checkout", json=checkout_body(), headers=good_key)
+    assert done.status_code == 200
+    again = client.post(f"{BL}/carts/{cart_id}/checkout", json=checkout_body(), headers=good_key)
+    assert again.json() == done.json()
+    assert start  # the stay date was used
+
+
+def test_keys_are_shared_by_apps_on_one_file(db_path: Path) -> None:
+    one = TestClient(create_app(db_path), headers=AUTH)
+    two = TestClient(create_app(db_path), headers=AUTH)
+    body = _body(one)
+    key = {"Idempotency-Key": "shared"}
+    first = one.post(f"{BL}/bookings/add", json=body, headers=key)
+    second = two.post(f"{BL}/bookings/add", json=body, headers=key)
+    assert second.json()["cart_id"] == first.json()["cart_id"]
+
+
+def test_get_requests_ignore_the_key(client: TestClient) -> None:
+    key = {"Idempotency-Key": "read"}
+    assert client.get(f"{BL}/settings", headers=key).status_code == 200
+    assert "idempotent-replayed" not in client.get(f"{BL}/settings", headers=key).headers
