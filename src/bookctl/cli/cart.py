@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -35,7 +36,7 @@ def date_span(dates: list[str]) -> str:
         days = [dt.date.fromisoformat(d) for d in dates]
     except ValueError:
         return ", ".join(dates)
-    if all((b - a).days == 1 for a, b in zip(days, days[1:], strict=False)):
+    if all((b - a).days == 1 for a, b in itertools.pairwise(days)):
         return f"{dates[0]}..{dates[-1]} ({len(dates)})"
     return ", ".join(dates)
 
