@@ -16,6 +16,11 @@ from bookctl.core.errors import UsageError
 from bookctl.core.money import money
 from bookctl.core.output import TableSpec
 
+#: Prices are asked in this currency unless --currency says otherwise: the same default as
+#: 'basket add', so a price and the cart it leads to are in one currency.
+DEFAULT_CURRENCY = "EUR"
+UNITS = ("hour", "day", "night", "week")
+
 
 def register(app: typer.Typer) -> None:
     app.command("prices")(prices)
@@ -23,46 +28,71 @@ def register(app: typer.Typer) -> None:
 
 def prices(
     product_ids: Annotated[
-        list[str] | None, typer.Argument(help="Product id(s).", metavar="ID...")
+        list[str] | None,
+        typer.Argument(help="Product id(s), or the word 'package' with --file.", metavar="ID..."),
     ] = None,
     start_date: Annotated[
         str | None, typer.Option("--start-date", help="Start date, YYYY-MM-DD.", metavar="DATE")
     ] = None,
-    pax: Annotated[int | None, typer.Option("--pax", help="Number of guests.")] = None,
-    duration: Annotated[int | None, typer.Option("--duration", help="Duration.")] = None,
-    unit: Annotated[
-        str | None, typer.Option("--unit", help="Duration unit: day, night, hour.", metavar="U")
+    pax: Annotated[
+        int | None, typer.Option("--pax", help="Number of guests (1 or more).", metavar="N")
     ] = None,
-    qty: Annotated[int | None, typer.Option("--qty", help="Quantity (several products).")] = None,
+    duration: Annotated[
+        int | None,
+        typer.Option(
+            "--duration",
+            help="Duration in --unit (one product: its default; several: required).",
+            metavar="N",
+        ),
+    ] = None,
+    unit: Annotated[
+        str | None,
+        typer.Option("--unit", help=f"Duration unit: {', '.join(UNITS)}.", metavar="U"),
+    ] = None,
+    qty: Annotated[
+        int | None, typer.Option("--qty", help="Quantity of each product.", metavar="N")
+    ] = None,
     currency: Currency = None,
     file: Annotated[
         Path | None,
         typer.Option(
-            "--file", "-f", help="For 'prices package': bookings/add body, guests with unique_id."
+            "--file",
+            "-f",
+            help="For 'prices package': the bookings/add body, each guest with a unique_id.",
+            metavar="FILE",
         ),
     ] = None,
 ) -> None:
-    """Total price of one or more products, or a package's per-guest breakdown.
+    """Total price of one or more products, or a package's price breakdown per guest.
+
+    Prices are in --currency, EUR by default. 'prices package --file F' takes the documented
+    package prices request (the 'basket add' body where every guest has a unique_id) and shows
+    what each selected item costs, per guest and in total; nothing is reserved.
 
     Examples:
 
       bookctl prices 3337 --start-date 2026-12-03 --pax 2
-      bookctl prices 3337 3338 --start-date 2026-12-03 --pax 2 --duration 1
+      bookctl prices 3337 3339 --start-date 2026-12-03 --pax 2 --duration 1 --currency USD
       bookctl prices package --file guests.json
     """
     app = get_app()
-    ids = list(product_ids or [])
+    ids = [i.strip() for i in product_ids or []]
     if ids[:1] == ["package"]:
         if len(ids) > 1 or file is None:
-            raise UsageError("usage: bookctl prices package --file FILE")
-        package_breakdown(file)
+            raise UsageError(
+                "usage: bookctl prices package --file FILE",
+                hint="FILE is the bookings/add body with a unique_id for every guest",
+            )
+        _package_breakdown(file, currency)
         return
     if file is not None:
         raise UsageError("--file is for 'bookctl prices package --file FILE'")
     if not ids:
-        raise UsageError("prices needs a product id", hint="e.g. bookctl prices 3337 --pax 2 ...")
+        raise UsageError(
+            "prices needs a product id", hint="e.g. bookctl prices 3337 --start-date ... --pax 2"
+        )
     if start_date is None or pax is None:
-        raise UsageError("prices needs --start-date and --pax")
+        raise UsageError("prices needs --start-date and --pax", hint="see 'bookctl prices --help'")
     start = validate.parse_date(start_date, "--start-date")
     validate.check_count(pax, "--pax", minimum=1)
     if duration is not None:
@@ -70,69 +100,121 @@ def prices(
     if qty is not None:
         validate.check_count(qty, "--qty", minimum=1)
     if unit is not None:
-        validate.check_choice(unit, "--unit", ("day", "night", "hour", "minute", "week"))
+        validate.check_choice(unit, "--unit", UNITS)
+    code = validate.check_currency(currency) if currency else DEFAULT_CURRENCY
+    several = len(ids) > 1 or qty is not None
+    if several and duration is None:
+        raise UsageError(
+            "prices for several products (or with --qty) needs --duration",
+            hint="e.g. --duration 1 --unit day",
+        )
     params: dict[str, Any] = {
         "start_date": start.isoformat(),
         "pax": pax,
         "duration": duration,
         "duration_unit": unit,
-        "currency": validate.check_currency(currency) if currency else None,
+        "currency": code,
     }
     provider = bookinglayer(app, "prices")
-    cur = params["currency"] or "default currency"
-    if len(ids) == 1 and qty is None:
-        total, raw = provider.price(ids[0], params)
-        payload = [{"product_id": ids[0], "total": total, "currency": params["currency"]}]
+    if several:
+        totals, raw = provider.prices(ids, {**params, "qty": qty})
     else:
-        if duration is None:
-            raise UsageError("prices for several products needs --duration")
-        params["qty"] = qty
-        totals, raw = provider.prices(ids, params)
-        payload = [
-            {"product_id": pid, "total": total, "currency": params["currency"]}
-            for pid, total in totals.items()
-        ]
+        total, raw = provider.price(ids[0], params)
+        totals = {ids[0]: total}
+    payload = [
+        {
+            "product_id": pid,
+            "start_date": start.isoformat(),
+            "pax": pax,
+            "duration": duration,
+            "duration_unit": unit,
+            "qty": qty,
+            "total": total,
+            "currency": code,
+        }
+        for pid, total in totals.items()
+    ]
+    length = "default duration" if duration is None else f"{duration} {unit or 'units'}"
+    caption = None
+    if len(payload) > 1:
+        caption = f"all together: {money(sum(Decimal(p['total'] or 0) for p in payload))} {code}"
     table = TableSpec(
-        title=f"prices from {start} for {pax} ({cur})",
+        title=f"prices from {start} for {pax} guest{'s' if pax > 1 else ''}, {length}",
         columns=["PRODUCT", "TOTAL"],
-        rows=[[p["product_id"], p["total"]] for p in payload],
+        rows=[[p["product_id"], f"{p['total']} {code}"] for p in payload],
+        caption=caption,
     )
-    app.emit(payload if not app.options.raw else {"prices": payload}, table, raw=raw)
+    if app.options.raw:
+        app.emit({"prices": payload}, table, raw=raw)
+    else:
+        app.emit(payload, table)
 
 
-def package_breakdown(file: Path) -> None:
+def _label(product_id: Any, item_id: Any, package: dict[str, Any]) -> str:
+    """What a breakdown line is, from the guest's own package object."""
+    if item_id is not None:
+        return f"item {item_id}"
+    if str(product_id) == str(package.get("id")):
+        return "package"
+    if str(product_id) == str(package.get("accommodation_id")):
+        return "accommodation"
+    return "-"
+
+
+def _package_breakdown(file: Path, currency: str | None) -> None:
     """Per-guest, per-item price breakdown of a package configuration."""
+    from bookctl.providers.bookinglayer import build_add_body
+
     app = get_app()
-    body = validate.read_json_file(file, "--file")
-    guests = body.get("guests") if isinstance(body, dict) else None
-    if not isinstance(guests, list) or not guests:
-        raise UsageError("--file: the body needs a non-empty 'guests' array")
-    ids = [g.get("unique_id") if isinstance(g, dict) else None for g in guests]
-    if not all(isinstance(i, str) and i for i in ids):
-        raise UsageError("--file: every guest needs a 'unique_id'", hint='e.g. "guest_1"')
+    document = validate.read_json_file(file, "--file")
+    if not currency and isinstance(document, dict) and not document.get("currency"):
+        # The document's package prices example names the currency 'currency_id'.
+        currency = document.get("currency_id")
+    body = build_add_body({"file": file, "currency": currency}, None)
+    guests = body["guests"]
+    ids = [g.get("unique_id") for g in guests]
+    for index, unique_id in enumerate(ids, 1):
+        if not isinstance(unique_id, str) or not unique_id.strip():
+            raise UsageError(
+                f"--file: guest {index} has no unique_id",
+                hint='every guest needs a unique_id of your choice, e.g. "guest_1"',
+            )
     if len(set(ids)) != len(ids):
-        raise UsageError("--file: guest unique_id values must differ")
+        raise UsageError("--file: two guests have the same unique_id")
+    code = str(body["currency"])
     raw = bookinglayer(app, "prices package").package_prices(body)
+    packages = {g["unique_id"]: g.get("package") or {} for g in guests}
+    result: list[dict[str, Any]] = []
     rows: list[list[Any]] = []
-    payload: dict[str, Any] = {"guests": {}, "total": None}
     grand = Decimal(0)
-    for guest_id, items in raw.items():
+    for guest_id, entries in raw.items():
         lines = []
-        for entry in items if isinstance(items, list) else []:
+        subtotal = Decimal(0)
+        for entry in entries if isinstance(entries, list) else []:
             amount = money(entry.get("price"))
-            grand += Decimal(amount or 0)
+            subtotal += Decimal(amount or 0)
+            item_id = entry.get("package_item_id")
             lines.append(
                 {
-                    "package_item_id": entry.get("package_item_id"),
+                    "package_item_id": None if item_id is None else str(item_id),
                     "product_id": str(entry.get("product_id")),
                     "amount": amount,
                     "is_fixed": entry.get("is_fixed"),
                     "guest_to_charge": entry.get("guest_to_charge"),
                 }
             )
-            rows.append([guest_id, entry.get("package_item_id"), entry.get("product_id"), amount])
-        payload["guests"][guest_id] = lines
-    payload["total"] = money(grand)
-    rows.append(["total", "", "", payload["total"]])
-    table = TableSpec(columns=["GUEST", "ITEM", "PRODUCT", "AMOUNT"], rows=rows)
+            what = _label(entry.get("product_id"), item_id, packages.get(guest_id, {}))
+            rows.append([guest_id, what, entry.get("product_id"), f"{amount} {code}"])
+        grand += subtotal
+        result.append({"unique_id": guest_id, "total": money(subtotal), "lines": lines})
+        if app.output_format != "csv":
+            rows.append([guest_id, "subtotal", "", f"{money(subtotal)} {code}"])
+    payload = {"currency": code, "total": money(grand), "guests": result}
+    if app.output_format != "csv":
+        rows.append(["TOTAL", "", "", f"{money(grand)} {code}"])
+    table = TableSpec(
+        title=f"package price breakdown ({len(result)} guest{'s' if len(result) != 1 else ''})",
+        columns=["GUEST", "WHAT", "PRODUCT", "AMOUNT"],
+        rows=rows,
+    )
     app.emit(payload, table, raw=raw)
