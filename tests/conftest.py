@@ -84,8 +84,9 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
     return Cli(capsys, monkeypatch)
 
 
-def run_bookctl(*args: str, env: dict[str, str] | None = None, stdin: str = "",
-                timeout: float = 60) -> Result:
+def run_bookctl(
+    *args: str, env: dict[str, str] | None = None, stdin: str = "", timeout: float = 60
+) -> Result:
     """Run ``bookctl`` as a separate process (what a user's shell does)."""
     proc = subprocess.run(
         [sys.executable, "-m", "bookctl", *args],
@@ -110,6 +111,16 @@ class ServedSandbox:
     db: Path
     process: subprocess.Popen[bytes]
 
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.process.stderr is not None:
+            self.process.stderr.close()
+
     def admin(self, method: str, path: str, **kwargs: Any) -> Any:
         response = httpx.request(method, f"{self.url}/_sandbox/{path}", timeout=10, **kwargs)
         response.raise_for_status()
@@ -119,14 +130,26 @@ class ServedSandbox:
 def start_sandbox(tmp: Path, *extra: str, api_key: str | None = None) -> ServedSandbox:
     port = free_port()
     db = tmp / "served.db"
-    args = [sys.executable, "-m", "bookctl", "sandbox", "serve", "--port", str(port), "--db",
-            str(db), *extra]
+    args = [
+        sys.executable,
+        "-m",
+        "bookctl",
+        "sandbox",
+        "serve",
+        "--port",
+        str(port),
+        "--db",
+        str(db),
+        *extra,
+    ]
     if api_key:
         args += ["--api-key", api_key]
-    env = {**os.environ, "BOOKCTL_STATE_DIR": str(tmp / "server-state"),
-           "BOOKCTL_CONFIG_DIR": str(tmp / "server-config")}
-    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "BOOKCTL_STATE_DIR": str(tmp / "server-state"),
+        "BOOKCTL_CONFIG_DIR": str(tmp / "server-config"),
+    }
+    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -138,7 +161,7 @@ def start_sandbox(tmp: Path, *extra: str, api_key: str | None = None) -> ServedS
                 return ServedSandbox(url, db, process)
         except httpx.TransportError:
             time.sleep(0.05)
-    process.kill()
+    ServedSandbox(url, db, process).stop()
     raise RuntimeError("sandbox serve did not come up in 20 s")
 
 
@@ -146,11 +169,7 @@ def start_sandbox(tmp: Path, *extra: str, api_key: str | None = None) -> ServedS
 def _served_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSandbox]:
     served = start_sandbox(tmp_path_factory.mktemp("served"))
     yield served
-    served.process.terminate()
-    try:
-        served.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        served.process.kill()
+    served.stop()
 
 
 @pytest.fixture
@@ -164,8 +183,15 @@ def served(_served_session: ServedSandbox) -> ServedSandbox:
 def served_profile(cli: Cli, served: ServedSandbox) -> str:
     """A configured profile named 'mine' pointing at the served sandbox's Bookinglayer API."""
     result = cli(
-        "profile", "add", "mine", "--provider", "bookinglayer", "--base-url",
-        f"{served.url}/bookinglayer/api/pub/v2", "--api-key-stdin", stdin="sandbox-key\n",
+        "profile",
+        "add",
+        "mine",
+        "--provider",
+        "bookinglayer",
+        "--base-url",
+        f"{served.url}/bookinglayer/api/pub/v2",
+        "--api-key-stdin",
+        stdin="sandbox-key\n",
     )
     assert result.exit_code == 0, result
     return "mine"

@@ -75,8 +75,18 @@ def basket(*changes: str) -> list[str]:
         (basket("--package", ""), 2, "--package"),
         (["availability", "384", "--start-date", "01/12/2026"], 2, "--start-date"),
         (["availability", "384", "--start-date", PAST.isoformat()], 2, "past"),
-        (["availability", "384", "--start-date", END.isoformat(), "--end-date",
-          START.isoformat()], 2, "before"),
+        (
+            [
+                "availability",
+                "384",
+                "--start-date",
+                END.isoformat(),
+                "--end-date",
+                START.isoformat(),
+            ],
+            2,
+            "before",
+        ),
         (["availability"], 2, "product id"),
         (["products", "--type", "castle"], 2, "--type"),
         (["products", "--language", "eng"], 2, "--language"),
@@ -129,13 +139,13 @@ def test_duplicate_email_across_adds_to_one_cart(cli: Cli, isolated: dict[str, P
 def test_checkout_needs_terms_and_customer(cli: Cli, isolated: dict[str, Path]) -> None:
     assert cli(*add_args(START)).exit_code == 0
     before = snapshot(isolated["state"])
-    customer = ["--first-name", "O", "--last-name", "N", "--email", "o@example.com",
-                "--phone", "1"]
+    customer = ["--first-name", "O", "--last-name", "N", "--email", "o@example.com", "--phone", "1"]
     assert_clean_error(cli("checkout", *customer), 2, "--accept-terms")
     assert_clean_error(cli("checkout", "--accept-terms", "--first-name", "O"), 2, "last name")
     assert_clean_error(
         cli("checkout", "--accept-terms", *customer[:4], "--email", "nope", "--phone", "1"),
-        2, "email",
+        2,
+        "email",
     )
     missing = isolated["state"] / "nothing.json"
     assert_clean_error(
@@ -143,16 +153,25 @@ def test_checkout_needs_terms_and_customer(cli: Cli, isolated: dict[str, Path]) 
     )
     broken = isolated["state"] / "broken.json"
     broken.write_text("{not json")
-    assert_clean_error(cli("checkout", "--accept-terms", "--customer-file", str(broken)), 2,
-                       "not valid JSON")
+    assert_clean_error(
+        cli("checkout", "--accept-terms", "--customer-file", str(broken)), 2, "not valid JSON"
+    )
     broken.unlink()
     assert snapshot(isolated["state"]) == before
 
 
 def test_phone_is_required_by_the_business_settings(cli: Cli) -> None:
     assert cli(*add_args(START)).exit_code == 0
-    result = cli("checkout", "--accept-terms", "--first-name", "O", "--last-name", "N",
-                 "--email", "o@example.com")
+    result = cli(
+        "checkout",
+        "--accept-terms",
+        "--first-name",
+        "O",
+        "--last-name",
+        "N",
+        "--email",
+        "o@example.com",
+    )
     assert_clean_error(result, 2, "phone")
 
 
@@ -163,8 +182,17 @@ def test_unknown_profile(cli: Cli) -> None:
 
 def test_wrong_api_key(cli: Cli, served: ServedSandbox, isolated: dict[str, Path]) -> None:
     url = f"{served.url}/bookinglayer/api/pub/v2"
-    added = cli("profile", "add", "bad", "--provider", "bookinglayer", "--base-url", url,
-                "--api-key-stdin", stdin="wrong-key-123\n")
+    added = cli(
+        "profile",
+        "add",
+        "bad",
+        "--provider",
+        "bookinglayer",
+        "--base-url",
+        url,
+        "--api-key-stdin",
+        stdin="wrong-key-123\n",
+    )
     assert added.exit_code == 0, added
     result = cli("-p", "bad", "products")
     assert_clean_error(result, 5, "API key")
@@ -176,8 +204,15 @@ def test_wrong_api_key(cli: Cli, served: ServedSandbox, isolated: dict[str, Path
 
 def test_option_of_another_provider(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BOOKCTL_API_KEY", "k")
-    added = cli("profile", "add", "wixy", "--provider", "wix", "--base-url",
-                "https://www.wixapis.com/bookings/v1")
+    added = cli(
+        "profile",
+        "add",
+        "wixy",
+        "--provider",
+        "wix",
+        "--base-url",
+        "https://www.wixapis.com/bookings/v1",
+    )
     assert added.exit_code == 0, added
     result = cli("-p", "wixy", *basket())
     assert_clean_error(result, 2, "--package", "bookinglayer")
@@ -185,19 +220,42 @@ def test_option_of_another_provider(cli: Cli, monkeypatch: pytest.MonkeyPatch) -
 
 def test_unreachable_base_url(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BOOKCTL_API_KEY", "k")
-    cli("profile", "add", "down", "--provider", "bookinglayer", "--base-url",
-        "http://127.0.0.1:9/bookinglayer/api/pub/v2")
+    cli(
+        "profile",
+        "add",
+        "down",
+        "--provider",
+        "bookinglayer",
+        "--base-url",
+        "http://127.0.0.1:9/bookinglayer/api/pub/v2",
+    )
     result = cli("-p", "down", "products", "--connect-timeout", "0.5")
     assert_clean_error(result, 6, "cannot reach")
 
 
 def test_plain_http_to_a_remote_host_is_refused(cli: Cli, isolated: dict[str, Path]) -> None:
-    result = cli("profile", "add", "far", "--provider", "bookinglayer", "--base-url",
-                 "http://api.example.com/v2", stdin="k\n", )
+    result = cli(
+        "profile",
+        "add",
+        "far",
+        "--provider",
+        "bookinglayer",
+        "--base-url",
+        "http://api.example.com/v2",
+        stdin="k\n",
+    )
     assert_clean_error(result, 2, "--insecure-http")
     assert not (isolated["config"] / "config.toml").exists()
-    ok = cli("profile", "add", "far", "--provider", "bookinglayer", "--base-url",
-             "http://api.example.com/v2", "--insecure-http")
+    ok = cli(
+        "profile",
+        "add",
+        "far",
+        "--provider",
+        "bookinglayer",
+        "--base-url",
+        "http://api.example.com/v2",
+        "--insecure-http",
+    )
     assert ok.exit_code == 0, ok
 
 

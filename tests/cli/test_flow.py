@@ -31,11 +31,22 @@ def target(request: pytest.FixtureRequest) -> list[str]:
     return ["-p", request.getfixturevalue("served_profile")]
 
 
-def add_args(start: dt.date, nights: int = 7, guest: str = "Oliver,Nicholson,m,ollie@example.com"
-             ) -> list[str]:
+def add_args(
+    start: dt.date, nights: int = 7, guest: str = "Oliver,Nicholson,m,ollie@example.com"
+) -> list[str]:
     return [
-        "basket", "add", "--package", "384", "--start-date", start.isoformat(), "--end-date",
-        (start + dt.timedelta(days=nights)).isoformat(), "--accommodation", "392", "--guest", guest,
+        "basket",
+        "add",
+        "--package",
+        "384",
+        "--start-date",
+        start.isoformat(),
+        "--end-date",
+        (start + dt.timedelta(days=nights)).isoformat(),
+        "--accommodation",
+        "392",
+        "--guest",
+        guest,
     ]
 
 
@@ -69,15 +80,24 @@ def test_availability_rows(cli: Cli, target: list[str]) -> None:
     assert result.exit_code == 0, result
     rows = result.json
     assert rows[0]["date"] == start.isoformat()
-    assert set(rows[0]) >= {"product_id", "date", "available", "capacity", "blocked", "checkin",
-                            "checkout", "timeslots"}
+    assert set(rows[0]) >= {
+        "product_id",
+        "date",
+        "available",
+        "capacity",
+        "blocked",
+        "checkin",
+        "checkout",
+        "timeslots",
+    }
     by_date = {r["date"]: r for r in rows}
     assert by_date[start.isoformat()]["checkin"] is True  # Monday
     assert by_date[(start + dt.timedelta(days=1)).isoformat()]["checkin"] is False  # Tuesday
 
 
-def test_full_booking_flow(cli: Cli, target: list[str], tmp_path: Path,
-                           isolated: dict[str, Path]) -> None:
+def test_full_booking_flow(
+    cli: Cli, target: list[str], tmp_path: Path, isolated: dict[str, Path]
+) -> None:
     start = next_weekday(WEDNESDAY)
     before = cli(*target, "availability", "384", "--start-date", start.isoformat(), "--json").json
     free_before = before[0]["available"]
@@ -111,9 +131,17 @@ def test_full_booking_flow(cli: Cli, target: list[str], tmp_path: Path,
     assert dt.timedelta(minutes=9) < expires - dt.datetime.now(dt.UTC) <= dt.timedelta(minutes=11)
 
     me = tmp_path / "me.json"
-    me.write_text(json.dumps({"first_name": "Oliver", "last_name": "Nicholson",
-                              "email": "ollie@example.com", "phone": "403 201 767",
-                              "phone_countrycode": 61}))
+    me.write_text(
+        json.dumps(
+            {
+                "first_name": "Oliver",
+                "last_name": "Nicholson",
+                "email": "ollie@example.com",
+                "phone": "403 201 767",
+                "phone_countrycode": 61,
+            }
+        )
+    )
     done = cli(*target, "checkout", "--accept-terms", "--customer-file", str(me), "--json")
     assert done.exit_code == 0, done
     order = done.json
@@ -121,8 +149,16 @@ def test_full_booking_flow(cli: Cli, target: list[str], tmp_path: Path,
     assert order["state"] == "confirmed"
     assert order["total"] == cart["total"]
     assert order["provider"] == "bookinglayer"
-    assert set(order) >= {"id", "cart_id", "provider", "state", "payment_state", "total",
-                          "currency", "completed_at"}
+    assert set(order) >= {
+        "id",
+        "cart_id",
+        "provider",
+        "state",
+        "payment_state",
+        "total",
+        "currency",
+        "completed_at",
+    }
 
     assert not session_file.exists()
     history = session_file.with_name(session_file.stem + ".history.jsonl").read_text().splitlines()
@@ -151,8 +187,9 @@ def test_second_add_reuses_the_cart(cli: Cli, target: list[str]) -> None:
 
 def test_abandon_gives_inventory_back(cli: Cli, target: list[str]) -> None:
     start = next_weekday(WEDNESDAY)
-    free = cli(*target, "availability", "384", "--start-date", start.isoformat(), "--json"
-               ).json[0]["available"]
+    free = cli(*target, "availability", "384", "--start-date", start.isoformat(), "--json").json[0][
+        "available"
+    ]
     cart = cli(*target, *add_args(start), "--json").json
     refused = cli(*target, "cart", "abandon")
     assert refused.exit_code == 2 and "--yes" in refused.stderr
@@ -169,8 +206,9 @@ def test_expired_cart_releases_inventory_and_refuses_checkout(
     cli: Cli, target: list[str], request: pytest.FixtureRequest
 ) -> None:
     start = next_weekday(WEDNESDAY)
-    free = cli(*target, "availability", "384", "--start-date", start.isoformat(), "--json"
-               ).json[0]["available"]
+    free = cli(*target, "availability", "384", "--start-date", start.isoformat(), "--json").json[0][
+        "available"
+    ]
     cart = cli(*target, *add_args(start), "--json").json
     clock = ["clock", "advance", "11m"]
     if target:
@@ -183,8 +221,20 @@ def test_expired_cart_releases_inventory_and_refuses_checkout(
     assert shown.json["state"] == "expired"
     back = cli(*target, "availability", "384", "--start-date", start.isoformat(), "--json")
     assert back.json[0]["available"] == free
-    refused = cli(*target, "checkout", "--accept-terms", "--first-name", "O", "--last-name", "N",
-                  "--email", "o@example.com", "--phone", "1", "--json")
+    refused = cli(
+        *target,
+        "checkout",
+        "--accept-terms",
+        "--first-name",
+        "O",
+        "--last-name",
+        "N",
+        "--email",
+        "o@example.com",
+        "--phone",
+        "1",
+        "--json",
+    )
     assert refused.exit_code == 4, refused
     assert refused.json["error"]["message"]
     assert "Traceback" not in refused.stderr
@@ -194,8 +244,16 @@ def test_expired_cart_releases_inventory_and_refuses_checkout(
 def test_checkout_twice_is_refused(cli: Cli, target: list[str]) -> None:
     start = next_weekday(WEDNESDAY)
     cart = cli(*target, *add_args(start), "--json").json
-    customer = ["--first-name", "O", "--last-name", "N", "--email", "o@example.com",
-                "--phone", "403"]
+    customer = [
+        "--first-name",
+        "O",
+        "--last-name",
+        "N",
+        "--email",
+        "o@example.com",
+        "--phone",
+        "403",
+    ]
     assert cli(*target, "checkout", "--accept-terms", *customer).exit_code == 0
     again = cli(*target, "checkout", "--cart", cart["id"], "--accept-terms", *customer)
     assert again.exit_code == 4, again

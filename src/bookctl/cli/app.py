@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from typing import Any
@@ -59,18 +60,22 @@ demo.register(app)
 completion.register(app)
 
 
+@functools.cache
 def build_cli() -> click.Command:
     """The click command tree with the global options attached to every command."""
     command = typer.main.get_command(app)
-    _attach_globals(command, root=True)
+    command.params.extend(make_global_options(root=True))
+    # Click parameters hold no per-invocation state, so every subcommand can share one set.
+    shared = make_global_options(root=False)
+    _attach_globals(command, shared)
     return command
 
 
-def _attach_globals(command: click.Command, *, root: bool) -> None:
-    command.params.extend(make_global_options(root=root))
+def _attach_globals(command: click.Command, shared: list[click.Parameter]) -> None:
     if isinstance(command, click.Group):
         for sub in command.commands.values():
-            _attach_globals(sub, root=False)
+            sub.params.extend(shared)
+            _attach_globals(sub, shared)
 
 
 def _debug() -> bool:
@@ -83,4 +88,10 @@ def main(argv: list[str] | None = None) -> Any:
     """Entry point of the ``bookctl`` console script."""
     from bookctl.cli.errors import run
 
-    return run(build_cli(), argv, debug=_debug())
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["--version"]:  # answered before the command tree is built
+        from bookctl import __version__
+
+        sys.stdout.write(f"bookctl {__version__}\n")
+        sys.exit(0)
+    return run(build_cli(), args, debug=_debug())

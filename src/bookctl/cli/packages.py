@@ -50,14 +50,15 @@ def _dates_text(item: WirePackageItem) -> str:
 
 
 def _free_text(item: WirePackageItem) -> str:
-    """The smallest number of places left over the item's dates and timeslots."""
+    """Places left over the item's dates (and timeslots): one number, or the lowest-highest."""
     counts: list[Any] = []
     for day in item.dates:
         counts += [t.available for t in day.timeslots] if day.timeslots else [day.available]
     numbers = [c for c in counts if isinstance(c, int)]
-    if numbers:
-        return f"{min(numbers)} or more" if "unlimited" in counts else str(min(numbers))
-    return "unlimited" if "unlimited" in counts else "-"
+    if not numbers:
+        return "unlimited" if "unlimited" in counts else "-"
+    high: Any = "unlimited" if "unlimited" in counts else max(numbers)
+    return str(min(numbers)) if high == min(numbers) else f"{min(numbers)}-{high}"
 
 
 def _item_row(item: WirePackageItem) -> list[Any]:

@@ -134,14 +134,15 @@ def prices(
         }
         for pid, total in totals.items()
     ]
-    length = "default duration" if duration is None else f"{duration} {unit or 'units'}"
+    length = "default" if duration is None else f"{duration} {unit or ''}".strip()
     caption = None
     if len(payload) > 1:
         caption = f"all together: {money(sum(Decimal(p['total'] or 0) for p in payload))} {code}"
     table = TableSpec(
-        title=f"prices from {start} for {pax} guest{'s' if pax > 1 else ''}, {length}",
-        columns=["PRODUCT", "TOTAL"],
-        rows=[[p["product_id"], f"{p['total']} {code}"] for p in payload],
+        columns=["PRODUCT", "START", "PAX", "DURATION", "TOTAL"],
+        rows=[
+            [p["product_id"], p["start_date"], pax, length, f"{p['total']} {code}"] for p in payload
+        ],
         caption=caption,
     )
     if app.options.raw:

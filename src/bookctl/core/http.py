@@ -313,9 +313,16 @@ class ASGISyncTransport(httpx.BaseTransport):
             )
 
         future = asyncio.run_coroutine_threadsafe(_call(), self._loop)
-        return future.result()
+        try:
+            return future.result()
+        except ConnectionError as err:
+            # The app dropped the connection (the sandbox's "reset" fault): what a socket says.
+            raise httpx.ReadError(f"connection reset: {err}", request=request) from err
 
     def close(self) -> None:
-        if self._loop.is_running():
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(timeout=5)
+        if self._loop.is_closed():
+            return
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+        if not self._thread.is_alive():
+            self._loop.close()
