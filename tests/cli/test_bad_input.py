@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from tests.cli.test_flow import WEDNESDAY, add_args, next_weekday
 from tests.conftest import Cli, ServedSandbox
 
@@ -122,7 +121,7 @@ def test_unknown_package_and_accommodation(cli: Cli) -> None:
 
 
 def test_duplicate_guest_emails(cli: Cli, isolated: dict[str, Path]) -> None:
-    args = add_args(START) + ["--guest", "Ann,Lee,f,ollie@example.com"]
+    args = [*add_args(START), "--guest", "Ann,Lee,f,ollie@example.com"]
     assert_clean_error(cli(*args), 2, "same email")
     assert not (isolated["state"] / "sessions" / "sandbox.json").exists()
 

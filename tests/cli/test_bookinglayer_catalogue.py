@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from tests.conftest import Cli, Result
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bookinglayer"
@@ -85,7 +84,7 @@ def test_products(cli: Cli, target: list[str]) -> None:
 
     rows = csv_rows(cli(*target, "-o", "csv", "products"))
     assert rows[0] == ["ID", "TYPE", "TITLE", "LOCATION", "FROM"]
-    assert ["384", "package", "Surf Camp", "Kauai, Hawaii"] == rows[1][:4]
+    assert rows[1][:4] == ["384", "package", "Surf Camp", "Kauai, Hawaii"]
 
     table = ok(cli(*target, "products")).stdout
     assert "Surf Camp" in table

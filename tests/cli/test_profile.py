@@ -7,7 +7,6 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import Cli, ServedSandbox
 
 
