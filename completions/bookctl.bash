@@ -36,7 +36,7 @@ _bookctl_options() {
         "cart add") echo "--accommodation --connect-timeout --currency --end-date --file --guest --help --insecure-http --item --json --new-cart --no-color --no-input --output --package --profile --quiet --raw --read-timeout --start-date --verbose --version -f -o -p -q -v" ;;
         "cart extend") echo "--cart --connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -o -p -q -v" ;;
         "cart show") echo "--cart --connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -o -p -q -v" ;;
-        "checkout") echo "--accept-terms --cart --connect-timeout --country --customer-file --email --first-name --gender --help --insecure-http --json --last-name --newsletter --no-color --no-input --output --phone --phone-countrycode --profile --quiet --raw --read-timeout --verbose --version -o -p -q -v" ;;
+        "checkout") echo "--accept-terms --address-line-1 --address-line-2 --birth-date --cart --city --connect-timeout --country --customer-file --email --first-name --gender --help --insecure-http --json --language-code --last-name --newsletter --no-color --no-input --output --phone --phone-countrycode --profile --quiet --raw --read-timeout --state --verbose --version --zipcode -o -p -q -v" ;;
         "completion") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "deeplink") echo "--connect-timeout --couples --currency --duration --end-date --females --help --insecure-http --json --language --males --no-color --no-input --output --profile --quiet --raw --read-timeout --start-date --verbose --version -o -p -q -v" ;;
         "demo") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -o -p -q -v" ;;
@@ -66,18 +66,20 @@ _bookctl_options() {
 # Succeeds when option $2 of command $1 takes a value.
 _bookctl_takes_value() {
     case "$1|$2" in
-        *"|--accommodation" | *"|--account" | *"|--api-key" | *"|--base-url" | \
-        *"|--cart" | *"|--category" | *"|--company-id" | *"|--connect-timeout" | \
+        *"|--accommodation" | *"|--account" | *"|--address-line-1" | *"|--address-line-2" | \
+        *"|--api-key" | *"|--base-url" | *"|--birth-date" | *"|--cart" | \
+        *"|--category" | *"|--city" | *"|--company-id" | *"|--connect-timeout" | \
         *"|--country" | *"|--couples" | *"|--currency" | *"|--customer-file" | \
         *"|--db" | *"|--duration" | *"|--email" | *"|--end-date" | \
         *"|--faults" | *"|--females" | *"|--file" | *"|--first-name" | \
         *"|--gender" | *"|--guest" | *"|--host" | *"|--item" | \
-        *"|--language" | *"|--last-name" | *"|--location" | *"|--males" | \
-        *"|--output" | *"|--package" | *"|--pax" | *"|--phone" | \
-        *"|--phone-countrycode" | *"|--port" | *"|--profile" | *"|--provider" | \
-        *"|--qty" | *"|--read-timeout" | *"|--seed" | *"|--start-date" | \
-        *"|--type" | *"|--unit" | *"|--url" | *"|-f" | \
-        *"|-o" | *"|-p")
+        *"|--language" | *"|--language-code" | *"|--last-name" | *"|--location" | \
+        *"|--males" | *"|--output" | *"|--package" | *"|--pax" | \
+        *"|--phone" | *"|--phone-countrycode" | *"|--port" | *"|--profile" | \
+        *"|--provider" | *"|--qty" | *"|--read-timeout" | *"|--seed" | \
+        *"|--start-date" | *"|--state" | *"|--type" | *"|--unit" | \
+        *"|--url" | *"|--zipcode" | *"|-f" | *"|-o" | \
+        *"|-p")
             return 0
             ;;
     esac

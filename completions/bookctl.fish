@@ -25,9 +25,11 @@ end
 
 function __bookctl_takes_value --argument-names cmd opt
     switch "$cmd|$opt"
-        case '*|--accommodation' '*|--account' '*|--api-key' '*|--base-url'
+        case '*|--accommodation' '*|--account' '*|--address-line-1' '*|--address-line-2'
             return 0
-        case '*|--cart' '*|--category' '*|--company-id' '*|--connect-timeout'
+        case '*|--api-key' '*|--base-url' '*|--birth-date' '*|--cart'
+            return 0
+        case '*|--category' '*|--city' '*|--company-id' '*|--connect-timeout'
             return 0
         case '*|--country' '*|--couples' '*|--currency' '*|--customer-file'
             return 0
@@ -37,17 +39,19 @@ function __bookctl_takes_value --argument-names cmd opt
             return 0
         case '*|--gender' '*|--guest' '*|--host' '*|--item'
             return 0
-        case '*|--language' '*|--last-name' '*|--location' '*|--males'
+        case '*|--language' '*|--language-code' '*|--last-name' '*|--location'
             return 0
-        case '*|--output' '*|--package' '*|--pax' '*|--phone'
+        case '*|--males' '*|--output' '*|--package' '*|--pax'
             return 0
-        case '*|--phone-countrycode' '*|--port' '*|--profile' '*|--provider'
+        case '*|--phone' '*|--phone-countrycode' '*|--port' '*|--profile'
             return 0
-        case '*|--qty' '*|--read-timeout' '*|--seed' '*|--start-date'
+        case '*|--provider' '*|--qty' '*|--read-timeout' '*|--seed'
             return 0
-        case '*|--type' '*|--unit' '*|--url' '*|-f'
+        case '*|--start-date' '*|--state' '*|--type' '*|--unit'
             return 0
-        case '*|-o' '*|-p'
+        case '*|--url' '*|--zipcode' '*|-f' '*|-o'
+            return 0
+        case '*|-p'
             return 0
     end
     return 1
@@ -156,21 +160,21 @@ complete -c bookctl -n '__bookctl_using \'basket\'' -l verbose -s v -d 'HTTP tra
 complete -c bookctl -n '__bookctl_using \'basket\'' -l version -d 'Show the version and exit.'
 
 # bookctl basket add
-complete -c bookctl -n '__bookctl_using \'basket add\'' -l accommodation -x -d '[bookinglayer] Accommodation id.'
+complete -c bookctl -n '__bookctl_using \'basket add\'' -l accommodation -x -d '(bookinglayer) Accommodation id.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l currency -x -d 'ISO 4217 currency code.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l end-date -x -d 'End date, YYYY-MM-DD.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l file -s f -r -F -d 'The documented JSON request body.'
-complete -c bookctl -n '__bookctl_using \'basket add\'' -l guest -x -d '[bookinglayer] FIRST,LAST,GENDER[,EMAIL[,BIRTH_DATE[,LANG]]]; repeat per guest.'
+complete -c bookctl -n '__bookctl_using \'basket add\'' -l guest -x -d '(bookinglayer) FIRST,LAST,GENDER then optionally ,EMAIL,BIRTH_DATE,LANG; repeat per guest.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l help -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
-complete -c bookctl -n '__bookctl_using \'basket add\'' -l item -x -d '[bookinglayer] PKG_ITEM_ID:DATE[ HH:MM][,DATE...]; repeatable.'
+complete -c bookctl -n '__bookctl_using \'basket add\'' -l item -x -d '(bookinglayer) PKG_ITEM_ID:DATE[ HH:MM][,DATE...]; repeatable.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l new-cart -d 'Start a new cart instead of adding to the current.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l no-input -d 'Never prompt.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l output -s o -x -a 'csv json table' -d 'Output format: table, json or csv.'
-complete -c bookctl -n '__bookctl_using \'basket add\'' -l package -x -d '[bookinglayer] Package id.'
+complete -c bookctl -n '__bookctl_using \'basket add\'' -l package -x -d '(bookinglayer) Package id.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l profile -s p -x -d 'Profile to use.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l quiet -s q -d 'Only data and errors.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l raw -d 'Add the provider\'s own payload under \'raw\'.'
@@ -216,21 +220,21 @@ complete -c bookctl -n '__bookctl_using \'cart abandon\'' -l version -d 'Show th
 complete -c bookctl -n '__bookctl_using \'cart abandon\'' -l yes -s y -d 'Do not ask for confirmation.'
 
 # bookctl cart add
-complete -c bookctl -n '__bookctl_using \'cart add\'' -l accommodation -x -d '[bookinglayer] Accommodation id.'
+complete -c bookctl -n '__bookctl_using \'cart add\'' -l accommodation -x -d '(bookinglayer) Accommodation id.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l currency -x -d 'ISO 4217 currency code.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l end-date -x -d 'End date, YYYY-MM-DD.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l file -s f -r -F -d 'The documented JSON request body.'
-complete -c bookctl -n '__bookctl_using \'cart add\'' -l guest -x -d '[bookinglayer] FIRST,LAST,GENDER[,EMAIL[,BIRTH_DATE[,LANG]]]; repeat per guest.'
+complete -c bookctl -n '__bookctl_using \'cart add\'' -l guest -x -d '(bookinglayer) FIRST,LAST,GENDER then optionally ,EMAIL,BIRTH_DATE,LANG; repeat per guest.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l help -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
-complete -c bookctl -n '__bookctl_using \'cart add\'' -l item -x -d '[bookinglayer] PKG_ITEM_ID:DATE[ HH:MM][,DATE...]; repeatable.'
+complete -c bookctl -n '__bookctl_using \'cart add\'' -l item -x -d '(bookinglayer) PKG_ITEM_ID:DATE[ HH:MM][,DATE...]; repeatable.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l new-cart -d 'Start a new cart instead of adding to the current.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l no-input -d 'Never prompt.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l output -s o -x -a 'csv json table' -d 'Output format: table, json or csv.'
-complete -c bookctl -n '__bookctl_using \'cart add\'' -l package -x -d '[bookinglayer] Package id.'
+complete -c bookctl -n '__bookctl_using \'cart add\'' -l package -x -d '(bookinglayer) Package id.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l profile -s p -x -d 'Profile to use.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l quiet -s q -d 'Only data and errors.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l raw -d 'Add the provider\'s own payload under \'raw\'.'
@@ -272,19 +276,24 @@ complete -c bookctl -n '__bookctl_using \'cart show\'' -l verbose -s v -d 'HTTP 
 complete -c bookctl -n '__bookctl_using \'cart show\'' -l version -d 'Show the version and exit.'
 
 # bookctl checkout
-complete -c bookctl -n '__bookctl_using \'checkout\'' -l accept-terms -d '[bookinglayer] Accept the business\' terms.'
+complete -c bookctl -n '__bookctl_using \'checkout\'' -l accept-terms -d '(bookinglayer) Accept the business\' terms.'
+complete -c bookctl -n '__bookctl_using \'checkout\'' -l address-line-1 -x
+complete -c bookctl -n '__bookctl_using \'checkout\'' -l address-line-2 -x
+complete -c bookctl -n '__bookctl_using \'checkout\'' -l birth-date -x -d 'YYYY-MM-DD.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l cart -x -d 'Cart id (default: the profile\'s cart session).'
+complete -c bookctl -n '__bookctl_using \'checkout\'' -l city -x
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
-complete -c bookctl -n '__bookctl_using \'checkout\'' -l country -x
-complete -c bookctl -n '__bookctl_using \'checkout\'' -l customer-file -r -F -d '[bookinglayer] JSON object of customer fields.'
+complete -c bookctl -n '__bookctl_using \'checkout\'' -l country -x -d 'In English, e.g. Australia.'
+complete -c bookctl -n '__bookctl_using \'checkout\'' -l customer-file -r -F -d '(bookinglayer) JSON object of customer fields.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l email -x
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l first-name -x
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l gender -x -d 'm or f'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l help -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l json -d 'Same as -o json.'
+complete -c bookctl -n '__bookctl_using \'checkout\'' -l language-code -x -d 'Two letters, e.g. en.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l last-name -x
-complete -c bookctl -n '__bookctl_using \'checkout\'' -l newsletter -d '[bookinglayer] Opt in to the newsletter.'
+complete -c bookctl -n '__bookctl_using \'checkout\'' -l newsletter -d '(bookinglayer) Opt in to the newsletter.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l no-input -d 'Never prompt.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l output -s o -x -a 'csv json table' -d 'Output format: table, json or csv.'
@@ -294,8 +303,10 @@ complete -c bookctl -n '__bookctl_using \'checkout\'' -l profile -s p -x -d 'Pro
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l quiet -s q -d 'Only data and errors.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l raw -d 'Add the provider\'s own payload under \'raw\'.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l read-timeout -x -d 'Read timeout in seconds (default 30).'
+complete -c bookctl -n '__bookctl_using \'checkout\'' -l state -x
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l verbose -s v -d 'HTTP trace on stderr (secrets redacted).'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l version -d 'Show the version and exit.'
+complete -c bookctl -n '__bookctl_using \'checkout\'' -l zipcode -x
 
 # bookctl completion
 complete -c bookctl -n '__bookctl_using \'completion\'' -x -a 'bash fish zsh'

@@ -22,19 +22,20 @@ def register(app: typer.Typer) -> None:
 @group.command("add")
 def add(
     package: Annotated[
-        str | None, typer.Option("--package", help="[bookinglayer] Package id.", metavar="ID")
+        str | None, typer.Option("--package", help="(bookinglayer) Package id.", metavar="ID")
     ] = None,
     start_date: StartDate = None,
     end_date: EndDate = None,
     accommodation: Annotated[
         str | None,
-        typer.Option("--accommodation", help="[bookinglayer] Accommodation id.", metavar="ID"),
+        typer.Option("--accommodation", help="(bookinglayer) Accommodation id.", metavar="ID"),
     ] = None,
     guest: Annotated[
         list[str] | None,
         typer.Option(
             "--guest",
-            help="[bookinglayer] FIRST,LAST,GENDER[,EMAIL[,BIRTH_DATE[,LANG]]]; repeat per guest.",
+            help="(bookinglayer) FIRST,LAST,GENDER then optionally ,EMAIL,BIRTH_DATE,LANG; "
+            "repeat per guest.",
             metavar="SPEC",
         ),
     ] = None,
@@ -42,7 +43,7 @@ def add(
         list[str] | None,
         typer.Option(
             "--item",
-            help="[bookinglayer] PKG_ITEM_ID:DATE[ HH:MM][,DATE...]; repeatable.",
+            help="(bookinglayer) PKG_ITEM_ID:DATE[ HH:MM][,DATE...]; repeatable.",
             metavar="SPEC",
         ),
     ] = None,
@@ -56,8 +57,10 @@ def add(
 
     Example:
 
-      bookctl basket add --package 384 --start-date 2026-12-02 --end-date 2026-12-09 \\
-          --accommodation 392 --guest "Oliver,Nicholson,m,ollie@example.com"
+      bookctl basket add --package 384 --accommodation 392 \\
+          --start-date 2026-12-02 --end-date 2026-12-09 \\
+          --guest "Oliver,Nicholson,m,ollie@example.com" \\
+          --item "400:2026-12-03 10:30,2026-12-05 15:00"
     """
     app = get_app()
     options: dict[str, Any] = {

@@ -19,12 +19,12 @@ def register(app: typer.Typer) -> None:
 def checkout(
     cart_id: CartId = None,
     accept_terms: Annotated[
-        bool, typer.Option("--accept-terms", help="[bookinglayer] Accept the business' terms.")
+        bool, typer.Option("--accept-terms", help="(bookinglayer) Accept the business' terms.")
     ] = False,
     customer_file: Annotated[
         Path | None,
         typer.Option(
-            "--customer-file", help="[bookinglayer] JSON object of customer fields.", metavar="FILE"
+            "--customer-file", help="(bookinglayer) JSON object of customer fields.", metavar="FILE"
         ),
     ] = None,
     first_name: Annotated[str | None, typer.Option("--first-name", metavar="NAME")] = None,
@@ -35,12 +35,28 @@ def checkout(
         str | None, typer.Option("--phone-countrycode", help="e.g. 61", metavar="N")
     ] = None,
     gender: Annotated[str | None, typer.Option("--gender", help="m or f", metavar="G")] = None,
-    country: Annotated[str | None, typer.Option("--country", metavar="NAME")] = None,
+    language_code: Annotated[
+        str | None, typer.Option("--language-code", help="Two letters, e.g. en.", metavar="LANG")
+    ] = None,
+    birth_date: Annotated[
+        str | None, typer.Option("--birth-date", help="YYYY-MM-DD.", metavar="DATE")
+    ] = None,
+    address_line_1: Annotated[str | None, typer.Option("--address-line-1", metavar="TEXT")] = None,
+    address_line_2: Annotated[str | None, typer.Option("--address-line-2", metavar="TEXT")] = None,
+    city: Annotated[str | None, typer.Option("--city", metavar="TEXT")] = None,
+    state: Annotated[str | None, typer.Option("--state", metavar="TEXT")] = None,
+    zipcode: Annotated[str | None, typer.Option("--zipcode", metavar="TEXT")] = None,
+    country: Annotated[
+        str | None, typer.Option("--country", help="In English, e.g. Australia.", metavar="NAME")
+    ] = None,
     newsletter: Annotated[
-        bool, typer.Option("--newsletter", help="[bookinglayer] Opt in to the newsletter.")
+        bool, typer.Option("--newsletter", help="(bookinglayer) Opt in to the newsletter.")
     ] = False,
 ) -> None:
     """Check out the cart and print the order.
+
+    Customer fields come from --customer-file (a JSON object with the provider's field
+    names) and from the flags; a flag wins over the file.
 
     Example:
 
@@ -58,6 +74,13 @@ def checkout(
         "phone": phone,
         "phone_countrycode": phone_countrycode,
         "gender": gender,
+        "language_code": language_code,
+        "birth_date": birth_date,
+        "address_line_1": address_line_1,
+        "address_line_2": address_line_2,
+        "city": city,
+        "state": state,
+        "zipcode": zipcode,
         "country": country,
         "newsletter": newsletter,
     }
