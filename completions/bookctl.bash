@@ -30,13 +30,13 @@ _bookctl_options() {
         "") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "availability") echo "--category --connect-timeout --end-date --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --start-date --type --verbose --version -o -p -q -v" ;;
         "basket") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -o -p -q -v" ;;
-        "basket add") echo "--accommodation --connect-timeout --currency --end-date --file --guest --help --insecure-http --item --json --new-cart --no-color --no-input --output --package --profile --quiet --raw --read-timeout --start-date --verbose --version -f -o -p -q -v" ;;
+        "basket add") echo "--accommodation --attachment-id --bulk-purchase-id --connect-timeout --contact-file --currency --deal-id --end-date --event-chain-id --event-id --file --guest --help --insecure-http --item --json --member-id --new-cart --no-color --no-input --output --package --package-id --participants --product --product-id --profile --qty --quiet --rate-label --raw --read-timeout --service --service-id --session-id --start-date --ticket-type --verbose --version -f -o -p -q -v" ;;
         "cart") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -o -p -q -v" ;;
         "cart abandon") echo "--cart --connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version --yes -o -p -q -v -y" ;;
-        "cart add") echo "--accommodation --connect-timeout --currency --end-date --file --guest --help --insecure-http --item --json --new-cart --no-color --no-input --output --package --profile --quiet --raw --read-timeout --start-date --verbose --version -f -o -p -q -v" ;;
+        "cart add") echo "--accommodation --attachment-id --bulk-purchase-id --connect-timeout --contact-file --currency --deal-id --end-date --event-chain-id --event-id --file --guest --help --insecure-http --item --json --member-id --new-cart --no-color --no-input --output --package --package-id --participants --product --product-id --profile --qty --quiet --rate-label --raw --read-timeout --service --service-id --session-id --start-date --ticket-type --verbose --version -f -o -p -q -v" ;;
         "cart extend") echo "--cart --connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -o -p -q -v" ;;
         "cart show") echo "--cart --connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -o -p -q -v" ;;
-        "checkout") echo "--accept-terms --address-line-1 --address-line-2 --birth-date --cart --city --connect-timeout --country --customer-file --email --first-name --gender --help --insecure-http --json --language-code --last-name --newsletter --no-color --no-input --output --phone --phone-countrycode --profile --quiet --raw --read-timeout --state --verbose --version --zipcode -o -p -q -v" ;;
+        "checkout") echo "--accept-terms --address-line-1 --address-line-2 --answers-file --birth-date --booking --cart --city --connect-timeout --country --coupon --customer-file --email --first-name --gender --help --insecure-http --json --language-code --last-name --locked-session-key --member-id --newsletter --no-color --no-input --no-notify --no-wallet --notify --output --payment-token --phone --phone-countrycode --plan --profile --quiet --raw --read-timeout --state --step --take-from-wallet --verbose --version --wait --zipcode -o -p -q -v" ;;
         "completion") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "deeplink") echo "--connect-timeout --couples --currency --duration --end-date --females --help --insecure-http --json --language --males --no-color --no-input --output --profile --quiet --raw --read-timeout --start-date --verbose --version -o -p -q -v" ;;
         "demo") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -o -p -q -v" ;;
@@ -46,7 +46,7 @@ _bookctl_options() {
         "prices") echo "--connect-timeout --currency --duration --file --help --insecure-http --json --no-color --no-input --output --pax --profile --qty --quiet --raw --read-timeout --start-date --unit --verbose --version -f -o -p -q -v" ;;
         "product") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -o -p -q -v" ;;
         "product show") echo "--connect-timeout --help --insecure-http --json --language --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -o -p -q -v" ;;
-        "products") echo "--connect-timeout --help --insecure-http --json --language --location --no-color --no-input --output --profile --quiet --raw --read-timeout --type --verbose --version -o -p -q -v" ;;
+        "products") echo "--connect-timeout --help --insecure-http --json --language --location --no-color --no-input --output --profile --quiet --raw --read-timeout --service --type --verbose --version -o -p -q -v" ;;
         "profile") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -o -p -q -v" ;;
         "profile add") echo "--account --api-key-stdin --base-url --company-id --connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --provider --quiet --raw --read-timeout --use --verbose --version -o -p -q -v" ;;
         "profile list") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -o -p -q -v" ;;
@@ -67,19 +67,24 @@ _bookctl_options() {
 _bookctl_takes_value() {
     case "$1|$2" in
         *"|--accommodation" | *"|--account" | *"|--address-line-1" | *"|--address-line-2" | \
-        *"|--api-key" | *"|--base-url" | *"|--birth-date" | *"|--cart" | \
+        *"|--answers-file" | *"|--api-key" | *"|--attachment-id" | *"|--base-url" | \
+        *"|--birth-date" | *"|--booking" | *"|--bulk-purchase-id" | *"|--cart" | \
         *"|--category" | *"|--city" | *"|--company-id" | *"|--connect-timeout" | \
-        *"|--country" | *"|--couples" | *"|--currency" | *"|--customer-file" | \
-        *"|--db" | *"|--duration" | *"|--email" | *"|--end-date" | \
-        *"|--faults" | *"|--females" | *"|--file" | *"|--first-name" | \
-        *"|--gender" | *"|--guest" | *"|--host" | *"|--item" | \
-        *"|--language" | *"|--language-code" | *"|--last-name" | *"|--location" | \
-        *"|--males" | *"|--output" | *"|--package" | *"|--pax" | \
-        *"|--phone" | *"|--phone-countrycode" | *"|--port" | *"|--profile" | \
-        *"|--provider" | *"|--qty" | *"|--read-timeout" | *"|--seed" | \
-        *"|--start-date" | *"|--state" | *"|--type" | *"|--unit" | \
-        *"|--url" | *"|--zipcode" | *"|-f" | *"|-o" | \
-        *"|-p")
+        *"|--contact-file" | *"|--country" | *"|--couples" | *"|--coupon" | \
+        *"|--currency" | *"|--customer-file" | *"|--db" | *"|--deal-id" | \
+        *"|--duration" | *"|--email" | *"|--end-date" | *"|--event-chain-id" | \
+        *"|--event-id" | *"|--faults" | *"|--females" | *"|--file" | \
+        *"|--first-name" | *"|--gender" | *"|--guest" | *"|--host" | \
+        *"|--item" | *"|--language" | *"|--language-code" | *"|--last-name" | \
+        *"|--location" | *"|--locked-session-key" | *"|--males" | *"|--member-id" | \
+        *"|--output" | *"|--package" | *"|--package-id" | *"|--participants" | \
+        *"|--pax" | *"|--payment-token" | *"|--phone" | *"|--phone-countrycode" | \
+        *"|--plan" | *"|--port" | *"|--product" | *"|--product-id" | \
+        *"|--profile" | *"|--provider" | *"|--qty" | *"|--rate-label" | \
+        *"|--read-timeout" | *"|--seed" | *"|--service" | *"|--service-id" | \
+        *"|--session-id" | *"|--start-date" | *"|--state" | *"|--ticket-type" | \
+        *"|--type" | *"|--unit" | *"|--url" | *"|--zipcode" | \
+        *"|-f" | *"|-o" | *"|-p")
             return 0
             ;;
     esac
@@ -98,7 +103,8 @@ _bookctl_option_values() {
         *"|--output" | *"|-o")
             _bookctl_reply compgen -W "csv json table" -- "$3"
             ;;
-        *"|--customer-file" | *"|--db" | *"|--file" | *"|-f")
+        *"|--answers-file" | *"|--contact-file" | *"|--customer-file" | *"|--db" | \
+        *"|--file" | *"|-f")
             _bookctl_files -f "$3"
             ;;
         *) COMPREPLY=() ;;

@@ -27,31 +27,41 @@ function __bookctl_takes_value --argument-names cmd opt
     switch "$cmd|$opt"
         case '*|--accommodation' '*|--account' '*|--address-line-1' '*|--address-line-2'
             return 0
-        case '*|--api-key' '*|--base-url' '*|--birth-date' '*|--cart'
+        case '*|--answers-file' '*|--api-key' '*|--attachment-id' '*|--base-url'
+            return 0
+        case '*|--birth-date' '*|--booking' '*|--bulk-purchase-id' '*|--cart'
             return 0
         case '*|--category' '*|--city' '*|--company-id' '*|--connect-timeout'
             return 0
-        case '*|--country' '*|--couples' '*|--currency' '*|--customer-file'
+        case '*|--contact-file' '*|--country' '*|--couples' '*|--coupon'
             return 0
-        case '*|--db' '*|--duration' '*|--email' '*|--end-date'
+        case '*|--currency' '*|--customer-file' '*|--db' '*|--deal-id'
             return 0
-        case '*|--faults' '*|--females' '*|--file' '*|--first-name'
+        case '*|--duration' '*|--email' '*|--end-date' '*|--event-chain-id'
             return 0
-        case '*|--gender' '*|--guest' '*|--host' '*|--item'
+        case '*|--event-id' '*|--faults' '*|--females' '*|--file'
             return 0
-        case '*|--language' '*|--language-code' '*|--last-name' '*|--location'
+        case '*|--first-name' '*|--gender' '*|--guest' '*|--host'
             return 0
-        case '*|--males' '*|--output' '*|--package' '*|--pax'
+        case '*|--item' '*|--language' '*|--language-code' '*|--last-name'
             return 0
-        case '*|--phone' '*|--phone-countrycode' '*|--port' '*|--profile'
+        case '*|--location' '*|--locked-session-key' '*|--males' '*|--member-id'
             return 0
-        case '*|--provider' '*|--qty' '*|--read-timeout' '*|--seed'
+        case '*|--output' '*|--package' '*|--package-id' '*|--participants'
             return 0
-        case '*|--start-date' '*|--state' '*|--type' '*|--unit'
+        case '*|--pax' '*|--payment-token' '*|--phone' '*|--phone-countrycode'
             return 0
-        case '*|--url' '*|--zipcode' '*|-f' '*|-o'
+        case '*|--plan' '*|--port' '*|--product' '*|--product-id'
             return 0
-        case '*|-p'
+        case '*|--profile' '*|--provider' '*|--qty' '*|--rate-label'
+            return 0
+        case '*|--read-timeout' '*|--seed' '*|--service' '*|--service-id'
+            return 0
+        case '*|--session-id' '*|--start-date' '*|--state' '*|--ticket-type'
+            return 0
+        case '*|--type' '*|--unit' '*|--url' '*|--zipcode'
+            return 0
+        case '*|-f' '*|-o' '*|-p'
             return 0
     end
     return 1
@@ -161,25 +171,42 @@ complete -c bookctl -n '__bookctl_using \'basket\'' -l version -d 'Show the vers
 
 # bookctl basket add
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l accommodation -x -d '(bookinglayer) Accommodation id.'
+complete -c bookctl -n '__bookctl_using \'basket add\'' -l attachment-id -x -d '(bookingbug) Attachment id.'
+complete -c bookctl -n '__bookctl_using \'basket add\'' -l bulk-purchase-id -x -d '(bookingbug) Bulk purchase id.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
+complete -c bookctl -n '__bookctl_using \'basket add\'' -l contact-file -r -F -d '(wix) JSON contact details.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l currency -x -d 'ISO 4217 currency code.'
+complete -c bookctl -n '__bookctl_using \'basket add\'' -l deal-id -x -d '(bookingbug) Deal (discount) id.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l end-date -x -d 'End date, YYYY-MM-DD.'
+complete -c bookctl -n '__bookctl_using \'basket add\'' -l event-chain-id -x -d '(bookingbug) Event chain id.'
+complete -c bookctl -n '__bookctl_using \'basket add\'' -l event-id -x -d '(bookingbug) Event id.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l file -s f -r -F -d 'The documented JSON request body.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l guest -x -d '(bookinglayer) FIRST,LAST,GENDER then optionally ,EMAIL,BIRTH_DATE,LANG; repeat per guest.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l help -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l item -x -d '(bookinglayer) PKG_ITEM_ID:DATE[ HH:MM][,DATE...]; repeatable.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l json -d 'Same as -o json.'
+complete -c bookctl -n '__bookctl_using \'basket add\'' -l member-id -x -d '(bookingbug) Member (client) id.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l new-cart -d 'Start a new cart instead of adding to the current.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l no-input -d 'Never prompt.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l output -s o -x -a 'csv json table' -d 'Output format: table, json or csv.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l package -x -d '(bookinglayer) Package id.'
+complete -c bookctl -n '__bookctl_using \'basket add\'' -l package-id -x -d '(bookingbug) Package of the event.'
+complete -c bookctl -n '__bookctl_using \'basket add\'' -l participants -x -d '(wix) Number of participants.'
+complete -c bookctl -n '__bookctl_using \'basket add\'' -l product -x -d '(rundl) Product id; repeatable.'
+complete -c bookctl -n '__bookctl_using \'basket add\'' -l product-id -x -d '(bookingbug) Purchasable item id.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l profile -s p -x -d 'Profile to use.'
+complete -c bookctl -n '__bookctl_using \'basket add\'' -l qty -x -d '(guestmanager, rundl) Quantity.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l quiet -s q -d 'Only data and errors.'
+complete -c bookctl -n '__bookctl_using \'basket add\'' -l rate-label -x -d '(wix) Price option, e.g. general.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l raw -d 'Add the provider\'s own payload under \'raw\'.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l read-timeout -x -d 'Read timeout in seconds (default 30).'
+complete -c bookctl -n '__bookctl_using \'basket add\'' -l service -x -d '(rundl) Service id.'
+complete -c bookctl -n '__bookctl_using \'basket add\'' -l service-id -x -d '(bookingbug, wix) Service id.'
+complete -c bookctl -n '__bookctl_using \'basket add\'' -l session-id -x -d '(wix) Session (slot) id.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l start-date -x -d 'Start date, YYYY-MM-DD.'
+complete -c bookctl -n '__bookctl_using \'basket add\'' -l ticket-type -x -d '(guestmanager) Ticket type id.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l verbose -s v -d 'HTTP trace on stderr (secrets redacted).'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l version -d 'Show the version and exit.'
 
@@ -221,25 +248,42 @@ complete -c bookctl -n '__bookctl_using \'cart abandon\'' -l yes -s y -d 'Do not
 
 # bookctl cart add
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l accommodation -x -d '(bookinglayer) Accommodation id.'
+complete -c bookctl -n '__bookctl_using \'cart add\'' -l attachment-id -x -d '(bookingbug) Attachment id.'
+complete -c bookctl -n '__bookctl_using \'cart add\'' -l bulk-purchase-id -x -d '(bookingbug) Bulk purchase id.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
+complete -c bookctl -n '__bookctl_using \'cart add\'' -l contact-file -r -F -d '(wix) JSON contact details.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l currency -x -d 'ISO 4217 currency code.'
+complete -c bookctl -n '__bookctl_using \'cart add\'' -l deal-id -x -d '(bookingbug) Deal (discount) id.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l end-date -x -d 'End date, YYYY-MM-DD.'
+complete -c bookctl -n '__bookctl_using \'cart add\'' -l event-chain-id -x -d '(bookingbug) Event chain id.'
+complete -c bookctl -n '__bookctl_using \'cart add\'' -l event-id -x -d '(bookingbug) Event id.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l file -s f -r -F -d 'The documented JSON request body.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l guest -x -d '(bookinglayer) FIRST,LAST,GENDER then optionally ,EMAIL,BIRTH_DATE,LANG; repeat per guest.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l help -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l item -x -d '(bookinglayer) PKG_ITEM_ID:DATE[ HH:MM][,DATE...]; repeatable.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l json -d 'Same as -o json.'
+complete -c bookctl -n '__bookctl_using \'cart add\'' -l member-id -x -d '(bookingbug) Member (client) id.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l new-cart -d 'Start a new cart instead of adding to the current.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l no-input -d 'Never prompt.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l output -s o -x -a 'csv json table' -d 'Output format: table, json or csv.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l package -x -d '(bookinglayer) Package id.'
+complete -c bookctl -n '__bookctl_using \'cart add\'' -l package-id -x -d '(bookingbug) Package of the event.'
+complete -c bookctl -n '__bookctl_using \'cart add\'' -l participants -x -d '(wix) Number of participants.'
+complete -c bookctl -n '__bookctl_using \'cart add\'' -l product -x -d '(rundl) Product id; repeatable.'
+complete -c bookctl -n '__bookctl_using \'cart add\'' -l product-id -x -d '(bookingbug) Purchasable item id.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l profile -s p -x -d 'Profile to use.'
+complete -c bookctl -n '__bookctl_using \'cart add\'' -l qty -x -d '(guestmanager, rundl) Quantity.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l quiet -s q -d 'Only data and errors.'
+complete -c bookctl -n '__bookctl_using \'cart add\'' -l rate-label -x -d '(wix) Price option, e.g. general.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l raw -d 'Add the provider\'s own payload under \'raw\'.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l read-timeout -x -d 'Read timeout in seconds (default 30).'
+complete -c bookctl -n '__bookctl_using \'cart add\'' -l service -x -d '(rundl) Service id.'
+complete -c bookctl -n '__bookctl_using \'cart add\'' -l service-id -x -d '(bookingbug, wix) Service id.'
+complete -c bookctl -n '__bookctl_using \'cart add\'' -l session-id -x -d '(wix) Session (slot) id.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l start-date -x -d 'Start date, YYYY-MM-DD.'
+complete -c bookctl -n '__bookctl_using \'cart add\'' -l ticket-type -x -d '(guestmanager) Ticket type id.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l verbose -s v -d 'HTTP trace on stderr (secrets redacted).'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l version -d 'Show the version and exit.'
 
@@ -279,11 +323,14 @@ complete -c bookctl -n '__bookctl_using \'cart show\'' -l version -d 'Show the v
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l accept-terms -d '(bookinglayer) Accept the business\' terms.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l address-line-1 -x
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l address-line-2 -x
+complete -c bookctl -n '__bookctl_using \'checkout\'' -l answers-file -r -F -d '(guestmanager) JSON answers for the steps.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l birth-date -x -d 'YYYY-MM-DD.'
+complete -c bookctl -n '__bookctl_using \'checkout\'' -l booking -x -d '(wix) Booking id; same as --cart.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l cart -x -d 'Cart id (default: the profile\'s cart session).'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l city -x
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l country -x -d 'In English, e.g. Australia.'
+complete -c bookctl -n '__bookctl_using \'checkout\'' -l coupon -x -d '(wix) Coupon code.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l customer-file -r -F -d '(bookinglayer) JSON object of customer fields.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l email -x
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l first-name -x
@@ -293,19 +340,27 @@ complete -c bookctl -n '__bookctl_using \'checkout\'' -l insecure-http -d 'Allow
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l language-code -x -d 'Two letters, e.g. en.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l last-name -x
+complete -c bookctl -n '__bookctl_using \'checkout\'' -l locked-session-key -x -d '(wix) Key of a locked session.'
+complete -c bookctl -n '__bookctl_using \'checkout\'' -l member-id -x -d '(bookingbug) Member paying.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l newsletter -d '(bookinglayer) Opt in to the newsletter.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l no-input -d 'Never prompt.'
+complete -c bookctl -n '__bookctl_using \'checkout\'' -l no-notify -l notify -d '(wix) Notify the participants.'
+complete -c bookctl -n '__bookctl_using \'checkout\'' -l no-wallet -l take-from-wallet -d '(bookingbug) Pay from the member\'s wallet.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l output -s o -x -a 'csv json table' -d 'Output format: table, json or csv.'
+complete -c bookctl -n '__bookctl_using \'checkout\'' -l payment-token -x -d '(guestmanager, rundl) Payment token (never card data).'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l phone -x
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l phone-countrycode -x -d 'e.g. 61'
+complete -c bookctl -n '__bookctl_using \'checkout\'' -l plan -x -d '(wix) Paid plan id.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l profile -s p -x -d 'Profile to use.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l quiet -s q -d 'Only data and errors.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l raw -d 'Add the provider\'s own payload under \'raw\'.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l read-timeout -x -d 'Read timeout in seconds (default 30).'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l state -x
+complete -c bookctl -n '__bookctl_using \'checkout\'' -l step -d '(guestmanager) Run one transition and stop.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l verbose -s v -d 'HTTP trace on stderr (secrets redacted).'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l version -d 'Show the version and exit.'
+complete -c bookctl -n '__bookctl_using \'checkout\'' -l wait -d '(guestmanager) Wait until processing settles.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l zipcode -x
 
 # bookctl completion
@@ -487,6 +542,7 @@ complete -c bookctl -n '__bookctl_using \'products\'' -l profile -s p -x -d 'Pro
 complete -c bookctl -n '__bookctl_using \'products\'' -l quiet -s q -d 'Only data and errors.'
 complete -c bookctl -n '__bookctl_using \'products\'' -l raw -d 'Add the provider\'s own payload under \'raw\'.'
 complete -c bookctl -n '__bookctl_using \'products\'' -l read-timeout -x -d 'Read timeout in seconds (default 30).'
+complete -c bookctl -n '__bookctl_using \'products\'' -l service -x -d '(rundl) Products of this service.'
 complete -c bookctl -n '__bookctl_using \'products\'' -l type -x -a 'accommodation activity bundle item package rental service' -d 'Only this type: package, accommodation, activity, rental, service, bundle, item.'
 complete -c bookctl -n '__bookctl_using \'products\'' -l verbose -s v -d 'HTTP trace on stderr (secrets redacted).'
 complete -c bookctl -n '__bookctl_using \'products\'' -l version -d 'Show the version and exit.'

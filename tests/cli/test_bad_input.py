@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from tests.cli.test_flow import WEDNESDAY, add_args, next_weekday
 from tests.conftest import Cli, ServedSandbox
 

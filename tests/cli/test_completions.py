@@ -9,11 +9,11 @@ from pathlib import Path
 
 import click
 import pytest
-from tests.conftest import Cli
 
 from bookctl.cli.app import build_cli
 from bookctl.cli.completion import SHELLS, completion_script
 from bookctl.core.config import PROVIDERS
+from tests.conftest import Cli
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPLETIONS = ROOT / "completions"

@@ -6,9 +6,8 @@ import json
 import subprocess
 import sys
 
-from tests.conftest import run_bookctl
-
 from bookctl import __version__
+from tests.conftest import run_bookctl
 
 HEAVY = ("httpx", "pydantic", "fastapi", "uvicorn", "stamina", "sqlite3")
 

@@ -14,6 +14,12 @@ if TYPE_CHECKING:
 def bookinglayer(app: Application, command: str) -> Bookinglayer:
     from bookctl.providers.bookinglayer import Bookinglayer
 
+    if app.profile.provider != "bookinglayer":
+        raise UsageError(
+            f"'{command}' is a Bookinglayer command; profile {app.profile_name!r} is "
+            f"{app.profile.provider}",
+            hint="use -p sandbox or another bookinglayer profile",
+        )
     provider = app.provider()
     if not isinstance(provider, Bookinglayer):
         raise UsageError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -48,12 +49,75 @@ def add(
         ),
     ] = None,
     currency: Currency = None,
+    event_id: Annotated[
+        str | None, typer.Option("--event-id", help="(bookingbug) Event id.", metavar="ID")
+    ] = None,
+    member_id: Annotated[
+        str | None,
+        typer.Option("--member-id", help="(bookingbug) Member (client) id.", metavar="ID"),
+    ] = None,
+    event_chain_id: Annotated[
+        str | None,
+        typer.Option("--event-chain-id", help="(bookingbug) Event chain id.", metavar="ID"),
+    ] = None,
+    service_id: Annotated[
+        str | None,
+        typer.Option("--service-id", help="(bookingbug, wix) Service id.", metavar="ID"),
+    ] = None,
+    product_id: Annotated[
+        str | None,
+        typer.Option("--product-id", help="(bookingbug) Purchasable item id.", metavar="ID"),
+    ] = None,
+    attachment_id: Annotated[
+        str | None,
+        typer.Option("--attachment-id", help="(bookingbug) Attachment id.", metavar="ID"),
+    ] = None,
+    deal_id: Annotated[
+        str | None, typer.Option("--deal-id", help="(bookingbug) Deal (discount) id.", metavar="ID")
+    ] = None,
+    package_id: Annotated[
+        str | None,
+        typer.Option("--package-id", help="(bookingbug) Package of the event.", metavar="ID"),
+    ] = None,
+    bulk_purchase_id: Annotated[
+        str | None,
+        typer.Option("--bulk-purchase-id", help="(bookingbug) Bulk purchase id.", metavar="ID"),
+    ] = None,
+    session_id: Annotated[
+        str | None, typer.Option("--session-id", help="(wix) Session (slot) id.", metavar="ID")
+    ] = None,
+    contact_file: Annotated[
+        Path | None,
+        typer.Option("--contact-file", help="(wix) JSON contact details.", metavar="FILE"),
+    ] = None,
+    participants: Annotated[
+        int | None, typer.Option("--participants", help="(wix) Number of participants.")
+    ] = None,
+    rate_label: Annotated[
+        str | None, typer.Option("--rate-label", help="(wix) Price option, e.g. general.")
+    ] = None,
+    ticket_type: Annotated[
+        str | None,
+        typer.Option("--ticket-type", help="(guestmanager) Ticket type id.", metavar="ID"),
+    ] = None,
+    service: Annotated[
+        str | None, typer.Option("--service", help="(rundl) Service id.", metavar="ID")
+    ] = None,
+    product: Annotated[
+        list[str] | None,
+        typer.Option("--product", help="(rundl) Product id; repeatable.", metavar="ID"),
+    ] = None,
+    qty: Annotated[
+        int | None, typer.Option("--qty", help="(guestmanager, rundl) Quantity.")
+    ] = None,
     file: BodyFile = None,
     new_cart: Annotated[
         bool, typer.Option("--new-cart", help="Start a new cart instead of adding to the current.")
     ] = False,
 ) -> None:
     """Add items to the cart; the first add creates the cart and records it in the session.
+
+    Options marked with a provider are for profiles of that provider only.
 
     Example:
 
@@ -71,6 +135,23 @@ def add(
         "guest": guest,
         "item": item,
         "currency": currency,
+        "event_id": event_id,
+        "member_id": member_id,
+        "event_chain_id": event_chain_id,
+        "service_id": service_id,
+        "product_id": product_id,
+        "attachment_id": attachment_id,
+        "deal_id": deal_id,
+        "package_id": package_id,
+        "bulk_purchase_id": bulk_purchase_id,
+        "session_id": session_id,
+        "contact_file": str(contact_file) if contact_file is not None else None,
+        "participants": participants,
+        "rate_label": rate_label,
+        "ticket_type": ticket_type,
+        "service": service,
+        "product": product,
+        "qty": qty,
         "file": str(file) if file is not None else None,
     }
     provider = app.provider("basket add", options)
@@ -78,12 +159,7 @@ def add(
     if session is not None and session.provider != provider.key:
         session = None
     cart, raw = provider.basket_add(options, session)
-    remember(app, cart, session, _tokens(raw))
+    remember(app, cart, session)
     verb = "added to" if session is not None and session.cart_id == cart.id else "created"
     app.output.success(f"cart {cart.id} {verb}; expires at {cart.expires_at}")
     app.emit(cart.model_dump(mode="json"), cart_tables(cart), raw=raw)
-
-
-def _tokens(raw: Any) -> dict[str, str]:
-    tokens = raw.get("_session_tokens") if isinstance(raw, dict) else None
-    return dict(tokens) if isinstance(tokens, dict) else {}

@@ -87,9 +87,7 @@ def resolve_cart(app: Application, cart_id: str | None) -> tuple[str, CartSessio
     return session.cart_id, session
 
 
-def remember(
-    app: Application, cart: Cart, previous: CartSession | None, tokens: dict[str, str]
-) -> None:
+def remember(app: Application, cart: Cart, previous: CartSession | None) -> None:
     """Record ``cart`` as the profile's cart session."""
     session = CartSession(
         profile=app.profile_name,
@@ -100,7 +98,10 @@ def remember(
         state=cart.state,
         currency=cart.currency,
         total=cart.total,
-        tokens={**(previous.tokens if previous and previous.cart_id == cart.id else {}), **tokens},
+        tokens={
+            **(previous.tokens if previous and previous.cart_id == cart.id else {}),
+            **cart.session_tokens,
+        },
         lines=[line.model_dump(mode="json") for line in cart.lines],
         updated_at=now_iso(),
     )
@@ -109,7 +110,7 @@ def remember(
 
 def _refresh(app: Application, cart: Cart, session: CartSession | None) -> None:
     if session is not None and session.cart_id == cart.id:
-        remember(app, cart, session, {})
+        remember(app, cart, session)
 
 
 @group.command("show")

@@ -10,6 +10,7 @@ import typer
 from bookctl.cli.cart import order_table, resolve_cart
 from bookctl.cli.context import get_app
 from bookctl.cli.options import CartId
+from bookctl.core.errors import UsageError
 
 
 def register(app: typer.Typer) -> None:
@@ -52,6 +53,53 @@ def checkout(
     newsletter: Annotated[
         bool, typer.Option("--newsletter", help="(bookinglayer) Opt in to the newsletter.")
     ] = False,
+    booking: Annotated[
+        str | None,
+        typer.Option("--booking", help="(wix) Booking id; same as --cart.", metavar="ID"),
+    ] = None,
+    member_id: Annotated[
+        str | None, typer.Option("--member-id", help="(bookingbug) Member paying.", metavar="ID")
+    ] = None,
+    take_from_wallet: Annotated[
+        bool | None,
+        typer.Option(
+            "--take-from-wallet/--no-wallet", help="(bookingbug) Pay from the member's wallet."
+        ),
+    ] = None,
+    coupon: Annotated[
+        str | None, typer.Option("--coupon", help="(wix) Coupon code.", metavar="CODE")
+    ] = None,
+    plan: Annotated[
+        str | None, typer.Option("--plan", help="(wix) Paid plan id.", metavar="ID")
+    ] = None,
+    locked_session_key: Annotated[
+        str | None,
+        typer.Option("--locked-session-key", help="(wix) Key of a locked session.", metavar="KEY"),
+    ] = None,
+    notify: Annotated[
+        bool | None,
+        typer.Option("--notify/--no-notify", help="(wix) Notify the participants."),
+    ] = None,
+    answers_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--answers-file", help="(guestmanager) JSON answers for the steps.", metavar="FILE"
+        ),
+    ] = None,
+    payment_token: Annotated[
+        str | None,
+        typer.Option(
+            "--payment-token",
+            help="(guestmanager, rundl) Payment token (never card data).",
+            metavar="TOKEN",
+        ),
+    ] = None,
+    step: Annotated[
+        bool, typer.Option("--step", help="(guestmanager) Run one transition and stop.")
+    ] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="(guestmanager) Wait until processing settles.")
+    ] = False,
 ) -> None:
     """Check out the cart and print the order.
 
@@ -83,9 +131,21 @@ def checkout(
         "zipcode": zipcode,
         "country": country,
         "newsletter": newsletter,
+        "member_id": member_id,
+        "take_from_wallet": take_from_wallet,
+        "coupon": coupon,
+        "plan": plan,
+        "locked_session_key": locked_session_key,
+        "notify": notify,
+        "answers_file": str(answers_file) if answers_file is not None else None,
+        "payment_token": payment_token,
+        "step": step,
+        "wait": wait,
     }
     provider = app.provider("checkout", options)
-    cid, session = resolve_cart(app, cart_id)
+    if booking is not None and cart_id is not None and booking != cart_id:
+        raise UsageError("--booking and --cart name different ids", hint="give one of them")
+    cid, session = resolve_cart(app, cart_id or booking)
     order, raw = provider.checkout(cid, options, session)
     app.sessions.retire(app.profile_name, cid, order.model_dump(mode="json"))
     app.output.success(f"order {order.id} {order.state}")

@@ -50,6 +50,10 @@ def products(
         str | None, typer.Option("--location", help="Only this location id.", metavar="ID")
     ] = None,
     language: Language = None,
+    service: Annotated[
+        str | None,
+        typer.Option("--service", help="(rundl) Products of this service.", metavar="ID"),
+    ] = None,
 ) -> None:
     """List the products of the active profile's provider.
 
@@ -59,6 +63,7 @@ def products(
     """
     app = get_app()
     filters = _filters(type_, location, language)
+    filters["service"] = service
     provider = app.provider("products", {k: v for k, v in filters.items() if v is not None})
     items, raw = provider.list_products(filters)
     payload = [p.model_dump(mode="json") for p in items]

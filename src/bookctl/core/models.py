@@ -72,6 +72,9 @@ class Cart(_Model):
     total: str | None
     lines: list[CartLine]
     links: dict[str, str] = Field(default_factory=dict)
+    #: Provider session tokens (e.g. BookingBug's Auth-Token): kept in the cart session file,
+    #: never printed.
+    session_tokens: dict[str, str] = Field(default_factory=dict, exclude=True, repr=False)
 
 
 class Order(_Model):

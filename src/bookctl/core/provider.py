@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 
 _MODULES: dict[str, str] = {
     "bookinglayer": "bookctl.providers.bookinglayer",
+    "bookingbug": "bookctl.providers.bookingbug",
+    "wix": "bookctl.providers.wix",
+    "guestmanager": "bookctl.providers.guestmanager",
+    "rundl": "bookctl.providers.rundl",
 }
 
 _CUSTOMER = frozenset(
@@ -58,6 +62,7 @@ STAGE_OPTIONS: dict[str, dict[str, frozenset[str]]] = {
             }
         ),
         "checkout": frozenset({"accept_terms", "customer_file", "newsletter"}) | _CUSTOMER,
+        "cart": frozenset({"show", "extend", "abandon"}),
         "products": frozenset({"type", "location", "language"}),
         "availability": frozenset({"start_date", "end_date", "type", "category"}),
     },
@@ -142,6 +147,10 @@ class Provider(Protocol):
         self, cart_id: str, options: Mapping[str, Any], session: CartSession | None
     ) -> tuple[Order, Any]: ...
 
+    def get_order(self, order_id: str, session: CartSession | None) -> tuple[Order, Any]:
+        """The order's current state (what ``poll`` reads); raise ``unsupported_stage`` if none."""
+        ...
+
     @staticmethod
     def auth_headers(api_key: str) -> dict[str, str]: ...
 
@@ -154,9 +163,25 @@ def provider_class(key: str) -> type[Provider]:
             f"provider {key!r} is not supported by this bookctl yet",
             hint=f"supported now: {', '.join(sorted(_MODULES))}",
         )
-    module = importlib.import_module(module_path)
+    try:
+        module = importlib.import_module(module_path)
+    except ModuleNotFoundError as err:
+        if err.name != module_path:
+            raise
+        raise UsageError(
+            f"provider {key!r} is not supported by this bookctl yet",
+            hint="see the CHANGELOG for what each release supports",
+        ) from err
     cls: type[Provider] = module.PROVIDER
     return cls
+
+
+def unsupported_stage(provider: str, stage: str) -> UsageError:
+    """The error for a stage a provider lacks (``cart extend`` on rundl): exit 2."""
+    return UsageError(
+        f"{provider} has no '{stage}' step",
+        hint="see docs/providers.md for the stages each provider supports",
+    )
 
 
 def providers_with_option(stage: str, option: str) -> list[str]:

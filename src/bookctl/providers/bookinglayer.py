@@ -18,6 +18,7 @@ from bookctl.core.config import Profile
 from bookctl.core.errors import UnknownOutcomeError, UsageError
 from bookctl.core.http import ApiClient, decode_json
 from bookctl.core.models import AvailabilityRow, Cart, CartLine, Money, Order, Product, money
+from bookctl.core.provider import unsupported_stage
 from bookctl.core.session import CartSession
 from bookctl.providers._common import iso_timestamp
 
@@ -676,6 +677,10 @@ class Bookinglayer:
         raw = decode_json(response)
         result = _parse(WireCheckout, raw, "checkout answer")
         return to_order(cart_id, result.booking), raw
+
+    def get_order(self, order_id: str, session: CartSession | None) -> tuple[Order, Any]:
+        """Bookinglayer confirms at checkout; there is no order to follow."""
+        raise unsupported_stage(KEY, "poll")
 
 
 PROVIDER = Bookinglayer

@@ -11,17 +11,18 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
-from bookctl.sandbox import admin, bookinglayer
+from bookctl.sandbox import admin
 from bookctl.sandbox.context import Sandbox
 from bookctl.sandbox.errors import ApiError, api_error_handler, validation_error_handler
 from bookctl.sandbox.faults import FaultInjector
 from bookctl.sandbox.middleware import ProviderMiddleware
+from bookctl.sandbox.registry import PROVIDER_MODULES
 from bookctl.sandbox.store import Store
 
 DEFAULT_API_KEY = "sandbox-key"
 
 # Path prefix -> provider name; one module (one APIRouter) per emulated provider.
-PROVIDERS = {bookinglayer.PREFIX: bookinglayer.NAME}
+PROVIDERS: dict[str, str] = {m.PREFIX: m.NAME for m in PROVIDER_MODULES}
 
 
 def create_app(
@@ -37,7 +38,11 @@ def create_app(
     `seed` seeds the fault RNG so faulty runs are reproducible.
     """
     injector = FaultInjector(spec=(faults or "").strip(), seed=seed)
-    store = Store(Path(db_path))
+    store = Store(
+        Path(db_path),
+        schemas=tuple(m.SCHEMA for m in PROVIDER_MODULES),
+        state_tables=tuple(t for m in PROVIDER_MODULES for t in m.STATE_TABLES),
+    )
     store.initialise()
     app = FastAPI(
         title="bookctl sandbox",
@@ -50,6 +55,7 @@ def create_app(
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.include_router(admin.router)
-    app.include_router(bookinglayer.router)
+    for module in PROVIDER_MODULES:
+        app.include_router(module.router)
     app.add_middleware(ProviderMiddleware, sandbox=app.state.sandbox, prefixes=PROVIDERS)
     return app

@@ -66,6 +66,47 @@ from bookctl.sandbox.store import increment_counter, read_counter
 
 PREFIX = "/bookinglayer/api/pub/v2"
 NAME = "bookinglayer"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS bl_carts (
+    id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    booking_id INTEGER
+);
+CREATE TABLE IF NOT EXISTS bl_guests (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    cart_id TEXT NOT NULL REFERENCES bl_carts(id),
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS bl_guests_cart ON bl_guests(cart_id);
+CREATE TABLE IF NOT EXISTS bl_lines (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    cart_id TEXT NOT NULL REFERENCES bl_carts(id),
+    guest_id INTEGER NOT NULL REFERENCES bl_guests(id),
+    data TEXT NOT NULL,
+    price TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS bl_lines_cart ON bl_lines(cart_id);
+CREATE TABLE IF NOT EXISTS bl_reservations (
+    cart_id TEXT NOT NULL REFERENCES bl_carts(id),
+    product_id INTEGER NOT NULL,
+    day TEXT NOT NULL,
+    slot TEXT NOT NULL,
+    units INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS bl_reservations_day ON bl_reservations(product_id, day, slot);
+CREATE INDEX IF NOT EXISTS bl_reservations_cart ON bl_reservations(cart_id);
+CREATE TABLE IF NOT EXISTS bl_bookings (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    cart_id TEXT NOT NULL UNIQUE REFERENCES bl_carts(id),
+    data TEXT NOT NULL
+);
+"""
+# Wiped by reset, children first; the catalogue lives in code.
+STATE_TABLES = ("bl_reservations", "bl_lines", "bl_guests", "bl_bookings", "bl_carts")
 PRODUCT_TYPES = ("package", "accommodation", "activity", "rental", "service", "bundle", "item")
 FIXED_DATE_HORIZON_DAYS = 365
 DEEPLINK_BASE = "https://sandbox.bookinglayer.io/frontoffice/product"

@@ -31,61 +31,22 @@ CREATE TABLE IF NOT EXISTS idempotency (
     created_at REAL NOT NULL,
     PRIMARY KEY (scope, key)
 );
-CREATE TABLE IF NOT EXISTS bl_carts (
-    id TEXT PRIMARY KEY,
-    status TEXT NOT NULL,
-    currency TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    expires_at REAL NOT NULL,
-    booking_id INTEGER
-);
-CREATE TABLE IF NOT EXISTS bl_guests (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    cart_id TEXT NOT NULL REFERENCES bl_carts(id),
-    data TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS bl_guests_cart ON bl_guests(cart_id);
-CREATE TABLE IF NOT EXISTS bl_lines (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    cart_id TEXT NOT NULL REFERENCES bl_carts(id),
-    guest_id INTEGER NOT NULL REFERENCES bl_guests(id),
-    data TEXT NOT NULL,
-    price TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS bl_lines_cart ON bl_lines(cart_id);
-CREATE TABLE IF NOT EXISTS bl_reservations (
-    cart_id TEXT NOT NULL REFERENCES bl_carts(id),
-    product_id INTEGER NOT NULL,
-    day TEXT NOT NULL,
-    slot TEXT NOT NULL,
-    units INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS bl_reservations_day ON bl_reservations(product_id, day, slot);
-CREATE INDEX IF NOT EXISTS bl_reservations_cart ON bl_reservations(cart_id);
-CREATE TABLE IF NOT EXISTS bl_bookings (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    cart_id TEXT NOT NULL UNIQUE REFERENCES bl_carts(id),
-    data TEXT NOT NULL
-);
 """
 
-# Tables holding sandbox state (wiped by reset); the catalogue lives in code, not here.
-_STATE_TABLES = (
-    "meta",
-    "idempotency",
-    "bl_reservations",
-    "bl_lines",
-    "bl_guests",
-    "bl_bookings",
-    "bl_carts",
-)
+# Tables of the store itself; each provider module adds its own (SCHEMA, STATE_TABLES).
+_STATE_TABLES: tuple[str, ...] = ("meta", "idempotency")
 
 
 class Store:
     """Opens connections to one sandbox database file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(
+        self, path: Path, *, schemas: tuple[str, ...] = (), state_tables: tuple[str, ...] = ()
+    ) -> None:
         self.path = path
+        self._schemas = schemas
+        # Children before parents, so deleting in this order respects the references.
+        self._state_tables = state_tables + _STATE_TABLES
 
     def _connect(self) -> sqlite3.Connection:
         # isolation_level=None: we issue BEGIN ourselves so the lock mode is explicit.
@@ -103,6 +64,8 @@ class Store:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("BEGIN IMMEDIATE")
             _run_script(conn, _SCHEMA)
+            for schema in self._schemas:
+                _run_script(conn, schema)
             conn.execute("COMMIT")
         finally:
             conn.close()
@@ -138,7 +101,7 @@ class Store:
     def reset(self) -> None:
         """Delete all state (carts, bookings, idempotency keys, clock offset, counters)."""
         with self.write() as conn:
-            for table in _STATE_TABLES:
+            for table in self._state_tables:
                 conn.execute(f"DELETE FROM {table}")
             # Restart booking ids so a reset sandbox numbers bookings as a fresh one does.
             conn.execute("DELETE FROM sqlite_sequence")
