@@ -138,7 +138,7 @@ complete -c bookctl -n '__bookctl_using \'\'' -l version -d 'Show the version an
 complete -c bookctl -n '__bookctl_using \'availability\'' -l category -x -d 'All products of this backoffice category.'
 complete -c bookctl -n '__bookctl_using \'availability\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
 complete -c bookctl -n '__bookctl_using \'availability\'' -l end-date -x -d 'End date, YYYY-MM-DD.'
-complete -c bookctl -n '__bookctl_using \'availability\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'availability\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'availability\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'availability\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'availability\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
@@ -156,7 +156,7 @@ complete -c bookctl -n '__bookctl_using \'availability\'' -l version -d 'Show th
 # bookctl basket
 complete -c bookctl -n '__bookctl_using \'basket\'' -a add -d 'Add items to the cart; the first add creates the cart and records it in the...'
 complete -c bookctl -n '__bookctl_using \'basket\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
-complete -c bookctl -n '__bookctl_using \'basket\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'basket\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'basket\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'basket\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'basket\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
@@ -182,7 +182,7 @@ complete -c bookctl -n '__bookctl_using \'basket add\'' -l event-chain-id -x -d 
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l event-id -x -d '(bookingbug) Event id.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l file -s f -r -F -d 'The documented JSON request body.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l guest -x -d '(bookinglayer) FIRST,LAST,GENDER then optionally ,EMAIL,BIRTH_DATE,LANG; repeat per guest.'
-complete -c bookctl -n '__bookctl_using \'basket add\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'basket add\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l item -x -d '(bookinglayer) PKG_ITEM_ID:DATE[ HH:MM][,DATE...]; repeatable.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l json -d 'Same as -o json.'
@@ -216,7 +216,7 @@ complete -c bookctl -n '__bookctl_using \'cart\'' -a add -d 'Same as \'bookctl b
 complete -c bookctl -n '__bookctl_using \'cart\'' -a extend -d 'Keep the cart alive: its expiry moves to 10 minutes from now.'
 complete -c bookctl -n '__bookctl_using \'cart\'' -a show -d 'Show the cart: lines, total and when it expires.'
 complete -c bookctl -n '__bookctl_using \'cart\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
-complete -c bookctl -n '__bookctl_using \'cart\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'cart\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'cart\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'cart\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'cart\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
@@ -232,7 +232,7 @@ complete -c bookctl -n '__bookctl_using \'cart\'' -l version -d 'Show the versio
 # bookctl cart abandon
 complete -c bookctl -n '__bookctl_using \'cart abandon\'' -l cart -x -d 'Cart id (default: the profile\'s cart session).'
 complete -c bookctl -n '__bookctl_using \'cart abandon\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
-complete -c bookctl -n '__bookctl_using \'cart abandon\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'cart abandon\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'cart abandon\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'cart abandon\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'cart abandon\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
@@ -259,7 +259,7 @@ complete -c bookctl -n '__bookctl_using \'cart add\'' -l event-chain-id -x -d '(
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l event-id -x -d '(bookingbug) Event id.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l file -s f -r -F -d 'The documented JSON request body.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l guest -x -d '(bookinglayer) FIRST,LAST,GENDER then optionally ,EMAIL,BIRTH_DATE,LANG; repeat per guest.'
-complete -c bookctl -n '__bookctl_using \'cart add\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'cart add\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l item -x -d '(bookinglayer) PKG_ITEM_ID:DATE[ HH:MM][,DATE...]; repeatable.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l json -d 'Same as -o json.'
@@ -290,7 +290,7 @@ complete -c bookctl -n '__bookctl_using \'cart add\'' -l version -d 'Show the ve
 # bookctl cart extend
 complete -c bookctl -n '__bookctl_using \'cart extend\'' -l cart -x -d 'Cart id (default: the profile\'s cart session).'
 complete -c bookctl -n '__bookctl_using \'cart extend\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
-complete -c bookctl -n '__bookctl_using \'cart extend\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'cart extend\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'cart extend\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'cart extend\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'cart extend\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
@@ -306,7 +306,7 @@ complete -c bookctl -n '__bookctl_using \'cart extend\'' -l version -d 'Show the
 # bookctl cart show
 complete -c bookctl -n '__bookctl_using \'cart show\'' -l cart -x -d 'Cart id (default: the profile\'s cart session).'
 complete -c bookctl -n '__bookctl_using \'cart show\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
-complete -c bookctl -n '__bookctl_using \'cart show\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'cart show\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'cart show\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'cart show\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'cart show\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
@@ -335,7 +335,7 @@ complete -c bookctl -n '__bookctl_using \'checkout\'' -l customer-file -r -F -d 
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l email -x
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l first-name -x
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l gender -x -d 'm or f'
-complete -c bookctl -n '__bookctl_using \'checkout\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'checkout\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l language-code -x -d 'Two letters, e.g. en.'
@@ -386,7 +386,7 @@ complete -c bookctl -n '__bookctl_using \'deeplink\'' -l currency -x -d 'ISO 421
 complete -c bookctl -n '__bookctl_using \'deeplink\'' -l duration -x -d 'Duration in the product\'s own unit.'
 complete -c bookctl -n '__bookctl_using \'deeplink\'' -l end-date -x -d 'End date, YYYY-MM-DD.'
 complete -c bookctl -n '__bookctl_using \'deeplink\'' -l females -x -d 'Number of females.'
-complete -c bookctl -n '__bookctl_using \'deeplink\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'deeplink\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'deeplink\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'deeplink\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'deeplink\'' -l language -x -d 'Two-letter language code.'
@@ -404,7 +404,7 @@ complete -c bookctl -n '__bookctl_using \'deeplink\'' -l version -d 'Show the ve
 
 # bookctl demo
 complete -c bookctl -n '__bookctl_using \'demo\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
-complete -c bookctl -n '__bookctl_using \'demo\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'demo\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'demo\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'demo\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'demo\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
@@ -421,7 +421,7 @@ complete -c bookctl -n '__bookctl_using \'demo\'' -l version -d 'Show the versio
 complete -c bookctl -n '__bookctl_using \'packages\'' -a accommodations -d 'Show the accommodation options of a package for a stay and a party.'
 complete -c bookctl -n '__bookctl_using \'packages\'' -a show -d 'Show what a package is made of for a stay: single items and groups of items.'
 complete -c bookctl -n '__bookctl_using \'packages\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
-complete -c bookctl -n '__bookctl_using \'packages\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'packages\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'packages\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'packages\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'packages\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
@@ -440,7 +440,7 @@ complete -c bookctl -n '__bookctl_using \'packages accommodations\'' -l couples 
 complete -c bookctl -n '__bookctl_using \'packages accommodations\'' -l currency -x -d 'ISO 4217 currency code.'
 complete -c bookctl -n '__bookctl_using \'packages accommodations\'' -l duration -x -d 'Length of the stay in nights.'
 complete -c bookctl -n '__bookctl_using \'packages accommodations\'' -l females -x -d 'Number of females.'
-complete -c bookctl -n '__bookctl_using \'packages accommodations\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'packages accommodations\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'packages accommodations\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'packages accommodations\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'packages accommodations\'' -l males -x -d 'Number of males.'
@@ -459,7 +459,7 @@ complete -c bookctl -n '__bookctl_using \'packages accommodations\'' -l version 
 complete -c bookctl -n '__bookctl_using \'packages show\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
 complete -c bookctl -n '__bookctl_using \'packages show\'' -l currency -x -d 'ISO 4217 currency code.'
 complete -c bookctl -n '__bookctl_using \'packages show\'' -l duration -x -d 'Length of the stay in nights.'
-complete -c bookctl -n '__bookctl_using \'packages show\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'packages show\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'packages show\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'packages show\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'packages show\'' -l language -x -d 'Two-letter language code.'
@@ -479,7 +479,7 @@ complete -c bookctl -n '__bookctl_using \'prices\'' -l connect-timeout -x -d 'Co
 complete -c bookctl -n '__bookctl_using \'prices\'' -l currency -x -d 'ISO 4217 currency code.'
 complete -c bookctl -n '__bookctl_using \'prices\'' -l duration -x -d 'Duration in --unit (one product: its default; several: required).'
 complete -c bookctl -n '__bookctl_using \'prices\'' -l file -s f -r -F -d 'For \'prices package\': the bookings/add body, each guest with a unique_id.'
-complete -c bookctl -n '__bookctl_using \'prices\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'prices\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'prices\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'prices\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'prices\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
@@ -499,7 +499,7 @@ complete -c bookctl -n '__bookctl_using \'prices\'' -l version -d 'Show the vers
 # bookctl product
 complete -c bookctl -n '__bookctl_using \'product\'' -a show -d 'Show one product in detail.'
 complete -c bookctl -n '__bookctl_using \'product\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
-complete -c bookctl -n '__bookctl_using \'product\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'product\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'product\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'product\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'product\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
@@ -514,7 +514,7 @@ complete -c bookctl -n '__bookctl_using \'product\'' -l version -d 'Show the ver
 
 # bookctl product show
 complete -c bookctl -n '__bookctl_using \'product show\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
-complete -c bookctl -n '__bookctl_using \'product show\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'product show\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'product show\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'product show\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'product show\'' -l language -x -d 'Two-letter language code.'
@@ -530,7 +530,7 @@ complete -c bookctl -n '__bookctl_using \'product show\'' -l version -d 'Show th
 
 # bookctl products
 complete -c bookctl -n '__bookctl_using \'products\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
-complete -c bookctl -n '__bookctl_using \'products\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'products\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'products\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'products\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'products\'' -l language -x -d 'Two-letter language code.'
@@ -554,7 +554,7 @@ complete -c bookctl -n '__bookctl_using \'profile\'' -a remove -d 'Remove a prof
 complete -c bookctl -n '__bookctl_using \'profile\'' -a show -d 'Show one profile; the key is masked.'
 complete -c bookctl -n '__bookctl_using \'profile\'' -a use -d 'Make a profile the active one.'
 complete -c bookctl -n '__bookctl_using \'profile\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
-complete -c bookctl -n '__bookctl_using \'profile\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'profile\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'profile\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'profile\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'profile\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
@@ -573,7 +573,7 @@ complete -c bookctl -n '__bookctl_using \'profile add\'' -l api-key-stdin -d 'Re
 complete -c bookctl -n '__bookctl_using \'profile add\'' -l base-url -x -d 'API root URL.'
 complete -c bookctl -n '__bookctl_using \'profile add\'' -l company-id -x -d 'BookingBug company id.'
 complete -c bookctl -n '__bookctl_using \'profile add\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
-complete -c bookctl -n '__bookctl_using \'profile add\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'profile add\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'profile add\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'profile add\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'profile add\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
@@ -590,7 +590,7 @@ complete -c bookctl -n '__bookctl_using \'profile add\'' -l version -d 'Show the
 
 # bookctl profile list
 complete -c bookctl -n '__bookctl_using \'profile list\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
-complete -c bookctl -n '__bookctl_using \'profile list\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'profile list\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'profile list\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'profile list\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'profile list\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
@@ -605,7 +605,7 @@ complete -c bookctl -n '__bookctl_using \'profile list\'' -l version -d 'Show th
 
 # bookctl profile remove
 complete -c bookctl -n '__bookctl_using \'profile remove\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
-complete -c bookctl -n '__bookctl_using \'profile remove\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'profile remove\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'profile remove\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'profile remove\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'profile remove\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
@@ -620,7 +620,7 @@ complete -c bookctl -n '__bookctl_using \'profile remove\'' -l version -d 'Show 
 
 # bookctl profile show
 complete -c bookctl -n '__bookctl_using \'profile show\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
-complete -c bookctl -n '__bookctl_using \'profile show\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'profile show\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'profile show\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'profile show\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'profile show\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
@@ -635,7 +635,7 @@ complete -c bookctl -n '__bookctl_using \'profile show\'' -l version -d 'Show th
 
 # bookctl profile use
 complete -c bookctl -n '__bookctl_using \'profile use\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
-complete -c bookctl -n '__bookctl_using \'profile use\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'profile use\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'profile use\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'profile use\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'profile use\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
@@ -653,7 +653,7 @@ complete -c bookctl -n '__bookctl_using \'sandbox\'' -a clock -d 'The sandbox cl
 complete -c bookctl -n '__bookctl_using \'sandbox\'' -a reset -d 'Wipe the sandbox\'s carts, orders and clock, and reseed its catalogues.'
 complete -c bookctl -n '__bookctl_using \'sandbox\'' -a serve -d 'Serve the sandbox on loopback for other clients and for tests.'
 complete -c bookctl -n '__bookctl_using \'sandbox\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
-complete -c bookctl -n '__bookctl_using \'sandbox\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'sandbox\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'sandbox\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'sandbox\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'sandbox\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
@@ -669,7 +669,7 @@ complete -c bookctl -n '__bookctl_using \'sandbox\'' -l version -d 'Show the ver
 # bookctl sandbox clock
 complete -c bookctl -n '__bookctl_using \'sandbox clock\'' -a advance -d 'Move the sandbox clock forward (expire carts, finish payments).'
 complete -c bookctl -n '__bookctl_using \'sandbox clock\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
-complete -c bookctl -n '__bookctl_using \'sandbox clock\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'sandbox clock\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'sandbox clock\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'sandbox clock\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'sandbox clock\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
@@ -684,7 +684,7 @@ complete -c bookctl -n '__bookctl_using \'sandbox clock\'' -l version -d 'Show t
 
 # bookctl sandbox clock advance
 complete -c bookctl -n '__bookctl_using \'sandbox clock advance\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
-complete -c bookctl -n '__bookctl_using \'sandbox clock advance\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'sandbox clock advance\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'sandbox clock advance\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'sandbox clock advance\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'sandbox clock advance\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
@@ -700,7 +700,7 @@ complete -c bookctl -n '__bookctl_using \'sandbox clock advance\'' -l version -d
 
 # bookctl sandbox reset
 complete -c bookctl -n '__bookctl_using \'sandbox reset\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
-complete -c bookctl -n '__bookctl_using \'sandbox reset\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'sandbox reset\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'sandbox reset\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'sandbox reset\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'sandbox reset\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
@@ -719,7 +719,7 @@ complete -c bookctl -n '__bookctl_using \'sandbox serve\'' -l api-key -x -d 'Key
 complete -c bookctl -n '__bookctl_using \'sandbox serve\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
 complete -c bookctl -n '__bookctl_using \'sandbox serve\'' -l db -r -F -d 'SQLite file (default: the embedded sandbox\'s).'
 complete -c bookctl -n '__bookctl_using \'sandbox serve\'' -l faults -x -d 'Fault spec, e.g. \'503=0.1,latency=1@50\'.'
-complete -c bookctl -n '__bookctl_using \'sandbox serve\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'sandbox serve\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'sandbox serve\'' -l host -x -d 'Loopback address to bind.'
 complete -c bookctl -n '__bookctl_using \'sandbox serve\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'sandbox serve\'' -l json -d 'Same as -o json.'
@@ -737,7 +737,7 @@ complete -c bookctl -n '__bookctl_using \'sandbox serve\'' -l version -d 'Show t
 
 # bookctl seasons
 complete -c bookctl -n '__bookctl_using \'seasons\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
-complete -c bookctl -n '__bookctl_using \'seasons\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'seasons\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'seasons\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'seasons\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'seasons\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
@@ -752,7 +752,7 @@ complete -c bookctl -n '__bookctl_using \'seasons\'' -l version -d 'Show the ver
 
 # bookctl settings
 complete -c bookctl -n '__bookctl_using \'settings\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
-complete -c bookctl -n '__bookctl_using \'settings\'' -l help -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'settings\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'settings\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'settings\'' -l json -d 'Same as -o json.'
 complete -c bookctl -n '__bookctl_using \'settings\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from tests.conftest import Cli, Result
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bookinglayer"
@@ -50,261 +51,6 @@ def csv_rows(result: Result) -> list[list[str]]:
     return list(csv.reader(io.StringIO(ok(result).stdout)))
 
 
-# -- products --------------------------------------------------------------------------------
-
-
-def test_products(cli: Cli, target: list[str]) -> None:
-    items = ok(cli(*target, "products", "--json")).json
-    by_id = {p["id"]: p for p in items}
-    surf = by_id["384"]
-    assert surf["provider"] == "bookinglayer"
-    assert (surf["type"], surf["title"], surf["location"]) == (
-        "package",
-        "Surf Camp",
-        "Kauai, Hawaii",
-    )
-    assert surf["price_from"]["currency"] == "EUR"
-    assert AMOUNT.match(surf["price_from"]["amount"])
-    assert all(isinstance(p["id"], str) for p in items)
-
-    activities = ok(cli(*target, "products", "--type", "activity", "--json")).json
-    assert activities
-    assert {p["type"] for p in activities} == {"activity"}
-
-    byron = ok(cli(*target, "products", "--location", "13", "--json")).json
-    assert {p["location"] for p in byron} == {"Byron Bay, Australia"}
-    assert "384" not in {p["id"] for p in byron}
-
-    german = ok(cli(*target, "products", "--language", "de", "--json")).json
-    assert {p["id"]: p["title"] for p in german}["384"] == "Surfcamp"
-
-    raw = ok(cli(*target, "products", "--type", "package", "--json", "--raw")).json
-    assert {p["id"] for p in raw["products"]} == {str(r["id"]) for r in raw["raw"]}
-    assert 384 in {r["id"] for r in raw["raw"]}
-
-    rows = csv_rows(cli(*target, "-o", "csv", "products"))
-    assert rows[0] == ["ID", "TYPE", "TITLE", "LOCATION", "FROM"]
-    assert rows[1][:4] == ["384", "package", "Surf Camp", "Kauai, Hawaii"]
-
-    table = ok(cli(*target, "products")).stdout
-    assert "Surf Camp" in table
-    assert "EUR" in table
-
-
-def test_product_show(cli: Cli, target: list[str]) -> None:
-    product = ok(cli(*target, "product", "show", "3337", "--json")).json
-    assert (product["id"], product["type"]) == ("3337", "activity")
-    assert product["title"] == "Surf lesson on timeslots"
-    assert product["details"]["is_on_timeslots"] is True
-    raw = ok(cli(*target, "product", "show", "384", "--json", "--raw")).json
-    assert raw["id"] == "384"
-    assert raw["raw"]["id"] == 384
-    assert raw["raw"]["allowed_checkin_days"]["tue"] is False
-    table = ok(cli(*target, "product", "show", "384")).stdout
-    assert "Surf Camp" in table
-    assert "allowed checkin days" in table
-
-
-# -- packages --------------------------------------------------------------------------------
-
-
-def _item(package: dict[str, Any], item_id: str) -> dict[str, Any]:
-    items = package["single_items"] + [i for g in package["groups"] for i in g["items"]]
-    return next(i for i in items if i["package_item_id"] == item_id)
-
-
-def test_packages_show(cli: Cli, target: list[str]) -> None:
-    args = ["packages", "show", "384", "--start-date", W, "--duration", "7"]
-    package = ok(cli(*target, *args, "--json")).json
-    assert package["id"] == "384"
-    assert package["start_date"] == W
-    assert package["end_date"] == (START + dt.timedelta(days=7)).isoformat()
-    lesson = _item(package, "400")
-    assert lesson["product_id"] == "3337"
-    assert lesson["role"] == "option"
-    assert lesson["is_on_timeslots"] is True
-    assert lesson["price"] == {
-        "amount": "10.00",
-        "currency": "EUR",
-        "type": "person",
-        "from_price": True,
-    }
-    first = lesson["dates"][0]
-    assert first["date"] == W
-    assert [t["time"] for t in first["timeslots"]] == ["10:30", "15:00"]
-    roles = [[i["role"] for i in g["items"]] for g in package["groups"]]
-    assert ["default", "alternative", "upgrade"] in roles
-    transfer = _item(package, "394")
-    assert transfer["dates"][0]["available"] == "unlimited"
-
-    usd = ok(cli(*target, *args, "--currency", "usd", "--json")).json
-    assert _item(usd, "400")["price"]["currency"] == "USD"
-    assert _item(usd, "400")["price"]["amount"] == "10.80"
-
-    raw = ok(cli(*target, *args, "--json", "--raw")).json
-    assert raw["raw"]["start_date"] == W
-    assert {i["package_item_id"] for i in raw["raw"]["single_items"]} == {394, 400}
-
-    rows = csv_rows(cli(*target, "-o", "csv", *args))
-    assert rows[0][:3] == ["GROUP", "ITEM", "ROLE"]
-    assert {r[0] for r in rows[1:]} == {"single", "group 1", "group 2"}
-
-    table = ok(cli(*target, *args)).stdout
-    assert "single items" in table
-    assert "10:30 15:00" in table
-    assert "pick one" in table
-    assert "Surf lesson on timeslots" in table
-
-
-def test_packages_accommodations(cli: Cli, target: list[str]) -> None:
-    args = ["packages", "accommodations", "384", "--start-date", W, "--duration", "7"]
-    options = ok(cli(*target, *args, "--males", "1", "--females", "1", "--json")).json
-    by_id = {o["product_id"]: o for o in options}
-    assert set(by_id) == {"392", "393"}
-    room = by_id["392"]
-    assert room["title"] == "Double Room"
-    assert room["accommodation_type"] == "Double Room"
-    assert (room["start_date"], room["pax"]["max"]) == (W, 2)
-    assert isinstance(room["available"], int)
-    assert room["price"]["currency"] == "EUR"
-    assert AMOUNT.match(room["price"]["amount"])
-
-    usd = ok(cli(*target, *args, "--couples", "1", "--currency", "USD", "--json")).json
-    usd_room = {o["product_id"]: o for o in usd}["392"]
-    assert usd_room["price"]["currency"] == "USD"
-    assert Decimal(usd_room["price"]["amount"]) == (
-        Decimal(room["price"]["amount"]) * Decimal("1.08")
-    ).quantize(Decimal("0.01"))
-
-    raw = ok(cli(*target, *args, "--males", "2", "--json", "--raw")).json
-    assert {o["product"]["id"] for o in raw["raw"]} == {392, 393}
-    assert [o["product_id"] for o in raw["accommodations"]] == ["392", "393"]
-
-    rows = csv_rows(cli(*target, "-o", "csv", *args, "--males", "1"))
-    assert rows[0] == ["ID", "TITLE", "TYPE", "SLEEPS", "AVAILABLE", "PRICE"]
-    table = ok(cli(*target, *args, "--males", "1")).stdout
-    assert "Dorm Bed" in table
-    assert "1 male" in table
-
-
-# -- availability ----------------------------------------------------------------------------
-
-
-def test_availability_dated_product(cli: Cli, target: list[str]) -> None:
-    end = (START + dt.timedelta(days=6)).isoformat()
-    rows = ok(
-        cli(*target, "availability", "392", "--start-date", W, "--end-date", end, "--json")
-    ).json
-    assert [r["date"] for r in rows] == [
-        (START + dt.timedelta(days=n)).isoformat() for n in range(7)
-    ]
-    first = rows[0]
-    assert first["product_id"] == "392"
-    assert first["capacity"] == 8
-    assert isinstance(first["available"], int)
-    assert isinstance(first["checkin"], bool)
-    assert isinstance(first["checkout"], bool)
-    assert first["timeslots"] is None
-
-    raw = ok(
-        cli(*target, "availability", "392", "--start-date", W, "--end-date", W, "--json", "--raw")
-    ).json
-    assert list(raw["raw"]) == [W]
-    assert raw["raw"][W]["capacity"] == 8
-    assert raw["availability"][0]["date"] == W
-
-    table_rows = csv_rows(
-        cli(*target, "-o", "csv", "availability", "392", "--start-date", W, "--end-date", end)
-    )
-    assert table_rows[0][:3] == ["DATE", "DAY", "AVAILABLE"]
-    assert table_rows[1][:2] == [W, "Wed"]
-
-
-def test_availability_timeslot_product(cli: Cli, target: list[str]) -> None:
-    end = (START + dt.timedelta(days=6)).isoformat()
-    rows = ok(
-        cli(*target, "availability", "3337", "--start-date", W, "--end-date", end, "--json")
-    ).json
-    assert len(rows) == 7
-    open_days = [r for r in rows if not r["blocked"]]
-    assert open_days
-    for row in open_days:
-        assert row["available"] is None
-        assert [t["time"] for t in row["timeslots"]] == ["10:30", "15:00"]
-        assert all(t["capacity"] == 10 for t in row["timeslots"])
-    for row in rows:
-        if row["blocked"]:
-            assert row["timeslots"] == []
-    table = ok(cli(*target, "availability", "3337", "--start-date", W, "--end-date", end)).stdout
-    assert "10:30" in table
-    assert "15:00" in table
-
-
-def test_availability_several_type_category_and_default_window(cli: Cli, target: list[str]) -> None:
-    window = ["--start-date", W, "--end-date", (START + dt.timedelta(days=2)).isoformat()]
-    several = ok(cli(*target, "availability", "392", "3337", *window, "--json")).json
-    assert {r["product_id"] for r in several} == {"392", "3337"}
-    assert len(several) == 6
-    raw = ok(cli(*target, "availability", "392", "3337", *window, "--json", "--raw")).json
-    assert set(raw["raw"]) == {"392", "3337"}
-    table = ok(cli(*target, "availability", "392", "3337", *window)).stdout
-    assert "PRODUCT" in table
-
-    rentals = ok(cli(*target, "availability", "--type", "rental", *window, "--json")).json
-    assert {r["product_id"] for r in rentals} == {"512"}
-
-    category = ok(cli(*target, "availability", "--category", "3", *window, "--json")).json
-    assert {r["product_id"] for r in category} == {"512", "3340", "700"}
-
-    default = ok(cli(*target, "availability", "393", "--json")).json
-    today = dt.datetime.now(dt.UTC).date()
-    assert default[0]["date"] == today.isoformat()
-    assert default[-1]["date"] == (today + dt.timedelta(days=30)).isoformat()
-
-
-# -- prices ----------------------------------------------------------------------------------
-
-
-def test_prices_single(cli: Cli, target: list[str]) -> None:
-    args = ["prices", "3337", "--start-date", W, "--pax", "2"]
-    (price,) = ok(cli(*target, *args, "--json")).json
-    assert price == {
-        "product_id": "3337",
-        "start_date": W,
-        "pax": 2,
-        "duration": None,
-        "duration_unit": None,
-        "qty": None,
-        "total": "20.00",
-        "currency": "EUR",
-    }
-    (usd,) = ok(cli(*target, *args, "--currency", "USD", "--json")).json
-    assert (usd["total"], usd["currency"]) == ("21.60", "USD")
-    raw = ok(cli(*target, *args, "--json", "--raw")).json
-    assert Decimal(str(raw["raw"]["total_price"])) == Decimal(20)
-    assert raw["prices"][0]["total"] == "20.00"
-    rows = csv_rows(cli(*target, "-o", "csv", *args))
-    assert rows == [
-        ["PRODUCT", "START", "PAX", "DURATION", "TOTAL"],
-        ["3337", W, "2", "default", "20.00 EUR"],
-    ]
-    assert "20.00 EUR" in ok(cli(*target, *args)).stdout
-
-
-def test_prices_several(cli: Cli, target: list[str]) -> None:
-    args = ["prices", "3337", "512", "--start-date", W, "--pax", "2", "--duration", "1"]
-    prices = ok(cli(*target, *args, "--json")).json
-    assert {p["product_id"]: p["total"] for p in prices} == {"3337": "20.00", "512": "10.00"}
-    assert {p["currency"] for p in prices} == {"EUR"}
-    raw = ok(cli(*target, *args, "--json", "--raw")).json
-    assert set(raw["raw"]) == {"3337", "512"}
-    rows = csv_rows(cli(*target, "-o", "csv", *args))
-    assert rows[0] == ["PRODUCT", "START", "PAX", "DURATION", "TOTAL"]
-    assert len(rows) == 3
-    table = ok(cli(*target, *args)).stdout
-    assert "all together: 30.00 EUR" in table
-
-
 def package_prices_body(start: dt.date = START) -> dict[str, Any]:
     """The document's package prices request, moved to the future and to the sandbox's ids."""
     body: dict[str, Any] = json.loads(
@@ -326,10 +72,200 @@ def package_prices_body(start: dt.date = START) -> dict[str, Any]:
     return body
 
 
-def test_prices_package(cli: Cli, target: list[str], tmp_path: Path) -> None:
+# -- neutral JSON and --raw, on both targets -------------------------------------------------
+
+
+def test_products(cli: Cli, target: list[str]) -> None:
+    answer = ok(
+        cli(*target, "products", "--type", "package", "--language", "de", "--json", "--raw")
+    ).json
+    by_id = {p["id"]: p for p in answer["products"]}
+    surf = by_id["384"]
+    assert surf["provider"] == "bookinglayer"
+    assert (surf["type"], surf["title"], surf["location"]) == (
+        "package",
+        "Surfcamp",
+        "Kauai, Hawaii",
+    )
+    assert surf["price_from"]["currency"] == "EUR"
+    assert AMOUNT.match(surf["price_from"]["amount"])
+    assert {p["type"] for p in answer["products"]} == {"package"}
+    assert set(by_id) == {str(r["id"]) for r in answer["raw"]}
+    assert 384 in {r["id"] for r in answer["raw"]}
+
+    byron = ok(cli(*target, "products", "--location", "13", "--json")).json
+    assert byron
+    assert {p["location"] for p in byron} == {"Byron Bay, Australia"}
+    assert all(isinstance(p["id"], str) for p in byron)
+
+
+def test_product_show(cli: Cli, target: list[str]) -> None:
+    product = ok(cli(*target, "product", "show", "3337", "--json", "--raw")).json
+    assert (product["id"], product["type"]) == ("3337", "activity")
+    assert product["title"] == "Surf lesson on timeslots"
+    assert product["details"]["is_on_timeslots"] is True
+    assert product["raw"]["id"] == 3337
+    assert product["raw"]["is_on_timeslots"] is True
+
+
+def _item(package: dict[str, Any], item_id: str) -> dict[str, Any]:
+    items = package["single_items"] + [i for g in package["groups"] for i in g["items"]]
+    return next(i for i in items if i["package_item_id"] == item_id)
+
+
+PACKAGE = ["packages", "show", "384", "--start-date", W, "--duration", "7"]
+
+
+def test_packages_show(cli: Cli, target: list[str]) -> None:
+    package = ok(cli(*target, *PACKAGE, "--json", "--raw")).json
+    assert package["id"] == "384"
+    assert package["start_date"] == W
+    assert package["end_date"] == (START + dt.timedelta(days=7)).isoformat()
+    lesson = _item(package, "400")
+    assert lesson["product_id"] == "3337"
+    assert lesson["role"] == "option"
+    assert lesson["is_on_timeslots"] is True
+    assert lesson["price"] == {
+        "amount": "10.00",
+        "currency": "EUR",
+        "type": "person",
+        "from_price": True,
+    }
+    first = lesson["dates"][0]
+    assert first["date"] == W
+    assert [t["time"] for t in first["timeslots"]] == ["10:30", "15:00"]
+    roles = [[i["role"] for i in g["items"]] for g in package["groups"]]
+    assert ["default", "alternative", "upgrade"] in roles
+    assert _item(package, "394")["dates"][0]["available"] == "unlimited"
+    assert package["raw"]["start_date"] == W
+    assert {i["package_item_id"] for i in package["raw"]["single_items"]} == {394, 400}
+
+    usd = ok(cli(*target, *PACKAGE, "--currency", "usd", "--json")).json
+    assert _item(usd, "400")["price"]["currency"] == "USD"
+    assert _item(usd, "400")["price"]["amount"] == "10.80"
+
+
+ROOMS = ["packages", "accommodations", "384", "--start-date", W, "--duration", "7"]
+
+
+def test_packages_accommodations(cli: Cli, target: list[str]) -> None:
+    answer = ok(cli(*target, *ROOMS, "--males", "1", "--females", "1", "--json", "--raw")).json
+    by_id = {o["product_id"]: o for o in answer["accommodations"]}
+    assert list(by_id) == ["392", "393"]
+    room = by_id["392"]
+    assert room["title"] == "Double Room"
+    assert room["accommodation_type"] == "Double Room"
+    assert (room["start_date"], room["pax"]["max"]) == (W, 2)
+    assert isinstance(room["available"], int)
+    assert room["price"]["currency"] == "EUR"
+    assert AMOUNT.match(room["price"]["amount"])
+    assert {o["product"]["id"] for o in answer["raw"]} == {392, 393}
+
+    usd = ok(cli(*target, *ROOMS, "--couples", "1", "--currency", "USD", "--json")).json
+    usd_room = {o["product_id"]: o for o in usd}["392"]
+    assert usd_room["price"]["currency"] == "USD"
+    assert Decimal(usd_room["price"]["amount"]) == (
+        Decimal(room["price"]["amount"]) * Decimal("1.08")
+    ).quantize(Decimal("0.01"))
+
+
+def _window(days: int) -> list[str]:
+    return ["--start-date", W, "--end-date", (START + dt.timedelta(days=days - 1)).isoformat()]
+
+
+def test_availability_dated_product(cli: Cli, target: list[str]) -> None:
+    answer = ok(cli(*target, "availability", "392", *_window(7), "--json", "--raw")).json
+    rows = answer["availability"]
+    assert [r["date"] for r in rows] == [
+        (START + dt.timedelta(days=n)).isoformat() for n in range(7)
+    ]
+    first = rows[0]
+    assert first["product_id"] == "392"
+    assert first["capacity"] == 8
+    assert isinstance(first["available"], int)
+    assert isinstance(first["checkin"], bool)
+    assert isinstance(first["checkout"], bool)
+    assert first["timeslots"] is None
+    assert sorted(answer["raw"]) == [r["date"] for r in rows]
+    assert answer["raw"][W]["capacity"] == 8
+
+
+def test_availability_timeslot_product(cli: Cli, target: list[str]) -> None:
+    rows = ok(cli(*target, "availability", "3337", *_window(7), "--json")).json
+    assert len(rows) == 7
+    open_days = [r for r in rows if not r["blocked"]]
+    assert open_days
+    for row in open_days:
+        assert row["available"] is None
+        assert [t["time"] for t in row["timeslots"]] == ["10:30", "15:00"]
+        assert all(t["capacity"] == 10 for t in row["timeslots"])
+    for row in rows:
+        if row["blocked"]:
+            assert row["timeslots"] == []
+
+
+def test_availability_several_ids_type_and_category(cli: Cli, target: list[str]) -> None:
+    answer = ok(cli(*target, "availability", "392", "3337", *_window(3), "--json", "--raw")).json
+    assert {r["product_id"] for r in answer["availability"]} == {"392", "3337"}
+    assert len(answer["availability"]) == 6
+    assert set(answer["raw"]) == {"392", "3337"}
+
+    rentals = ok(cli(*target, "availability", "--type", "rental", *_window(2), "--json")).json
+    assert {r["product_id"] for r in rentals} == {"512"}
+
+    category = ok(cli(*target, "availability", "--category", "3", *_window(2), "--json")).json
+    assert {r["product_id"] for r in category} == {"512", "3340", "700"}
+
+
+def test_availability_default_window_is_30_days(cli: Cli, target: list[str]) -> None:
+    rows = ok(cli(*target, "availability", "393", "--json")).json
+    today = dt.datetime.now(dt.UTC).date()
+    assert rows[0]["date"] == today.isoformat()
+    assert rows[-1]["date"] == (today + dt.timedelta(days=30)).isoformat()
+    assert len(rows) == 31
+
+
+PRICE_ONE = ["prices", "3337", "--start-date", W, "--pax", "2"]
+PRICE_TWO = ["prices", "3337", "512", "--start-date", W, "--pax", "2", "--duration", "1"]
+
+
+def test_prices_single(cli: Cli, target: list[str]) -> None:
+    answer = ok(cli(*target, *PRICE_ONE, "--json", "--raw")).json
+    assert answer["prices"] == [
+        {
+            "product_id": "3337",
+            "start_date": W,
+            "pax": 2,
+            "duration": None,
+            "duration_unit": None,
+            "qty": None,
+            "total": "20.00",
+            "currency": "EUR",
+        }
+    ]
+    assert Decimal(str(answer["raw"]["total_price"])) == Decimal(20)
+    (usd,) = ok(cli(*target, *PRICE_ONE, "--currency", "USD", "--json")).json
+    assert (usd["total"], usd["currency"]) == ("21.60", "USD")
+
+
+def test_prices_several(cli: Cli, target: list[str]) -> None:
+    answer = ok(cli(*target, *PRICE_TWO, "--json", "--raw")).json
+    totals = {p["product_id"]: p["total"] for p in answer["prices"]}
+    assert totals == {"3337": "20.00", "512": "10.00"}
+    assert {p["currency"] for p in answer["prices"]} == {"EUR"}
+    assert set(answer["raw"]) == {"3337", "512"}
+
+
+@pytest.fixture
+def guests_file(tmp_path: Path) -> Path:
     file = tmp_path / "guests.json"
     file.write_text(json.dumps(package_prices_body()), encoding="utf-8")
-    answer = ok(cli(*target, "prices", "package", "--file", str(file), "--json")).json
+    return file
+
+
+def test_prices_package(cli: Cli, target: list[str], guests_file: Path) -> None:
+    args = ["prices", "package", "--file", str(guests_file)]
+    answer = ok(cli(*target, *args, "--json", "--raw")).json
     assert answer["currency"] == "USD"  # the example's currency_id
     (guest,) = answer["guests"]
     assert guest["unique_id"] == "guest_1"
@@ -340,156 +276,220 @@ def test_prices_package(cli: Cli, target: list[str], tmp_path: Path) -> None:
     assert all(AMOUNT.match(line["amount"]) for line in guest["lines"])
     assert Decimal(guest["total"]) == sum(Decimal(line["amount"]) for line in guest["lines"])
     assert answer["total"] == guest["total"]
+    assert [e["product_id"] for e in answer["raw"]["guest_1"]][:2] == [384, 392]
 
-    eur = ok(
-        cli(*target, "prices", "package", "--file", str(file), "--currency", "EUR", "--json")
-    ).json
+    eur = ok(cli(*target, *args, "--currency", "EUR", "--json")).json
     assert eur["currency"] == "EUR"
-    assert {line["product_id"]: line["amount"] for line in eur["guests"][0]["lines"]}[
-        "3340"
-    ] == "30.00"
-
-    raw = ok(cli(*target, "prices", "package", "--file", str(file), "--json", "--raw")).json
-    assert [e["product_id"] for e in raw["raw"]["guest_1"]][:2] == [384, 392]
-
-    rows = csv_rows(cli(*target, "-o", "csv", "prices", "package", "--file", str(file)))
-    assert rows[0] == ["GUEST", "WHAT", "PRODUCT", "AMOUNT"]
-    assert ["guest_1", "item 394", "3340", "32.40 USD"] in rows
-
-    table = ok(cli(*target, "prices", "package", "--file", str(file))).stdout
-    assert "accommodation" in table
-    assert "subtotal" in table
-    assert f"{answer['total']} USD" in table
-
-
-# -- business data ---------------------------------------------------------------------------
+    eur_lines = {line["product_id"]: line["amount"] for line in eur["guests"][0]["lines"]}
+    assert eur_lines["3340"] == "30.00"
 
 
 def test_seasons(cli: Cli, target: list[str]) -> None:
-    seasons = ok(cli(*target, "seasons", "--json")).json
+    answer = ok(cli(*target, "seasons", "--json", "--raw")).json
+    seasons = answer["seasons"]
     assert [(s["id"], s["title"]) for s in seasons] == [("80", "High"), ("81", "Low")]
     segment = seasons[0]["segments"][0]
     assert isinstance(segment["id"], str)
     assert segment["start_date"] == f"{dt.datetime.now(dt.UTC).year}-01-01"
-    raw = ok(cli(*target, "seasons", "--json", "--raw")).json
-    assert raw["raw"][0]["id"] == 80
-    assert raw["seasons"][1]["title"] == "Low"
-    rows = csv_rows(cli(*target, "-o", "csv", "seasons"))
-    assert rows[0] == ["FROM", "TO (INCL.)", "DAYS", "SEASON", "SEGMENT"]
-    assert [r[0] for r in rows[1:]] == sorted(r[0] for r in rows[1:])
-    assert "Low" in ok(cli(*target, "seasons")).stdout
+    assert answer["raw"][0]["id"] == 80
 
 
 def test_settings(cli: Cli, target: list[str]) -> None:
-    settings = ok(cli(*target, "settings", "--json")).json
+    settings = ok(cli(*target, "settings", "--json", "--raw")).json
     assert settings["id"] == "176"
     assert "EUR" in [c["iso_code"] for c in settings["currencies"]]
     assert all(isinstance(c["id"], str) for c in settings["currencies"])
     assert settings["languages"] == ["en", "de"]
     assert settings["customer_fields"]["phone"]["required"] is True
     assert settings["terms"] == "These are our booking terms and conditions."
-    raw = ok(cli(*target, "settings", "--json", "--raw")).json
-    assert raw["raw"]["id"] == 176
-    assert raw["raw"]["settings"]["guest_fields"]["birthday"]["request"] is True
-    rows = csv_rows(cli(*target, "-o", "csv", "settings"))
-    assert rows[0] == ["SETTING", "VALUE"]
-    assert ["customer phone", "required"] in rows
-    table = ok(cli(*target, "settings")).stdout
-    assert "booking terms" in table
-    assert "EUR" in table
+    assert settings["raw"]["id"] == 176
+    assert settings["raw"]["settings"]["guest_fields"]["birthday"]["request"] is True
+
+
+DEEPLINK = ["deeplink", "384", "--start-date", W, "--duration", "7", "--males", "2"]
 
 
 def test_deeplink(cli: Cli, target: list[str]) -> None:
-    args = ["deeplink", "384", "--start-date", W, "--duration", "7", "--males", "2"]
-    link = ok(cli(*target, *args, "--language", "de", "--currency", "USD", "--json")).json
+    link = ok(
+        cli(*target, *DEEPLINK, "--language", "de", "--currency", "USD", "--json", "--raw")
+    ).json
     assert link["product_id"] == "384"
     url = link["url"]
     assert "/frontoffice/product/384?" in url
     for part in (f"start={W}", "duration=7", "male=2", "language=de", "currency=USD"):
         assert part in url
-    raw = ok(cli(*target, *args, "--json", "--raw")).json
-    assert raw["raw"]["url"] == raw["url"]
-    rows = csv_rows(cli(*target, "-o", "csv", *args))
-    assert rows[0] == ["URL"]
-    assert rows[1][0].endswith("male=2")
-    assert "/frontoffice/product/384" in ok(cli(*target, *args)).stdout
+    assert link["raw"]["url"] == url
+
+
+# -- table and csv (rendering does not depend on the target: embedded only) --------------------
+
+RENDERED = [
+    (["products"], ["ID", "TYPE", "TITLE", "LOCATION", "FROM"], ["Surf Camp", "199.00 EUR"]),
+    (["product", "show", "384"], ["FIELD", "VALUE"], ["Surf Camp", "allowed checkin days"]),
+    (
+        PACKAGE,
+        [
+            "GROUP",
+            "ITEM",
+            "ROLE",
+            "PRODUCT",
+            "TITLE",
+            "QTY",
+            "PRICE",
+            "DATES",
+            "PICK DATES",
+            "FREE",
+        ],
+        ["single items", "10:30 15:00", "pick one", "Surf lesson on timeslots", "group 2"],
+    ),
+    (
+        [*ROOMS, "--males", "1"],
+        ["ID", "TITLE", "TYPE", "SLEEPS", "AVAILABLE", "PRICE"],
+        ["Dorm Bed", "1 male", "/person"],
+    ),
+    (
+        ["availability", "3337", *_window(3)],
+        ["DATE", "DAY", "AVAILABLE", "CHECK-IN", "CHECK-OUT", "BLOCKED", "TIMESLOTS"],
+        ["10:30", "15:00", W],
+    ),
+    (PRICE_ONE, ["PRODUCT", "START", "PAX", "DURATION", "TOTAL"], ["20.00 EUR"]),
+    (PRICE_TWO, ["PRODUCT", "START", "PAX", "DURATION", "TOTAL"], ["all together: 30.00 EUR"]),
+    (["seasons"], ["FROM", "TO (INCL.)", "DAYS", "SEASON", "SEGMENT"], ["High", "Low"]),
+    (["settings"], ["SETTING", "VALUE"], ["booking terms", "EUR", "customer phone"]),
+    (DEEPLINK, ["URL"], ["/frontoffice/product/384", "male=2"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "header", "needles"), RENDERED, ids=[" ".join(r[0][:2]) for r in RENDERED]
+)
+def test_table_and_csv(cli: Cli, args: list[str], header: list[str], needles: list[str]) -> None:
+    rows = csv_rows(cli("-o", "csv", *args))
+    assert rows[0] == header
+    assert len(rows) > 1
+    assert all(len(r) == len(header) for r in rows)
+    table = ok(cli(*args)).stdout
+    for needle in needles:
+        assert needle in table, (needle, table)
+
+
+def test_package_breakdown_table_and_csv(cli: Cli, guests_file: Path) -> None:
+    args = ["prices", "package", "--file", str(guests_file)]
+    rows = csv_rows(cli("-o", "csv", *args))
+    assert rows[0] == ["GUEST", "WHAT", "PRODUCT", "AMOUNT"]
+    assert ["guest_1", "item 394", "3340", "32.40 USD"] in rows
+    assert rows[2][:3] == ["guest_1", "accommodation", "392"]
+    table = ok(cli(*args)).stdout
+    assert "subtotal" in table
+    assert "TOTAL" in table
 
 
 # -- bad input -------------------------------------------------------------------------------
 
 
-def assert_error(cli: Cli, target: list[str], args: list[str], code: int, needle: str) -> None:
+def assert_error(result: Result, code: int, needle: str, *, as_json: bool) -> None:
     """The exit code, one 'error:' line on stderr, no traceback; under --json an error object."""
-    plain = cli(*target, *args)
-    assert plain.exit_code == code, plain
-    lines = plain.stderr.strip().splitlines()
-    assert len(lines) == 1, plain.stderr
+    assert result.exit_code == code, result
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: ")
     assert needle.lower() in lines[0].lower(), (needle, lines[0])
-    assert "Traceback" not in plain.stderr
-    assert plain.stdout == ""
-
-    as_json = cli(*target, *args, "--json")
-    assert as_json.exit_code == code, as_json
-    assert "Traceback" not in as_json.stderr
-    error = as_json.json["error"]
-    assert set(error) >= {"code", "message", "hint"}
-    assert needle.lower() in (error["message"] + " " + (error["hint"] or "")).lower()
+    if as_json:
+        error = result.json["error"]
+        assert set(error) >= {"code", "message", "hint"}
+        assert needle.lower() in f"{error['message']} {error['hint']}".lower()
+    else:
+        assert result.stdout == ""
 
 
 PKG = ["--start-date", W, "--duration", "7"]
 PARTY = ["--males", "1"]
 PRICE = ["--start-date", W, "--pax", "2"]
 
-BAD_INPUT = [
-    (["products", "--type", "boat"], 2, "--type"),
-    (["products", "--language", "eng"], 2, "two-letter"),
-    (["products", "--location", "kauai"], 2, "location"),
-    (["product", "show", "99999"], 3, "99999"),
-    (["product", "show", "abc"], 2, "not a Bookinglayer id"),
-    (["packages", "show", "384", "--start-date", "2026-13-01", "--duration", "7"], 2, "date"),
-    (["packages", "show", "384", "--start-date", PAST, "--duration", "7"], 2, "past"),
-    (["packages", "show", "384", "--start-date", W, "--duration", "-1"], 2, "--duration"),
-    (["packages", "show", "384", *PKG, "--currency", "EURO"], 2, "currency"),
-    (["packages", "show", "384", *PKG, "--language", "deu"], 2, "two-letter"),
-    (["packages", "show", "99999", *PKG], 3, "99999"),
-    (["packages", "show", "384", "--duration", "7"], 2, "--start-date"),
-    (["packages", "accommodations", "384", *PKG, "--males", "-1"], 2, "--males"),
-    (["packages", "accommodations", "384", *PKG], 2, "party"),
-    (["packages", "accommodations", "384", *PKG, *PARTY, "--currency", "EURO"], 2, "currency"),
-    (["packages", "accommodations", "99999", *PKG, *PARTY], 3, "99999"),
-    (["availability", "392", "--start-date", "01/12/2026"], 2, "YYYY-MM-DD"),
-    (["availability", "392", "--start-date", PAST], 2, "past"),
-    (["availability", "392", "--start-date", W, "--end-date", PAST], 2, "past"),
-    (["availability", "--type", "boat"], 2, "--type"),
-    (["availability", "--category", "surf"], 2, "category"),
-    (["availability", "99999", "--start-date", W], 3, "99999"),
-    (["prices", "3337", "--start-date", W, "--pax", "0"], 2, "--pax"),
-    (["prices", "3337", "--start-date", W, "--pax", "-2"], 2, "--pax"),
-    (["prices", "3337", "--start-date", PAST, "--pax", "2"], 2, "past"),
-    (["prices", "3337", "--start-date", "2026-02-30", "--pax", "2"], 2, "not a date"),
-    (["prices", "3337", *PRICE, "--currency", "EURO"], 2, "currency"),
-    (["prices", "3337", *PRICE, "--unit", "fortnight"], 2, "--unit"),
-    (["prices", "3337", *PRICE, "--duration", "0"], 2, "--duration"),
-    (["prices", "3337", "512", *PRICE], 2, "--duration"),
-    (["prices", "3337", *PRICE, "--qty", "-1", "--duration", "1"], 2, "--qty"),
-    (["prices", "3337", "--start-date", W], 2, "--pax"),
-    (["prices", "99999", *PRICE], 3, "99999"),
-    (["prices", "package"], 2, "--file"),
-    (["deeplink", "384", "--start-date", "tomorrow"], 2, "date"),
-    (["deeplink", "384", "--males", "-2"], 2, "--males"),
-    (["deeplink", "384", "--language", "english"], 2, "two-letter"),
-    (["deeplink", "384", "--currency", "EURO"], 2, "currency"),
-    (["deeplink", "99999"], 3, "99999"),
-    (["seasons", "extra"], 2, "extra"),
+#: Refused by bookctl before any request: the target does not matter.
+LOCAL_BAD_INPUT = [
+    (["products", "--type", "boat"], "--type"),
+    (["products", "--language", "eng"], "two-letter"),
+    (["products", "--location", "kauai"], "location"),
+    (["product", "show", "abc"], "not a Bookinglayer id"),
+    (["packages", "show", "384", "--start-date", "2026-13-01", "--duration", "7"], "date"),
+    (["packages", "show", "384", "--start-date", PAST, "--duration", "7"], "past"),
+    (["packages", "show", "384", "--start-date", W, "--duration", "-1"], "--duration"),
+    (["packages", "show", "384", *PKG, "--currency", "EURO"], "currency"),
+    (["packages", "show", "384", *PKG, "--language", "deu"], "two-letter"),
+    (["packages", "show", "384", "--duration", "7"], "--start-date"),
+    (["packages", "accommodations", "384", *PKG, "--males", "-1"], "--males"),
+    (["packages", "accommodations", "384", *PKG], "party"),
+    (["packages", "accommodations", "384", *PKG, *PARTY, "--currency", "EURO"], "currency"),
+    (["availability", "392", "--start-date", "01/12/2026"], "YYYY-MM-DD"),
+    (["availability", "392", "--start-date", PAST], "past"),
+    (["availability", "392", "--start-date", W, "--end-date", PAST], "past"),
+    (["availability", "--type", "boat"], "--type"),
+    (["availability", "--category", "surf"], "category"),
+    (["prices", "3337", "--start-date", W, "--pax", "0"], "--pax"),
+    (["prices", "3337", "--start-date", W, "--pax", "-2"], "--pax"),
+    (["prices", "3337", "--start-date", PAST, "--pax", "2"], "past"),
+    (["prices", "3337", "--start-date", "2026-02-30", "--pax", "2"], "not a date"),
+    (["prices", "3337", *PRICE, "--currency", "EURO"], "currency"),
+    (["prices", "3337", *PRICE, "--unit", "fortnight"], "--unit"),
+    (["prices", "3337", *PRICE, "--duration", "0"], "--duration"),
+    (["prices", "3337", "512", *PRICE], "--duration"),
+    (["prices", "3337", *PRICE, "--qty", "-1", "--duration", "1"], "--qty"),
+    (["prices", "3337", "--start-date", W], "--pax"),
+    (["prices", "package"], "--file"),
+    (["deeplink", "384", "--start-date", "tomorrow"], "date"),
+    (["deeplink", "384", "--males", "-2"], "--males"),
+    (["deeplink", "384", "--language", "english"], "two-letter"),
+    (["deeplink", "384", "--currency", "EURO"], "currency"),
+    (["seasons", "extra"], "extra"),
 ]
 
 
 @pytest.mark.parametrize(
-    ("args", "code", "needle"), BAD_INPUT, ids=[" ".join(a[0][:3]) for a in BAD_INPUT]
+    ("args", "needle"), LOCAL_BAD_INPUT, ids=[" ".join(a[:4]) for a, _ in LOCAL_BAD_INPUT]
 )
-def test_bad_input(cli: Cli, target: list[str], args: list[str], code: int, needle: str) -> None:
-    assert_error(cli, target, args, code, needle)
+def test_bad_input(cli: Cli, args: list[str], needle: str) -> None:
+    assert_error(cli(*args, "--json"), 2, needle, as_json=True)
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["prices", "3337", "--start-date", W, "--pax", "0"], "--pax"),
+        (["packages", "show", "384", "--start-date", PAST, "--duration", "7"], "past"),
+        (["deeplink", "384", "--currency", "EURO"], "currency"),
+    ],
+    ids=["prices", "packages", "deeplink"],
+)
+def test_bad_input_without_json_prints_nothing_on_stdout(
+    cli: Cli, args: list[str], needle: str
+) -> None:
+    assert_error(cli(*args), 2, needle, as_json=False)
+
+
+#: Refused by the provider (its 404 or 422): checked on both targets.
+PROVIDER_BAD_INPUT = [
+    (["product", "show", "99999"], 3, "99999"),
+    (["packages", "show", "99999", *PKG], 3, "99999"),
+    (["packages", "accommodations", "99999", *PKG, *PARTY], 3, "99999"),
+    (["availability", "99999", "--start-date", W], 3, "99999"),
+    (["prices", "99999", *PRICE], 3, "99999"),
+    (["deeplink", "99999"], 3, "99999"),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "needle"),
+    PROVIDER_BAD_INPUT,
+    ids=[" ".join(a[:2]) for a, _, _ in PROVIDER_BAD_INPUT],
+)
+def test_unknown_id(cli: Cli, target: list[str], args: list[str], code: int, needle: str) -> None:
+    assert_error(cli(*target, *args, "--json"), code, needle, as_json=True)
+
+
+def test_unknown_id_without_json(cli: Cli, target: list[str]) -> None:
+    assert_error(cli(*target, "prices", "99999", *PRICE), 3, "not found", as_json=False)
 
 
 @pytest.mark.parametrize(
@@ -503,7 +503,7 @@ def test_bad_input(cli: Cli, target: list[str], args: list[str], code: int, need
     ],
 )
 def test_prices_package_bad_file(
-    cli: Cli, target: list[str], tmp_path: Path, content: str | None, needle: str
+    cli: Cli, tmp_path: Path, content: str | None, needle: str
 ) -> None:
     file = tmp_path / "guests.json"
     body = package_prices_body()
@@ -517,44 +517,39 @@ def test_prices_package_bad_file(
     if content is not None:
         text = content if content.startswith("{") else json.dumps(body)
         file.write_text(text, encoding="utf-8")
-    assert_error(cli, target, ["prices", "package", "--file", str(file)], 2, needle)
+    result = cli("prices", "package", "--file", str(file), "--json")
+    assert_error(result, 2, needle, as_json=True)
 
 
 def test_prices_package_refused_by_the_provider(
     cli: Cli, target: list[str], tmp_path: Path
 ) -> None:
-    """A body the client accepts but the provider refuses exits 2 with the provider's reason."""
+    """A body bookctl accepts but the provider refuses exits 2 with the provider's reason."""
     file = tmp_path / "guests.json"
     body = package_prices_body()
     body["guests"][0]["package"]["items"].append({"package_item_id": 999, "dates": [W]})
     file.write_text(json.dumps(body), encoding="utf-8")
-    assert_error(cli, target, ["prices", "package", "--file", str(file)], 2, "999")
+    result = cli(*target, "prices", "package", "--file", str(file), "--json")
+    assert_error(result, 2, "999", as_json=True)
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["seasons"],
-        ["settings"],
-        ["deeplink", "384"],
-        ["packages", "show", "384", *PKG],
-        ["packages", "accommodations", "384", *PKG, *PARTY],
-        ["prices", "3337", *PRICE],
-    ],
-    ids=lambda a: " ".join(a[:2]),
-)
+BOOKINGLAYER_ONLY = [
+    ["seasons"],
+    ["settings"],
+    ["deeplink", "384"],
+    ["packages", "show", "384", *PKG],
+    ["packages", "accommodations", "384", *PKG, *PARTY],
+    ["prices", "3337", *PRICE],
+]
+
+
 def test_bookinglayer_only_commands_on_another_provider(
-    cli: Cli, monkeypatch: pytest.MonkeyPatch, args: list[str]
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("BOOKCTL_API_KEY", "wix-key")
-    added = cli(
-        "profile",
-        "add",
-        "wixy",
-        "--provider",
-        "wix",
-        "--base-url",
-        "http://127.0.0.1:1/wix/bookings/v1",
-    )
+    base = "http://127.0.0.1:1/wix/bookings/v1"
+    added = cli("profile", "add", "wixy", "--provider", "wix", "--base-url", base)
     assert added.exit_code == 0, added
-    assert_error(cli, ["-p", "wixy"], args, 2, "bookinglayer")
+    for args in BOOKINGLAYER_ONLY:
+        assert_error(cli("-p", "wixy", *args, "--json"), 2, "bookinglayer", as_json=True)
+    assert_error(cli("-p", "wixy", "seasons"), 2, "bookinglayer", as_json=False)

@@ -21,10 +21,5 @@ def bookinglayer(app: Application, command: str) -> Bookinglayer:
             hint="use -p sandbox or another bookinglayer profile",
         )
     provider = app.provider()
-    if not isinstance(provider, Bookinglayer):
-        raise UsageError(
-            f"'{command}' is a Bookinglayer command; profile {app.profile_name!r} is "
-            f"{app.profile.provider}",
-            hint="use -p sandbox or another bookinglayer profile",
-        )
+    assert isinstance(provider, Bookinglayer)  # the registry maps the key to this class
     return provider

@@ -101,7 +101,13 @@ def _build(
     static: _StaticValues,
 ) -> _Command:
     by_option, by_command = static
-    ctx = click.Context(command, info_name=path[-1] if path else "bookctl", parent=parent)
+    # A command's own context_settings (e.g. -h as a help option) apply as click applies them.
+    ctx = click.Context(
+        command,
+        info_name=path[-1] if path else "bookctl",
+        parent=parent,
+        **command.context_settings,
+    )
     key = " ".join(path)
     options: list[_Option] = []
     arguments: _Values | None = None

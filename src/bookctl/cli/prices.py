@@ -167,10 +167,6 @@ def _package_breakdown(file: Path, currency: str | None) -> None:
     from bookctl.providers.bookinglayer import build_add_body
 
     app = get_app()
-    document = validate.read_json_file(file, "--file")
-    if not currency and isinstance(document, dict) and not document.get("currency"):
-        # The document's package prices example names the currency 'currency_id'.
-        currency = document.get("currency_id")
     body = build_add_body({"file": file, "currency": currency}, None)
     guests = body["guests"]
     ids = [g.get("unique_id") for g in guests]

@@ -422,7 +422,9 @@ def build_add_body(options: Mapping[str, Any], cart_id: str | None) -> dict[str,
         raise UsageError(
             "two guests have the same email", hint="each guest's email must be unique in a cart"
         )
-    currency = options.get("currency") or body.get("currency") or "EUR"
+    # The document's package-prices example names it currency_id; bookings/add says currency.
+    currency = options.get("currency") or body.get("currency") or body.pop("currency_id", None)
+    currency = currency or "EUR"
     body["currency"] = validate.check_currency(str(currency))
     if cart_id is not None:
         body["cart_id"] = cart_id
