@@ -212,7 +212,7 @@ complete -c bookctl -n '__bookctl_using \'basket add\'' -l version -d 'Show the 
 
 # bookctl cart
 complete -c bookctl -n '__bookctl_using \'cart\'' -a abandon -d 'Abandon the cart: everything in it goes back on sale.'
-complete -c bookctl -n '__bookctl_using \'cart\'' -a add -d 'Same as \'bookctl basket add\'.'
+complete -c bookctl -n '__bookctl_using \'cart\'' -a add -d 'Add items to the cart; the first add creates the cart and records it in the...'
 complete -c bookctl -n '__bookctl_using \'cart\'' -a extend -d 'Keep the cart alive: its expiry moves to 10 minutes from now.'
 complete -c bookctl -n '__bookctl_using \'cart\'' -a show -d 'Show the cart: lines, total and when it expires.'
 complete -c bookctl -n '__bookctl_using \'cart\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
@@ -726,7 +726,7 @@ complete -c bookctl -n '__bookctl_using \'sandbox serve\'' -l json -d 'Same as -
 complete -c bookctl -n '__bookctl_using \'sandbox serve\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
 complete -c bookctl -n '__bookctl_using \'sandbox serve\'' -l no-input -d 'Never prompt.'
 complete -c bookctl -n '__bookctl_using \'sandbox serve\'' -l output -s o -x -a 'csv json table' -d 'Output format: table, json or csv.'
-complete -c bookctl -n '__bookctl_using \'sandbox serve\'' -l port -x -d 'Port (0 picks a free one).'
+complete -c bookctl -n '__bookctl_using \'sandbox serve\'' -l port -x -d 'Port; 0 picks a free one and prints it.'
 complete -c bookctl -n '__bookctl_using \'sandbox serve\'' -l profile -s p -x -d 'Profile to use.'
 complete -c bookctl -n '__bookctl_using \'sandbox serve\'' -l quiet -s q -d 'Only data and errors.'
 complete -c bookctl -n '__bookctl_using \'sandbox serve\'' -l raw -d 'Add the provider\'s own payload under \'raw\'.'

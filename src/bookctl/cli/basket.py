@@ -17,7 +17,7 @@ group = typer.Typer(help="Add items to the cart (basket).", no_args_is_help=True
 
 def register(app: typer.Typer) -> None:
     app.add_typer(group, name="basket")
-    cart_group.command("add", help="Same as 'bookctl basket add'.")(add)
+    cart_group.command("add")(add)
 
 
 @group.command("add")

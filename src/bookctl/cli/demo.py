@@ -134,7 +134,7 @@ def demo() -> None:
 
     _step(app, 4, "Keep the cart alive while you think.", "bookctl cart extend")
     cart, _ = provider.cart_extend(cart.id, None)
-    app.output.info(f"  -> now held until {cart.expires_at}.")
+    app.output.info(f"  -> held for 10 more minutes from now: until {cart.expires_at}.")
 
     _step(
         app,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,6 +12,9 @@ from bookctl.cli.context import get_app, sandbox_key
 from bookctl.core.config import EMBEDDED_HOST, Profile, validate_base_url
 from bookctl.core.errors import UsageError
 from bookctl.core.output import TableSpec
+
+if TYPE_CHECKING:
+    from bookctl.core.http import ApiClient
 
 group = typer.Typer(help="The built-in sandbox that emulates all five APIs.", no_args_is_help=True)
 clock_group = typer.Typer(help="The sandbox clock.", no_args_is_help=True)
@@ -47,7 +50,16 @@ def parse_duration(text: str) -> float:
     return sum(float(n) * _UNIT_SECONDS[u] for n, u in parts)
 
 
-def _admin(url: str | None) -> Any:
+def _free_port(host: str) -> int:
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def _admin(url: str | None) -> ApiClient:
     app = get_app()
     base = f"http://{EMBEDDED_HOST}" if url is None else validate_base_url(url, insecure_http=False)
     profile = Profile(name="sandbox-admin", provider="sandbox", base_url=base, builtin=True)
@@ -57,7 +69,9 @@ def _admin(url: str | None) -> Any:
 @group.command("serve")
 def serve(
     host: Annotated[str, typer.Option("--host", help="Loopback address to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port (0 picks a free one).")] = 8765,
+    port: Annotated[
+        int, typer.Option("--port", help="Port; 0 picks a free one and prints it.")
+    ] = 8765,
     db: Annotated[
         Path | None,
         typer.Option("--db", help="SQLite file (default: the embedded sandbox's).", metavar="PATH"),
@@ -84,11 +98,24 @@ def serve(
     """
     from bookctl.core import paths
     from bookctl.core.fs import ensure_private_dir
+    from bookctl.sandbox.faults import parse_spec
+    from bookctl.sandbox.server import is_loopback
     from bookctl.sandbox.server import serve as run_server
 
     app = get_app()
     if not 0 <= port <= 65535:
         raise UsageError(f"--port {port} is not a port number")
+    if not is_loopback(host):
+        raise UsageError(
+            f"--host {host} is not a loopback address",
+            hint="the sandbox serves this machine only: use 127.0.0.1 or ::1",
+        )
+    try:
+        parse_spec(faults)
+    except ValueError as err:
+        raise UsageError(f"--faults: {err}", hint="e.g. '503=0.1,latency=1@50'") from err
+    if port == 0:
+        port = _free_port(host)
     path = db or paths.embedded_sandbox_db()
     ensure_private_dir(path.parent)
     app.output.info(f"sandbox serving on http://{host}:{port} (db {path}); Ctrl-C stops it")
