@@ -193,3 +193,13 @@ def test_served_sandbox_with_its_own_key(cli: Cli, tmp_path: Path) -> None:
         assert cli("-p", "d", "products").exit_code == 5
     finally:
         served.stop()
+
+
+def test_a_real_key_in_the_environment_never_reaches_the_embedded_sandbox(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BOOKCTL_API_KEY", "live-key-0001")
+    result = cli("products", "-v", "--json")
+    assert result.exit_code == 0, result
+    assert "live-key-0001" not in result.stderr + result.stdout
+    assert cli("demo", "-q").exit_code == 0

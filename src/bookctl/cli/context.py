@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from bookctl.cli.options import GlobalOptions, global_options
-from bookctl.core.config import ConfigStore, Profile, validate_base_url, with_timeouts
+from bookctl.core.config import (
+    ConfigStore,
+    Profile,
+    sandbox_key,
+    validate_base_url,
+    with_timeouts,
+)
 from bookctl.core.errors import AuthError, UsageError
 from bookctl.core.output import FORMATS, Output, TableSpec
 from bookctl.core.session import SessionStore
@@ -166,12 +172,6 @@ class Application:
             client.close()
         for transport in self._transports:
             transport.close()
-
-
-def sandbox_key() -> str:
-    from bookctl.core.config import SANDBOX_DEFAULT_KEY
-
-    return os.environ.get("BOOKCTL_SANDBOX_KEY") or SANDBOX_DEFAULT_KEY
 
 
 def get_app() -> Application:

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bookctl.cli.context import get_app, sandbox_key
-from bookctl.core.config import EMBEDDED_HOST, Profile, validate_base_url
+from bookctl.cli.context import get_app
+from bookctl.core.config import EMBEDDED_HOST, Profile, sandbox_key, validate_base_url
 from bookctl.core.errors import UsageError
 from bookctl.core.output import TableSpec
 

@@ -279,16 +279,23 @@ class ConfigStore:
         _write_toml(self.credentials_path, creds)
 
     def api_key(self, profile: Profile) -> str | None:
-        """The key for ``profile``: ``BOOKCTL_API_KEY``, then credentials.toml, then built-in."""
+        """The key for ``profile``: the sandbox's for embedded profiles, else ``BOOKCTL_API_KEY``,
+        then credentials.toml."""
+        if profile.embedded:
+            # The in-process sandbox only knows its own key; a real key never goes there.
+            return sandbox_key()
         env = os.environ.get("BOOKCTL_API_KEY")
         if env:
             return env
-        if profile.builtin:
-            return SANDBOX_DEFAULT_KEY
         entry = _read_toml(self.credentials_path).get(profile.name)
         if isinstance(entry, dict) and isinstance(entry.get("api_key"), str):
             return str(entry["api_key"])
         return None
+
+
+def sandbox_key() -> str:
+    """The sandbox's key: ``BOOKCTL_SANDBOX_KEY`` or the default ``sandbox-key``."""
+    return os.environ.get("BOOKCTL_SANDBOX_KEY") or SANDBOX_DEFAULT_KEY
 
 
 def _opt_str(value: Any) -> str | None:
