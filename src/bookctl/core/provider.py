@@ -26,23 +26,22 @@ _MODULES: dict[str, str] = {
     "rundl": "bookctl.providers.rundl",
 }
 
-_CUSTOMER = frozenset(
-    {
-        "first_name",
-        "last_name",
-        "email",
-        "gender",
-        "language_code",
-        "birth_date",
-        "phone_countrycode",
-        "phone",
-        "address_line_1",
-        "address_line_2",
-        "city",
-        "state",
-        "zipcode",
-        "country",
-    }
+#: The customer object of Bookinglayer's checkout, in the document's order.
+BOOKINGLAYER_CUSTOMER_FIELDS: tuple[str, ...] = (
+    "first_name",
+    "last_name",
+    "email",
+    "gender",
+    "language_code",
+    "birth_date",
+    "phone_countrycode",
+    "phone",
+    "address_line_1",
+    "address_line_2",
+    "city",
+    "state",
+    "zipcode",
+    "country",
 )
 
 #: The stage options each provider's documents give it (DESIGN.md section 2). The CLI refuses
@@ -61,7 +60,8 @@ STAGE_OPTIONS: dict[str, dict[str, frozenset[str]]] = {
                 "file",
             }
         ),
-        "checkout": frozenset({"accept_terms", "customer_file", "newsletter"}) | _CUSTOMER,
+        "checkout": frozenset({"accept_terms", "customer_file", "newsletter"})
+        | frozenset(BOOKINGLAYER_CUSTOMER_FIELDS),
         "cart": frozenset({"show", "extend", "abandon"}),
         "products": frozenset({"type", "location", "language"}),
         "availability": frozenset({"start_date", "end_date", "type", "category"}),

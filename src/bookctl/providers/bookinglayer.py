@@ -18,7 +18,7 @@ from bookctl.core.config import Profile
 from bookctl.core.errors import UnknownOutcomeError, UsageError
 from bookctl.core.http import ApiClient, decode_json
 from bookctl.core.models import AvailabilityRow, Cart, CartLine, Money, Order, Product, money
-from bookctl.core.provider import unsupported_stage
+from bookctl.core.provider import BOOKINGLAYER_CUSTOMER_FIELDS, unsupported_stage
 from bookctl.core.session import CartSession
 from bookctl.providers._common import iso_timestamp
 
@@ -431,22 +431,7 @@ def build_add_body(options: Mapping[str, Any], cart_id: str | None) -> dict[str,
     return body
 
 
-CUSTOMER_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "gender",
-    "language_code",
-    "birth_date",
-    "phone_countrycode",
-    "phone",
-    "address_line_1",
-    "address_line_2",
-    "city",
-    "state",
-    "zipcode",
-    "country",
-)
+CUSTOMER_FIELDS = BOOKINGLAYER_CUSTOMER_FIELDS
 
 
 def build_checkout_body(options: Mapping[str, Any]) -> dict[str, Any]:
