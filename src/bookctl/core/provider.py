@@ -62,7 +62,6 @@ STAGE_OPTIONS: dict[str, dict[str, frozenset[str]]] = {
         ),
         "checkout": frozenset({"accept_terms", "customer_file", "newsletter"})
         | frozenset(BOOKINGLAYER_CUSTOMER_FIELDS),
-        "cart": frozenset({"show", "extend", "abandon"}),
         "products": frozenset({"type", "location", "language"}),
         "availability": frozenset({"start_date", "end_date", "type", "category"}),
     },
