@@ -1,5 +1,5 @@
 """``python -m bookctl``: the same as the ``bookctl`` command."""
 
-from bookctl.cli.app import main
+from bookctl.cli.entry import main
 
 main()

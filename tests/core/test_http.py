@@ -11,7 +11,8 @@ import pytest
 import stamina
 
 from bookctl.core import errors
-from bookctl.core.http import ApiClient, ASGISyncTransport, ClientConfig, extract_error
+from bookctl.core.embedded import ASGISyncTransport
+from bookctl.core.http import ApiClient, ClientConfig, extract_error
 from bookctl.sandbox.app import create_app
 
 BASE = "http://sandbox.embedded/bookinglayer/api/pub/v2"

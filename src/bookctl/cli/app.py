@@ -89,9 +89,4 @@ def main(argv: list[str] | None = None) -> Any:
     from bookctl.cli.errors import run
 
     args = sys.argv[1:] if argv is None else argv
-    if args == ["--version"]:  # answered before the command tree is built
-        from bookctl import __version__
-
-        sys.stdout.write(f"bookctl {__version__}\n")
-        sys.exit(0)
     return run(build_cli(), args, debug=_debug())

@@ -132,7 +132,7 @@ class Application:
 
     def _embedded_transport(self) -> httpx.BaseTransport:
         from bookctl.core import paths
-        from bookctl.core.http import ASGISyncTransport
+        from bookctl.core.embedded import ASGISyncTransport
         from bookctl.sandbox.app import create_app
 
         db = paths.embedded_sandbox_db()

@@ -1,0 +1,17 @@
+"""The console script's entry: answers ``--version`` before anything heavy is imported."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> None:
+    """Run ``bookctl``."""
+    if sys.argv[1:] == ["--version"]:
+        from bookctl import __version__
+
+        sys.stdout.write(f"bookctl {__version__}\n")
+        raise SystemExit(0)
+    from bookctl.cli.app import main as run
+
+    run()
