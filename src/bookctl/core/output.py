@@ -16,6 +16,7 @@ from rich.table import Table
 from bookctl.core.errors import BookctlError
 
 FORMATS = ("table", "json", "csv")
+PIPE_WIDTH = 200
 
 
 @dataclass
@@ -59,7 +60,11 @@ class Output:
         self._stdout = stdout or sys.stdout
         self._stderr = stderr or sys.stderr
         plain = color_disabled(no_color)
-        self.out = Console(file=self._stdout, no_color=plain, highlight=False, soft_wrap=False)
+        # Piped tables are not squeezed to 80 columns (COLUMNS still wins when set).
+        width = None if self._stdout.isatty() or "COLUMNS" in os.environ else PIPE_WIDTH
+        self.out = Console(
+            file=self._stdout, no_color=plain, highlight=False, soft_wrap=False, width=width
+        )
         self.err = Console(
             file=self._stderr, no_color=plain, highlight=False, stderr=True, soft_wrap=True
         )
