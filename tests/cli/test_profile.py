@@ -203,3 +203,36 @@ def test_a_real_key_in_the_environment_never_reaches_the_embedded_sandbox(
     assert result.exit_code == 0, result
     assert "live-key-0001" not in result.stderr + result.stdout
     assert cli("demo", "-q").exit_code == 0
+
+
+def test_timeouts_are_kept_per_profile_and_flags_win(cli: Cli, isolated: dict[str, Path]) -> None:
+    added = cli(
+        "profile",
+        "add",
+        "slow",
+        "--provider",
+        "bookinglayer",
+        "--base-url",
+        "https://api2.bookinglayer.io/api/pub/v2",
+        "--read-timeout",
+        "90",
+        "--connect-timeout",
+        "2.5",
+    )
+    assert added.exit_code == 0, added
+    stored = tomllib.loads((isolated["config"] / "config.toml").read_text())["profiles"]["slow"]
+    assert stored["read_timeout"] == 90 and stored["connect_timeout"] == 2.5
+    shown = cli("profile", "show", "slow", "--json").json
+    assert shown["read_timeout"] == 90.0
+    bad = cli(
+        "profile",
+        "add",
+        "x",
+        "--provider",
+        "wix",
+        "--base-url",
+        "https://a.b",
+        "--read-timeout",
+        "0",
+    )
+    assert bad.exit_code == 2, bad

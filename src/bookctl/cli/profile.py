@@ -39,6 +39,8 @@ def _profile_json(profile: Profile, active: str, key: str | None) -> dict[str, o
         "base_url": "embedded sandbox" if profile.embedded else profile.base_url,
         "company_id": profile.company_id,
         "account": profile.account,
+        "connect_timeout": profile.connect_timeout,
+        "read_timeout": profile.read_timeout,
         "builtin": profile.builtin,
         "active": profile.name == active,
         "api_key": _mask(key),
@@ -65,6 +67,8 @@ def add(
 ) -> None:
     """Create a profile. The key comes from stdin or BOOKCTL_API_KEY, never from a flag.
 
+    --connect-timeout and --read-timeout given here are kept as the profile's defaults.
+
     Example:
 
       echo "$KEY" | bookctl profile add mine --provider bookinglayer \\
@@ -90,7 +94,13 @@ def add(
     elif os.environ.get("BOOKCTL_API_KEY"):
         key = os.environ["BOOKCTL_API_KEY"]
     profile = Profile(
-        name=name, provider=provider, base_url=url, company_id=company_id, account=account
+        name=name,
+        provider=provider,
+        base_url=url,
+        company_id=company_id,
+        account=account,
+        connect_timeout=app.options.connect_timeout,
+        read_timeout=app.options.read_timeout,
     )
     app.config.add(profile, key)
     if use:
