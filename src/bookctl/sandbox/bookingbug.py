@@ -499,6 +499,7 @@ def _basket_json(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
         "discount": sum(i["discount"] for i in items),
         "total_price": total,
         "total_due": total,
+        "purchase_id": row["purchase_id"],
     }
 
 
@@ -848,6 +849,21 @@ def checkout(
         if paid:
             increment_counter(conn, f"{NAME}.wallet_payments")
         return purchase
+
+
+@_api.get("/purchases/{purchase_id}")
+def get_purchase(
+    company_id: str, purchase_id: str, sandbox: Sandbox = Depends(get_sandbox)
+) -> dict[str, Any]:
+    """A purchase made by a basket checkout."""
+    _company(company_id)
+    pid = parse_int(purchase_id, "purchase_id")
+    with sandbox.store.read() as conn:
+        row = conn.execute("SELECT data FROM bb_purchases WHERE id = ?", (pid,)).fetchone()
+    if row is None:
+        raise ApiError(404, "purchase_not_found", f"Purchase {pid} was not found.")
+    data: dict[str, Any] = json.loads(row["data"])
+    return data
 
 
 router = APIRouter()
