@@ -18,6 +18,7 @@ from bookctl.cli import (
     checkout,
     completion,
     demo,
+    member,
     packages,
     prices,
     products,
@@ -55,6 +56,7 @@ business.register(app)
 basket.register(app)
 cart.register(app)
 checkout.register(app)
+member.register(app)
 sandbox.register(app)
 demo.register(app)
 completion.register(app)

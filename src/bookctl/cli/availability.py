@@ -30,7 +30,13 @@ def _slots(row: AvailabilityRow) -> str:
         return "-"
     if not row.timeslots:
         return "none"
-    return "  ".join(f"{t.time} {t.available}/{t.capacity}" for t in row.timeslots)
+    return "  ".join(f"{t.time} {_free(t.available, t.capacity)}" for t in row.timeslots)
+
+
+def _free(available: Any, capacity: Any) -> str:
+    if available is None:
+        return "-"
+    return str(available) if capacity is None else f"{available}/{capacity}"
 
 
 def availability_table(rows: list[AvailabilityRow]) -> TableSpec:
@@ -49,7 +55,7 @@ def availability_table(rows: list[AvailabilityRow]) -> TableSpec:
 
     for row in rows:
         weekday = dt.date.fromisoformat(row.date).strftime("%a")
-        free = "-" if row.available is None else f"{row.available}/{row.capacity}"
+        free = _free(row.available, row.capacity)
         cells: list[Any] = [
             row.date,
             weekday,

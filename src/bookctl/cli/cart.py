@@ -74,7 +74,8 @@ def order_table(order: Order) -> TableSpec:
     return TableSpec(
         title=f"order {order.id}",
         columns=["FIELD", "VALUE"],
-        rows=[[k, v] for k, v in order.model_dump(mode="json").items()],
+        rows=[[k, v] for k, v in order.model_dump(mode="json", exclude={"details"}).items()]
+        + [[k.replace("_", " "), v] for k, v in order.details.items()],
     )
 
 

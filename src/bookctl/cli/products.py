@@ -67,11 +67,13 @@ def products(
     provider = app.provider("products", {k: v for k, v in filters.items() if v is not None})
     items, raw = provider.list_products(filters)
     payload = [p.model_dump(mode="json") for p in items]
-    table = TableSpec(
-        title=f"{provider.key} products",
-        columns=["ID", "TYPE", "TITLE", "LOCATION", "FROM"],
-        rows=[[p.id, p.type, p.title, p.location, _price(p)] for p in items],
-    )
+    columns = ["ID", "TYPE", "TITLE", "LOCATION", "FROM"]
+    rows: list[list[Any]] = [[p.id, p.type, p.title, p.location, _price(p)] for p in items]
+    if any("when" in p.details for p in items):  # dated products (events) show their time
+        columns.insert(3, "WHEN")
+        for row, product in zip(rows, items, strict=True):
+            row.insert(3, product.details.get("when"))
+    table = TableSpec(title=f"{provider.key} products", columns=columns, rows=rows)
     if app.options.raw:
         app.emit({"products": payload}, table, raw=raw)
     else:

@@ -87,6 +87,8 @@ class Order(_Model):
     currency: str | None
     completed_at: str | None
     reference: str | None = None
+    #: Provider facts worth showing beside the neutral fields (e.g. what a wallet paid).
+    details: dict[str, Any] = Field(default_factory=dict)
 
 
 class Result(BaseModel):
