@@ -14,9 +14,10 @@ _bookctl_files() {
 
 _bookctl_subcommands() {
     case "$1" in
-        "") echo "availability basket cart checkout completion deeplink demo packages prices product products profile sandbox seasons settings" ;;
+        "") echo "availability basket cart checkout completion deeplink demo member packages prices product products profile sandbox seasons settings" ;;
         "basket") echo "add" ;;
         "cart") echo "abandon add extend show" ;;
+        "member") echo "add show" ;;
         "packages") echo "accommodations show" ;;
         "product") echo "show" ;;
         "profile") echo "add list remove show use" ;;
@@ -40,6 +41,9 @@ _bookctl_options() {
         "completion") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "deeplink") echo "--connect-timeout --couples --currency --duration --end-date --females --help --insecure-http --json --language --males --no-color --no-input --output --profile --quiet --raw --read-timeout --start-date --verbose --version -h -o -p -q -v" ;;
         "demo") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
+        "member") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
+        "member add") echo "--connect-timeout --email --first-name --help --insecure-http --json --last-name --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
+        "member show") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "packages") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "packages accommodations") echo "--connect-timeout --couples --currency --duration --females --help --insecure-http --json --males --no-color --no-input --output --profile --quiet --raw --read-timeout --start-date --verbose --version -h -o -p -q -v" ;;
         "packages show") echo "--connect-timeout --currency --duration --help --insecure-http --json --language --no-color --no-input --output --profile --quiet --raw --read-timeout --start-date --verbose --version -h -o -p -q -v" ;;

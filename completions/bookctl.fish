@@ -5,11 +5,13 @@
 function __bookctl_subcommands --argument-names cmd
     switch "$cmd"
         case ''
-            printf '%s\n' availability basket cart checkout completion deeplink demo packages prices product products profile sandbox seasons settings
+            printf '%s\n' availability basket cart checkout completion deeplink demo member packages prices product products profile sandbox seasons settings
         case 'basket'
             printf '%s\n' add
         case 'cart'
             printf '%s\n' abandon add extend show
+        case 'member'
+            printf '%s\n' add show
         case 'packages'
             printf '%s\n' accommodations show
         case 'product'
@@ -112,6 +114,7 @@ complete -c bookctl -n '__bookctl_using \'\'' -a checkout -d 'Check out the cart
 complete -c bookctl -n '__bookctl_using \'\'' -a completion -d 'Print a completion script for SHELL (bash, zsh or fish).'
 complete -c bookctl -n '__bookctl_using \'\'' -a deeplink -d 'A link straight to the product in the business\' own booking form.'
 complete -c bookctl -n '__bookctl_using \'\'' -a demo -d 'Book the surf camp on the built-in sandbox, one narrated step at a time.'
+complete -c bookctl -n '__bookctl_using \'\'' -a member -d 'BookingBug clients (members) and their wallets.'
 complete -c bookctl -n '__bookctl_using \'\'' -a packages -d 'Package items and accommodations (bookinglayer).'
 complete -c bookctl -n '__bookctl_using \'\'' -a prices -d 'Total price of one or more products, or a package\'s price breakdown per guest.'
 complete -c bookctl -n '__bookctl_using \'\'' -a product -d 'One product in detail.'
@@ -416,6 +419,56 @@ complete -c bookctl -n '__bookctl_using \'demo\'' -l raw -d 'Add the provider\'s
 complete -c bookctl -n '__bookctl_using \'demo\'' -l read-timeout -x -d 'Read timeout in seconds (default 30).'
 complete -c bookctl -n '__bookctl_using \'demo\'' -l verbose -s v -d 'HTTP trace on stderr (secrets redacted).'
 complete -c bookctl -n '__bookctl_using \'demo\'' -l version -d 'Show the version and exit.'
+
+# bookctl member
+complete -c bookctl -n '__bookctl_using \'member\'' -a add -d 'Create a client (POST client); its id is the --member-id of basket add and...'
+complete -c bookctl -n '__bookctl_using \'member\'' -a show -d 'Show a client (GET client) with its wallet balance.'
+complete -c bookctl -n '__bookctl_using \'member\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
+complete -c bookctl -n '__bookctl_using \'member\'' -l help -s h -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'member\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
+complete -c bookctl -n '__bookctl_using \'member\'' -l json -d 'Same as -o json.'
+complete -c bookctl -n '__bookctl_using \'member\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
+complete -c bookctl -n '__bookctl_using \'member\'' -l no-input -d 'Never prompt.'
+complete -c bookctl -n '__bookctl_using \'member\'' -l output -s o -x -a 'csv json table' -d 'Output format: table, json or csv.'
+complete -c bookctl -n '__bookctl_using \'member\'' -l profile -s p -x -d 'Profile to use.'
+complete -c bookctl -n '__bookctl_using \'member\'' -l quiet -s q -d 'Only data and errors.'
+complete -c bookctl -n '__bookctl_using \'member\'' -l raw -d 'Add the provider\'s own payload under \'raw\'.'
+complete -c bookctl -n '__bookctl_using \'member\'' -l read-timeout -x -d 'Read timeout in seconds (default 30).'
+complete -c bookctl -n '__bookctl_using \'member\'' -l verbose -s v -d 'HTTP trace on stderr (secrets redacted).'
+complete -c bookctl -n '__bookctl_using \'member\'' -l version -d 'Show the version and exit.'
+
+# bookctl member add
+complete -c bookctl -n '__bookctl_using \'member add\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
+complete -c bookctl -n '__bookctl_using \'member add\'' -l email -x
+complete -c bookctl -n '__bookctl_using \'member add\'' -l first-name -x
+complete -c bookctl -n '__bookctl_using \'member add\'' -l help -s h -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'member add\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
+complete -c bookctl -n '__bookctl_using \'member add\'' -l json -d 'Same as -o json.'
+complete -c bookctl -n '__bookctl_using \'member add\'' -l last-name -x
+complete -c bookctl -n '__bookctl_using \'member add\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
+complete -c bookctl -n '__bookctl_using \'member add\'' -l no-input -d 'Never prompt.'
+complete -c bookctl -n '__bookctl_using \'member add\'' -l output -s o -x -a 'csv json table' -d 'Output format: table, json or csv.'
+complete -c bookctl -n '__bookctl_using \'member add\'' -l profile -s p -x -d 'Profile to use.'
+complete -c bookctl -n '__bookctl_using \'member add\'' -l quiet -s q -d 'Only data and errors.'
+complete -c bookctl -n '__bookctl_using \'member add\'' -l raw -d 'Add the provider\'s own payload under \'raw\'.'
+complete -c bookctl -n '__bookctl_using \'member add\'' -l read-timeout -x -d 'Read timeout in seconds (default 30).'
+complete -c bookctl -n '__bookctl_using \'member add\'' -l verbose -s v -d 'HTTP trace on stderr (secrets redacted).'
+complete -c bookctl -n '__bookctl_using \'member add\'' -l version -d 'Show the version and exit.'
+
+# bookctl member show
+complete -c bookctl -n '__bookctl_using \'member show\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
+complete -c bookctl -n '__bookctl_using \'member show\'' -l help -s h -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'member show\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
+complete -c bookctl -n '__bookctl_using \'member show\'' -l json -d 'Same as -o json.'
+complete -c bookctl -n '__bookctl_using \'member show\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
+complete -c bookctl -n '__bookctl_using \'member show\'' -l no-input -d 'Never prompt.'
+complete -c bookctl -n '__bookctl_using \'member show\'' -l output -s o -x -a 'csv json table' -d 'Output format: table, json or csv.'
+complete -c bookctl -n '__bookctl_using \'member show\'' -l profile -s p -x -d 'Profile to use.'
+complete -c bookctl -n '__bookctl_using \'member show\'' -l quiet -s q -d 'Only data and errors.'
+complete -c bookctl -n '__bookctl_using \'member show\'' -l raw -d 'Add the provider\'s own payload under \'raw\'.'
+complete -c bookctl -n '__bookctl_using \'member show\'' -l read-timeout -x -d 'Read timeout in seconds (default 30).'
+complete -c bookctl -n '__bookctl_using \'member show\'' -l verbose -s v -d 'HTTP trace on stderr (secrets redacted).'
+complete -c bookctl -n '__bookctl_using \'member show\'' -l version -d 'Show the version and exit.'
 
 # bookctl packages
 complete -c bookctl -n '__bookctl_using \'packages\'' -a accommodations -d 'Show the accommodation options of a package for a stay and a party.'

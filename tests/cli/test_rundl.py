@@ -54,7 +54,8 @@ def target(request: pytest.FixtureRequest, cli: Cli) -> list[str]:
 def provider(target: list[str], request: pytest.FixtureRequest) -> Iterator[object]:
     """The Rundl provider on the same sandbox as ``target`` (for get_order, which poll uses)."""
     from bookctl.core.config import BUILTIN_PROFILES, Profile
-    from bookctl.core.http import ApiClient, ASGISyncTransport, ClientConfig
+    from bookctl.core.embedded import ASGISyncTransport
+    from bookctl.core.http import ApiClient, ClientConfig
     from bookctl.core.paths import embedded_sandbox_db
     from bookctl.providers.rundl import Rundl
     from bookctl.sandbox.app import create_app

@@ -1,7 +1,7 @@
 """The one HTTP client of bookctl: auth, timeouts, retries, idempotency keys, trace, errors.
 
 Every provider call goes through :func:`make_client`. The embedded sandbox plugs in as a
-transport (:class:`ASGISyncTransport`), exactly like the network does.
+transport (:class:`bookctl.core.embedded.ASGISyncTransport`), exactly like the network does.
 """
 
 from __future__ import annotations
