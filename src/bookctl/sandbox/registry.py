@@ -9,6 +9,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from bookctl.sandbox import bookinglayer
+from bookctl.sandbox import bookinglayer, guestmanager, wix
 
-PROVIDER_MODULES: tuple[ModuleType, ...] = (bookinglayer,)
+PROVIDER_MODULES: tuple[ModuleType, ...] = (bookinglayer, wix, guestmanager)
