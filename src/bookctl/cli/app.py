@@ -19,6 +19,7 @@ from bookctl.cli import (
     completion,
     demo,
     packages,
+    poll,
     prices,
     products,
     profile,
@@ -55,6 +56,7 @@ business.register(app)
 basket.register(app)
 cart.register(app)
 checkout.register(app)
+poll.register(app)
 sandbox.register(app)
 demo.register(app)
 completion.register(app)

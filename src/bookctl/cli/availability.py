@@ -30,7 +30,11 @@ def _slots(row: AvailabilityRow) -> str:
         return "-"
     if not row.timeslots:
         return "none"
-    return "  ".join(f"{t.time} {t.available}/{t.capacity}" for t in row.timeslots)
+    return "  ".join(
+        f"{t.time} {t.available}/{t.capacity}"
+        + (f" [{t.session_id}{' locked' if t.locked else ''}]" if t.session_id else "")
+        for t in row.timeslots
+    )
 
 
 def availability_table(rows: list[AvailabilityRow]) -> TableSpec:

@@ -72,6 +72,11 @@ def products(
         columns=["ID", "TYPE", "TITLE", "LOCATION", "FROM"],
         rows=[[p.id, p.type, p.title, p.location, _price(p)] for p in items],
     )
+    if any("status" in p.details for p in items):  # e.g. Guest Manager's sale status
+        table.columns = [*table.columns, "STATUS"]
+        table.rows = [
+            [*row, p.details.get("status")] for row, p in zip(table.rows, items, strict=True)
+        ]
     if app.options.raw:
         app.emit({"products": payload}, table, raw=raw)
     else:

@@ -191,6 +191,19 @@ def get_ticket_type(ticket_type_id: str, sandbox: Sandbox = Depends(get_sandbox)
         }
 
 
+@router.get("/countries")
+def list_countries() -> list[dict[str, Any]]:
+    """Countries and their states, with the ids the `address` step accepts."""
+    return [
+        {
+            "id": cid,
+            "iso": iso,
+            "states": [{"id": sid, "abbr": abbr} for sid, (c, abbr) in STATES.items() if c == iso],
+        }
+        for cid, iso in COUNTRIES.items()
+    ]
+
+
 def _ticket_type(value: Any) -> TicketType:
     try:
         tt = TICKET_TYPES.get(int(value))

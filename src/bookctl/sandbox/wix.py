@@ -261,6 +261,13 @@ def create_booking(
             "bookedEntity.singleSession.sessionId", "sessionId is required.", "INVALID_ARGUMENT"
         )
     service, day = _parse_session(session_id)
+    service_id = entity.get("serviceId") if isinstance(entity, dict) else None
+    if service_id not in (None, service.id):
+        raise invalid(
+            "bookedEntity.serviceId",
+            f"Session {session_id} is not a session of service {service_id}.",
+            "INVALID_ARGUMENT",
+        )
     form: dict[str, Any] = body["formInfo"] if isinstance(body.get("formInfo"), dict) else {}
     contact = _contact(form.get("contactDetails"))
     selection = form.get("paymentSelection") or [
