@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from tests.conftest import Cli, Result
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bookinglayer"

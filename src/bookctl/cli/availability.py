@@ -32,7 +32,7 @@ def _slots(row: AvailabilityRow) -> str:
         return "none"
     return "  ".join(
         f"{t.time} {t.available}/{t.capacity}"
-        + (f" [{t.session_id}{' locked' if t.locked else ''}]" if t.session_id else "")
+        + (f" session {t.session_id}{' (locked)' if t.locked else ''}" if t.session_id else "")
         for t in row.timeslots
     )
 

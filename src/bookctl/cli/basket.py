@@ -161,5 +161,6 @@ def add(
     cart, raw = provider.basket_add(options, session)
     remember(app, cart, session)
     verb = "added to" if session is not None and session.cart_id == cart.id else "created"
-    app.output.success(f"cart {cart.id} {verb}; expires at {cart.expires_at}")
+    expiry = f"; expires at {cart.expires_at}" if cart.expires_at else ""
+    app.output.success(f"cart {cart.id} {verb}{expiry}")
     app.emit(cart.model_dump(mode="json"), cart_tables(cart), raw=raw)
