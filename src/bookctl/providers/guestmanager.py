@@ -494,7 +494,7 @@ class GuestManager:
         ticket_type = int(
             _id(require_option(options, "ticket_type", "--ticket-type", "basket add"))
         )
-        qty = options.get("qty") or 1
+        qty = 1 if options.get("qty") is None else options["qty"]
         if not 1 <= qty <= 50:
             raise UsageError("--qty must be from 1 to 50")
         item = {"ticket_type_id": ticket_type, "quantity": qty}

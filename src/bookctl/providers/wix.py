@@ -260,7 +260,7 @@ def build_create_body(options: Mapping[str, Any]) -> dict[str, Any]:
     service = require_option(options, "service_id", "--service-id", "basket add")
     session = require_option(options, "session_id", "--session-id", "basket add")
     contact = read_contact(require_option(options, "contact_file", "--contact-file", "basket add"))
-    participants = options.get("participants") or 1
+    participants = 1 if options.get("participants") is None else options["participants"]
     if participants < 1:
         raise UsageError("--participants must be at least 1")
     return {
