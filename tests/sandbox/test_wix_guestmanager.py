@@ -138,3 +138,28 @@ def test_catalogue_is_served_without_state(tmp_path: Any) -> None:
         assert {e["id"] for e in events} == {501, 502, 503, 504, 505, 506}
         countries = fresh.get(f"{GM}/countries", headers=GM_AUTH).json()
         assert {"id": 162, "abbr": "WA"} in next(c for c in countries if c["iso"] == "AU")["states"]
+
+
+def test_stats_judge_processing_at_sandbox_now(client: TestClient) -> None:
+    for token in ("tok_visa", "tok_declined"):
+        oid = gm_order(client, (601, 1))["id"]
+        guest = {"state": "cart", "email": "a@b.co", "first_name": "A", "last_name": "B"}
+        client.patch(f"{GM}/checkout/{oid}", json={"order": guest}, headers=GM_AUTH)
+        client.patch(f"{GM}/checkout/{oid}/next", headers=GM_AUTH)
+        address = {"address1": "1", "city": "c", "zipcode": "1", "country_code": "GB"}
+        steps: list[dict[str, Any]] = [
+            {"state": "address", "bill_address": address},
+            {"state": "payment", "payments": [{"payment_method_id": 1, "token": token}]},
+            {"state": "confirm"},
+        ]
+        for step in steps:
+            moved = client.patch(f"{GM}/checkout/{oid}", json={"order": step}, headers=GM_AUTH)
+            assert moved.status_code == 200, moved.text
+    stats = client.get("/_sandbox/stats").json()["guestmanager"]
+    assert (stats["processing_orders"], stats["transitions"]) == (2, 6)
+    client.post("/_sandbox/clock", json={"advance_seconds": 31})
+    stats = client.get("/_sandbox/stats").json()["guestmanager"]
+    assert (stats["complete_orders"], stats["open_orders"], stats["processing_orders"]) == (1, 1, 0)
+    client.post("/_sandbox/clock", json={"advance_seconds": 15 * 60})
+    stats = client.get("/_sandbox/stats").json()["guestmanager"]
+    assert (stats["complete_orders"], stats["expired_orders"]) == (1, 1)

@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS gm_orders (
     created_at REAL NOT NULL,
     expires_at REAL NOT NULL,
     settle_at REAL,
+    outcome TEXT,
     completed_at REAL,
     data TEXT NOT NULL
 );
@@ -290,7 +291,7 @@ def _refresh(conn: sqlite3.Connection, row: sqlite3.Row, now_ts: float) -> sqlit
         data = json.loads(row["data"])
         payment = data["payments"][-1]
         settle = float(row["settle_at"])
-        if payment["token"] in DECLINING_TOKENS:
+        if row["outcome"] == "payment":
             payment["state"] = "failed"
             data["payment_state"] = "failed"
             data["completed_steps"] = [
@@ -302,7 +303,6 @@ def _refresh(conn: sqlite3.Connection, row: sqlite3.Row, now_ts: float) -> sqlit
                 "data = ? WHERE id = ?",
                 (settle + ORDER_TTL_SECONDS, json.dumps(data), row["id"]),
             )
-            increment_counter(conn, f"{NAME}.declined_payments")
         else:
             payment["state"] = "completed"
             paid = sum(
@@ -318,7 +318,6 @@ def _refresh(conn: sqlite3.Connection, row: sqlite3.Row, now_ts: float) -> sqlit
                 "UPDATE gm_orders SET state = 'complete', completed_at = ?, data = ? WHERE id = ?",
                 (settle, json.dumps(data), row["id"]),
             )
-            increment_counter(conn, f"{NAME}.completed_payments")
         row = _load(conn, str(row["id"]))
     if str(row["state"]) not in NO_EXPIRY and now_ts >= float(row["expires_at"]):
         conn.execute("UPDATE gm_orders SET state = 'expired' WHERE id = ?", (row["id"],))
@@ -736,14 +735,18 @@ def _enter(
     """Move the order to `state`; the outcome `complete` goes through `processing` if paid."""
     settle_at = None
     completed_at = None
+    outcome = None
     if state == "complete" and data.get("payments"):
         state, settle_at = "processing", now_ts + PROCESSING_SECONDS
+        declined = data["payments"][-1]["token"] in DECLINING_TOKENS
+        outcome = "payment" if declined else "complete"
     elif state == "complete":
         completed_at = now_ts
         data["payment_state"] = "paid"
     conn.execute(
-        "UPDATE gm_orders SET state = ?, settle_at = ?, completed_at = ?, data = ? WHERE id = ?",
-        (state, settle_at, completed_at, json.dumps(data), row["id"]),
+        "UPDATE gm_orders SET state = ?, settle_at = ?, outcome = ?, completed_at = ?, data = ? "
+        "WHERE id = ?",
+        (state, settle_at, outcome, completed_at, json.dumps(data), row["id"]),
     )
 
 
@@ -899,24 +902,30 @@ def resume_order(number: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict[s
 
 
 def stats(conn: sqlite3.Connection) -> dict[str, int]:
-    """Exact counts for `/_sandbox/stats` (expiry judged against sandbox now)."""
+    """Exact counts for `/_sandbox/stats`, with expiry and processing judged at sandbox now."""
     now_ts = clock.now_ts(conn)
+    # The state each order is in now, whether or not a request has touched it since.
+    current = (
+        "SELECT CASE "
+        "WHEN state = 'processing' AND settle_at <= :now AND outcome = 'payment' "
+        "AND settle_at + :ttl <= :now THEN 'expired' "
+        "WHEN state = 'processing' AND settle_at <= :now THEN outcome "
+        "WHEN state NOT IN ('processing','complete','requested','reserved','expired','canceled') "
+        "AND expires_at <= :now THEN 'expired' "
+        "ELSE state END AS state FROM gm_orders"
+    )
     row = conn.execute(
         "SELECT COUNT(*) AS orders, "
         "COALESCE(SUM(state NOT IN ('processing','complete','requested','reserved','expired',"
-        "'canceled') AND expires_at > ?), 0) AS open_orders, "
-        "COALESCE(SUM(state = 'expired' OR (state NOT IN ('processing','complete','requested',"
-        "'reserved','canceled') AND expires_at <= ?)), 0) AS expired_orders, "
+        "'canceled')), 0) AS open_orders, "
+        "COALESCE(SUM(state = 'expired'), 0) AS expired_orders, "
         "COALESCE(SUM(state = 'processing'), 0) AS processing_orders, "
         "COALESCE(SUM(state = 'complete'), 0) AS complete_orders, "
         "COALESCE(SUM(state = 'requested'), 0) AS requested_orders, "
         "COALESCE(SUM(state = 'reserved'), 0) AS reserved_orders, "
-        "COALESCE(SUM(state = 'canceled'), 0) AS canceled_orders "
-        "FROM gm_orders",
-        (now_ts, now_ts),
+        f"COALESCE(SUM(state = 'canceled'), 0) AS canceled_orders FROM ({current})",
+        {"now": now_ts, "ttl": ORDER_TTL_SECONDS},
     ).fetchone()
     counts = {key: int(value) for key, value in zip(row.keys(), row, strict=True)}
     counts["transitions"] = read_counter(conn, f"{NAME}.transitions")
-    counts["completed_payments"] = read_counter(conn, f"{NAME}.completed_payments")
-    counts["declined_payments"] = read_counter(conn, f"{NAME}.declined_payments")
     return counts
