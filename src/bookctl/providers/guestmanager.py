@@ -449,6 +449,38 @@ def _payment_step(wire: WireOrder, inputs: StepInputs) -> dict[str, Any]:
     return {"payments": [payment]}
 
 
+def step_data(step: str, wire: WireOrder, inputs: StepInputs) -> dict[str, Any]:
+    """One step's data (``address`` needs the country list: the provider builds it)."""
+    if step == "tickets":
+        return _tickets_step(wire, inputs)
+    if step == "password":
+        return {
+            "password": str(
+                inputs.value(
+                    "password", f'"password" in {ANSWERS}', "The event's password", secret=True
+                )
+            )
+        }
+    if step == "invite":
+        return {
+            "invite_code": str(
+                inputs.value("invite", f'"invite" in {ANSWERS}', "Your invitation code")
+            )
+        }
+    if step == "member":
+        return _member_step(wire, inputs)
+    if step == "form":
+        return _form_step(wire, inputs)
+    if step == "payment":
+        return _payment_step(wire, inputs)
+    if step == "confirm":
+        return {}
+    raise UsageError(
+        f"order {wire.id} is at the '{step}' step, which bookctl cannot complete",
+        hint=f"finish it in the browser: {wire.links.get('checkout', 'links.checkout')}",
+    )
+
+
 # -- the provider ----------------------------------------------------------------------------
 
 
@@ -603,36 +635,9 @@ class GuestManager:
         return plan
 
     def _step_data(self, step: str, wire: WireOrder, inputs: StepInputs) -> dict[str, Any]:
-        if step == "tickets":
-            return _tickets_step(wire, inputs)
-        if step == "password":
-            return {
-                "password": str(
-                    inputs.value(
-                        "password", f'"password" in {ANSWERS}', "The event's password", secret=True
-                    )
-                )
-            }
-        if step == "invite":
-            return {
-                "invite_code": str(
-                    inputs.value("invite", f'"invite" in {ANSWERS}', "Your invitation code")
-                )
-            }
-        if step == "member":
-            return _member_step(wire, inputs)
         if step == "address":
             return self._address_step(wire, inputs)
-        if step == "form":
-            return _form_step(wire, inputs)
-        if step == "payment":
-            return _payment_step(wire, inputs)
-        if step == "confirm":
-            return {}
-        raise UsageError(
-            f"order {wire.id} is at the '{step}' step, which bookctl cannot complete",
-            hint=f"finish it in the browser: {wire.links.get('checkout', 'links.checkout')}",
-        )
+        return step_data(step, wire, inputs)
 
     def _address_step(self, wire: WireOrder, inputs: StepInputs) -> dict[str, Any]:
         bill = inputs.answers.get("bill_address")
