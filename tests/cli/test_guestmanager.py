@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.cli.targets import Target, make_target
@@ -287,3 +288,15 @@ def test_poll_on_bookinglayer_says_it_has_no_poll(cli: Cli) -> None:
     result = cli("poll", "123")
     assert result.exit_code == 2
     assert "bookinglayer has no 'poll' step" in result.stderr
+
+
+def test_rate_limit_is_retried_then_reported(cli: Cli, served_gm_url: str) -> None:
+    served_url = served_gm_url.rsplit("/", 1)[0]
+    httpx.put(f"{served_url}/_sandbox/faults", json={"spec": "429=1"}, timeout=5)
+    try:
+        limited = cli("-p", "mine", "products")
+    finally:
+        httpx.put(f"{served_url}/_sandbox/faults", json={"spec": ""}, timeout=5)
+    assert limited.exit_code == 6, limited
+    assert "Too many requests" in limited.stderr
+    assert cli("-p", "mine", "products").exit_code == 0

@@ -135,8 +135,8 @@ def poll(
 ) -> None:
     """Follow an order until it settles: exit 0 as asked, 4 otherwise, 8 on timeout.
 
-    Settled means: out of the provider's in-progress states (Guest Manager `processing`, Wix
-    `PENDING`), or in --until STATE.
+    Settled means out of the provider's in-progress states, or in --until STATE.
+    In progress: Guest Manager `processing`, Wix `PENDING`.
 
     Example:
 
