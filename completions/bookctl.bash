@@ -14,7 +14,7 @@ _bookctl_files() {
 
 _bookctl_subcommands() {
     case "$1" in
-        "") echo "availability basket cart checkout completion deeplink demo member packages prices product products profile sandbox seasons settings" ;;
+        "") echo "availability basket cart checkout completion deeplink demo member packages poll prices product products profile sandbox seasons settings" ;;
         "basket") echo "add" ;;
         "cart") echo "abandon add extend show" ;;
         "member") echo "add show" ;;
@@ -47,6 +47,7 @@ _bookctl_options() {
         "packages") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "packages accommodations") echo "--connect-timeout --couples --currency --duration --females --help --insecure-http --json --males --no-color --no-input --output --profile --quiet --raw --read-timeout --start-date --verbose --version -h -o -p -q -v" ;;
         "packages show") echo "--connect-timeout --currency --duration --help --insecure-http --json --language --no-color --no-input --output --profile --quiet --raw --read-timeout --start-date --verbose --version -h -o -p -q -v" ;;
+        "poll") echo "--connect-timeout --help --insecure-http --interval --json --no-color --no-input --output --profile --quiet --raw --read-timeout --timeout --until --verbose --version -h -o -p -q -v" ;;
         "prices") echo "--connect-timeout --currency --duration --file --help --insecure-http --json --no-color --no-input --output --pax --profile --qty --quiet --raw --read-timeout --start-date --unit --verbose --version -f -h -o -p -q -v" ;;
         "product") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "product show") echo "--connect-timeout --help --insecure-http --json --language --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
@@ -79,16 +80,17 @@ _bookctl_takes_value() {
         *"|--duration" | *"|--email" | *"|--end-date" | *"|--event-chain-id" | \
         *"|--event-id" | *"|--faults" | *"|--females" | *"|--file" | \
         *"|--first-name" | *"|--gender" | *"|--guest" | *"|--host" | \
-        *"|--item" | *"|--language" | *"|--language-code" | *"|--last-name" | \
-        *"|--location" | *"|--locked-session-key" | *"|--males" | *"|--member-id" | \
-        *"|--output" | *"|--package" | *"|--package-id" | *"|--participants" | \
-        *"|--pax" | *"|--payment-token" | *"|--phone" | *"|--phone-countrycode" | \
-        *"|--plan" | *"|--port" | *"|--product" | *"|--product-id" | \
-        *"|--profile" | *"|--provider" | *"|--qty" | *"|--rate-label" | \
-        *"|--read-timeout" | *"|--seed" | *"|--service" | *"|--service-id" | \
-        *"|--session-id" | *"|--start-date" | *"|--state" | *"|--ticket-type" | \
-        *"|--type" | *"|--unit" | *"|--url" | *"|--zipcode" | \
-        *"|-f" | *"|-o" | *"|-p")
+        *"|--interval" | *"|--item" | *"|--language" | *"|--language-code" | \
+        *"|--last-name" | *"|--location" | *"|--locked-session-key" | *"|--males" | \
+        *"|--member-id" | *"|--output" | *"|--package" | *"|--package-id" | \
+        *"|--participants" | *"|--pax" | *"|--payment-token" | *"|--phone" | \
+        *"|--phone-countrycode" | *"|--plan" | *"|--port" | *"|--product" | \
+        *"|--product-id" | *"|--profile" | *"|--provider" | *"|--qty" | \
+        *"|--rate-label" | *"|--read-timeout" | *"|--seed" | *"|--service" | \
+        *"|--service-id" | *"|--session-id" | *"|--start-date" | *"|--state" | \
+        *"|--ticket-type" | *"|--timeout" | *"|--type" | *"|--unit" | \
+        *"|--until" | *"|--url" | *"|--zipcode" | *"|-f" | \
+        *"|-o" | *"|-p")
             return 0
             ;;
     esac

@@ -5,7 +5,7 @@
 function __bookctl_subcommands --argument-names cmd
     switch "$cmd"
         case ''
-            printf '%s\n' availability basket cart checkout completion deeplink demo member packages prices product products profile sandbox seasons settings
+            printf '%s\n' availability basket cart checkout completion deeplink demo member packages poll prices product products profile sandbox seasons settings
         case 'basket'
             printf '%s\n' add
         case 'cart'
@@ -45,25 +45,27 @@ function __bookctl_takes_value --argument-names cmd opt
             return 0
         case '*|--first-name' '*|--gender' '*|--guest' '*|--host'
             return 0
-        case '*|--item' '*|--language' '*|--language-code' '*|--last-name'
+        case '*|--interval' '*|--item' '*|--language' '*|--language-code'
             return 0
-        case '*|--location' '*|--locked-session-key' '*|--males' '*|--member-id'
+        case '*|--last-name' '*|--location' '*|--locked-session-key' '*|--males'
             return 0
-        case '*|--output' '*|--package' '*|--package-id' '*|--participants'
+        case '*|--member-id' '*|--output' '*|--package' '*|--package-id'
             return 0
-        case '*|--pax' '*|--payment-token' '*|--phone' '*|--phone-countrycode'
+        case '*|--participants' '*|--pax' '*|--payment-token' '*|--phone'
             return 0
-        case '*|--plan' '*|--port' '*|--product' '*|--product-id'
+        case '*|--phone-countrycode' '*|--plan' '*|--port' '*|--product'
             return 0
-        case '*|--profile' '*|--provider' '*|--qty' '*|--rate-label'
+        case '*|--product-id' '*|--profile' '*|--provider' '*|--qty'
             return 0
-        case '*|--read-timeout' '*|--seed' '*|--service' '*|--service-id'
+        case '*|--rate-label' '*|--read-timeout' '*|--seed' '*|--service'
             return 0
-        case '*|--session-id' '*|--start-date' '*|--state' '*|--ticket-type'
+        case '*|--service-id' '*|--session-id' '*|--start-date' '*|--state'
             return 0
-        case '*|--type' '*|--unit' '*|--url' '*|--zipcode'
+        case '*|--ticket-type' '*|--timeout' '*|--type' '*|--unit'
             return 0
-        case '*|-f' '*|-o' '*|-p'
+        case '*|--until' '*|--url' '*|--zipcode' '*|-f'
+            return 0
+        case '*|-o' '*|-p'
             return 0
     end
     return 1
@@ -116,6 +118,7 @@ complete -c bookctl -n '__bookctl_using \'\'' -a deeplink -d 'A link straight to
 complete -c bookctl -n '__bookctl_using \'\'' -a demo -d 'Book the surf camp on the built-in sandbox, one narrated step at a time.'
 complete -c bookctl -n '__bookctl_using \'\'' -a member -d 'BookingBug clients (members) and their wallets.'
 complete -c bookctl -n '__bookctl_using \'\'' -a packages -d 'Package items and accommodations (bookinglayer).'
+complete -c bookctl -n '__bookctl_using \'\'' -a poll -d 'Follow an order until it settles: exit 0 as asked, 4 otherwise, 8 on timeout.'
 complete -c bookctl -n '__bookctl_using \'\'' -a prices -d 'Total price of one or more products, or a package\'s price breakdown per guest.'
 complete -c bookctl -n '__bookctl_using \'\'' -a product -d 'One product in detail.'
 complete -c bookctl -n '__bookctl_using \'\'' -a products -d 'List the products of the active profile\'s provider.'
@@ -216,7 +219,7 @@ complete -c bookctl -n '__bookctl_using \'basket add\'' -l version -d 'Show the 
 # bookctl cart
 complete -c bookctl -n '__bookctl_using \'cart\'' -a abandon -d 'Abandon the cart: everything in it goes back on sale.'
 complete -c bookctl -n '__bookctl_using \'cart\'' -a add -d 'Add items to the cart; the first add creates the cart and records it in the...'
-complete -c bookctl -n '__bookctl_using \'cart\'' -a extend -d 'Keep the cart alive: its expiry moves to 10 minutes from now.'
+complete -c bookctl -n '__bookctl_using \'cart\'' -a extend -d 'Keep the cart alive: its expiry moves ahead (10 minutes on Bookinglayer).'
 complete -c bookctl -n '__bookctl_using \'cart\'' -a show -d 'Show the cart: lines, total and when it expires.'
 complete -c bookctl -n '__bookctl_using \'cart\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
 complete -c bookctl -n '__bookctl_using \'cart\'' -l help -s h -d 'Show this message and exit.'
@@ -526,6 +529,24 @@ complete -c bookctl -n '__bookctl_using \'packages show\'' -l read-timeout -x -d
 complete -c bookctl -n '__bookctl_using \'packages show\'' -l start-date -x -d 'First day of the stay, YYYY-MM-DD.'
 complete -c bookctl -n '__bookctl_using \'packages show\'' -l verbose -s v -d 'HTTP trace on stderr (secrets redacted).'
 complete -c bookctl -n '__bookctl_using \'packages show\'' -l version -d 'Show the version and exit.'
+
+# bookctl poll
+complete -c bookctl -n '__bookctl_using \'poll\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
+complete -c bookctl -n '__bookctl_using \'poll\'' -l help -s h -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'poll\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
+complete -c bookctl -n '__bookctl_using \'poll\'' -l interval -x -d 'Seconds before the first re-read; it grows gently.'
+complete -c bookctl -n '__bookctl_using \'poll\'' -l json -d 'Same as -o json.'
+complete -c bookctl -n '__bookctl_using \'poll\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
+complete -c bookctl -n '__bookctl_using \'poll\'' -l no-input -d 'Never prompt.'
+complete -c bookctl -n '__bookctl_using \'poll\'' -l output -s o -x -a 'csv json table' -d 'Output format: table, json or csv.'
+complete -c bookctl -n '__bookctl_using \'poll\'' -l profile -s p -x -d 'Profile to use.'
+complete -c bookctl -n '__bookctl_using \'poll\'' -l quiet -s q -d 'Only data and errors.'
+complete -c bookctl -n '__bookctl_using \'poll\'' -l raw -d 'Add the provider\'s own payload under \'raw\'.'
+complete -c bookctl -n '__bookctl_using \'poll\'' -l read-timeout -x -d 'Read timeout in seconds (default 30).'
+complete -c bookctl -n '__bookctl_using \'poll\'' -l timeout -x -d 'Give up (exit 8) after this many seconds.'
+complete -c bookctl -n '__bookctl_using \'poll\'' -l until -x -d 'Wait for this state instead of any settled one.'
+complete -c bookctl -n '__bookctl_using \'poll\'' -l verbose -s v -d 'HTTP trace on stderr (secrets redacted).'
+complete -c bookctl -n '__bookctl_using \'poll\'' -l version -d 'Show the version and exit.'
 
 # bookctl prices
 complete -c bookctl -n '__bookctl_using \'prices\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'

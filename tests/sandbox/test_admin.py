@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from bookctl.sandbox.app import create_app
+from bookctl.sandbox.registry import PROVIDER_MODULES
 
 from .helpers import AUTH, BL, add, checkout_body, free_monday, simple_guest
 
@@ -63,22 +64,19 @@ def test_stats_and_reset(client: TestClient) -> None:
     client.post("/_sandbox/clock", json={"advance_seconds": 900})
     assert client.post("/_sandbox/reset").json() == {"ok": True}
     after = client.get("/_sandbox/stats").json()
-    others = {name: counts for name, counts in after.items() if name != "bookinglayer"}
-    assert all(
-        n == 0 for counts in others.values() if isinstance(counts, dict) for n in counts.values()
-    )
-    assert {"bookinglayer": after["bookinglayer"], "requests": after["requests"]} == {
-        "bookinglayer": {
-            "carts": 0,
-            "open_carts": 0,
-            "expired_carts": 0,
-            "abandoned_carts": 0,
-            "bookings": 0,
-            "booked_guests": 0,
-            "checkouts": 0,
-            "idempotent_replays": 0,
-        },
-        "requests": 0,
+    # Every emulated provider reports its counts, all back to zero.
+    assert set(after) == {m.NAME for m in PROVIDER_MODULES} | {"requests"}
+    assert after["requests"] == 0
+    assert all(not any(counts.values()) for name, counts in after.items() if name != "requests")
+    assert after["bookinglayer"] == {
+        "carts": 0,
+        "open_carts": 0,
+        "expired_carts": 0,
+        "abandoned_carts": 0,
+        "bookings": 0,
+        "booked_guests": 0,
+        "checkouts": 0,
+        "idempotent_replays": 0,
     }
     assert client.get(f"{BL}/carts/{open_cart}").status_code == 404
     # the clock offset is back to zero and the catalogue is still there

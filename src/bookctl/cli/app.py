@@ -20,6 +20,7 @@ from bookctl.cli import (
     demo,
     member,
     packages,
+    poll,
     prices,
     products,
     profile,
@@ -57,6 +58,7 @@ basket.register(app)
 cart.register(app)
 checkout.register(app)
 member.register(app)
+poll.register(app)
 sandbox.register(app)
 demo.register(app)
 completion.register(app)

@@ -30,7 +30,11 @@ def _slots(row: AvailabilityRow) -> str:
         return "-"
     if not row.timeslots:
         return "none"
-    return "  ".join(f"{t.time} {_free(t.available, t.capacity)}" for t in row.timeslots)
+    return "  ".join(
+        f"{t.time} {_free(t.available, t.capacity)}"
+        + (f" session {t.session_id}{' (locked)' if t.locked else ''}" if t.session_id else "")
+        for t in row.timeslots
+    )
 
 
 def _free(available: Any, capacity: Any) -> str:

@@ -131,7 +131,10 @@ def show(cart_id: CartId = None) -> None:
 
 @group.command("extend")
 def extend(cart_id: CartId = None) -> None:
-    """Keep the cart alive: its expiry moves to 10 minutes from now.
+    """Keep the cart alive: its expiry moves ahead (10 minutes on Bookinglayer).
+
+    On Guest Manager this resumes the order: an expired one re-reserves its tickets and
+    warns about any it could not get back.
 
     Example:
 
@@ -141,6 +144,8 @@ def extend(cart_id: CartId = None) -> None:
     cid, session = resolve_cart(app, cart_id)
     cart, raw = app.provider().cart_extend(cid, session)
     _refresh(app, cart, session)
+    for notice in cart.notices:
+        app.output.warn(notice)
     app.output.success(f"cart {cart.id} now expires at {cart.expires_at}")
     app.emit(cart.model_dump(mode="json"), cart_tables(cart), raw=raw)
 

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bookctl.cli.cart import order_table, resolve_cart
-from bookctl.cli.context import get_app
+from bookctl.cli.cart import now_iso, order_table, resolve_cart
+from bookctl.cli.context import Application, get_app
 from bookctl.cli.options import CartId
+from bookctl.cli.poll import follow, settle
 from bookctl.core.errors import UsageError
+from bookctl.core.provider import order_states
+
+if TYPE_CHECKING:
+    from bookctl.core.models import Order
 
 
 def register(app: typer.Typer) -> None:
@@ -106,11 +111,19 @@ def checkout(
     Customer fields come from --customer-file (a JSON object with the provider's field
     names) and from the flags; a flag wins over the file.
 
+    Guest Manager walks the order through its checkout steps; each step's data comes from
+    the flags or --answers-file (asked for on a terminal). --step runs one transition; an
+    order left `processing` is followed with 'bookctl poll' (or --wait). A Wix booking's
+    payment completes asynchronously too: follow it with 'bookctl poll'.
+
     Example:
 
       bookctl checkout --accept-terms --customer-file me.json
       bookctl checkout --accept-terms --first-name Oliver --last-name Nicholson \\
           --email ollie@example.com --phone "403 201 767"
+      bookctl -p sandbox-guestmanager checkout --email a@example.com --first-name Ann \\
+          --last-name Lee --answers-file answers.json --payment-token tok_visa --wait
+      bookctl -p sandbox-wix checkout --coupon WELCOME10
     """
     app = get_app()
     options: dict[str, Any] = {
@@ -146,7 +159,37 @@ def checkout(
     if booking is not None and cart_id is not None and booking != cart_id:
         raise UsageError("--booking and --cart name different ids", hint="give one of them")
     cid, session = resolve_cart(app, cart_id or booking)
+    options["prompt"] = _prompt if app.interactive else None
     order, raw = provider.checkout(cid, options, session)
-    app.sessions.retire(app.profile_name, cid, order.model_dump(mode="json"))
+    pending, success = order_states(provider)
     app.output.success(f"order {order.id} {order.state}")
+    if wait and order.state in pending:
+        order, raw = follow(app, provider, order.id, session)
+    if order.state in pending or (success and order.state not in success):
+        # Not settled yet (a step at a time, or processing): keep the cart session.
+        _note_progress(app, cid, order)
+        if order.state in pending:
+            app.output.info(f"follow it with: bookctl poll {order.id}")
+        if wait:
+            settle(app, provider, order, raw)
+            return
+        app.emit(order.model_dump(mode="json"), order_table(order), raw=raw)
+        return
+    app.sessions.retire(app.profile_name, cid, order.model_dump(mode="json"))
     app.emit(order.model_dump(mode="json"), order_table(order), raw=raw)
+
+
+def _prompt(question: str, secret: bool) -> str:
+    answer: str = typer.prompt(
+        question, default="", show_default=False, hide_input=secret, err=True
+    )
+    return answer
+
+
+def _note_progress(app: Application, cart_id: str, order: Order) -> None:
+    session = app.sessions.load(app.profile_name)
+    if session is not None and session.cart_id == cart_id:
+        session.state = order.state
+        session.order_id = order.id
+        session.updated_at = now_iso()
+        app.sessions.save(session)

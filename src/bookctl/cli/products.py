@@ -74,6 +74,11 @@ def products(
         for row, product in zip(rows, items, strict=True):
             row.insert(3, product.details.get("when"))
     table = TableSpec(title=f"{provider.key} products", columns=columns, rows=rows)
+    if any("status" in p.details for p in items):  # e.g. Guest Manager's sale status
+        table.columns = [*table.columns, "STATUS"]
+        table.rows = [
+            [*row, p.details.get("status")] for row, p in zip(table.rows, items, strict=True)
+        ]
     if app.options.raw:
         app.emit({"products": payload}, table, raw=raw)
     else:

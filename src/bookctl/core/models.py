@@ -40,6 +40,10 @@ class Timeslot(_Model):
     time: str
     available: Count
     capacity: Count
+    #: Wix: the session a timeslot is, and whether it needs a locked-session key (left out of
+    #: the JSON for providers without sessions).
+    session_id: str | None = Field(default=None, exclude_if=lambda v: v is None)
+    locked: bool | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class AvailabilityRow(_Model):
@@ -75,6 +79,9 @@ class Cart(_Model):
     #: Provider session tokens (e.g. BookingBug's Auth-Token): kept in the cart session file,
     #: never printed.
     session_tokens: dict[str, str] = Field(default_factory=dict, exclude=True, repr=False)
+    #: Things the user should hear about (e.g. tickets a resumed order could not re-reserve):
+    #: the CLI prints them as warnings.
+    notices: list[str] = Field(default_factory=list, exclude=True, repr=False)
 
 
 class Order(_Model):

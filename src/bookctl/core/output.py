@@ -105,13 +105,16 @@ class Output:
     def warn(self, message: str) -> None:
         self.err.print(f"warning: {message}", markup=False, highlight=False)
 
-    def error(self, err: BookctlError) -> None:
-        """``error: <what> (<hint>)`` on stderr; under JSON also the error object on stdout."""
+    def error(self, err: BookctlError, *, data: bool = True) -> None:
+        """``error: <what> (<hint>)`` on stderr; under JSON also the error object on stdout.
+
+        ``data=False`` when the command already printed its result (e.g. poll's final order).
+        """
         line = f"error: {err.message}"
         if err.hint:
             line += f" ({err.hint})"
         self.err.print(line, markup=False, highlight=False, soft_wrap=True)
-        if self.is_json:
+        if data and self.is_json:
             self._stdout.write(json.dumps(err.to_json()) + "\n")
             self._stdout.flush()
 

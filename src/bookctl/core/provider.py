@@ -121,6 +121,11 @@ class Provider(Protocol):
     """One platform's client, speaking neutral models to the CLI."""
 
     key: ClassVar[str]
+    #: Order states ``poll`` waits through (empty: orders are settled when checkout answers).
+    PENDING_STATES: ClassVar[frozenset[str]]
+    #: Settled states that mean success: ``poll`` exits 0 on them, and ``checkout`` retires the
+    #: cart session only on them (when the set is empty, on any answer).
+    SUCCESS_STATES: ClassVar[frozenset[str]]
 
     def __init__(self, client: ApiClient, profile: Profile) -> None: ...
 
@@ -173,6 +178,14 @@ def provider_class(key: str) -> type[Provider]:
         ) from err
     cls: type[Provider] = module.PROVIDER
     return cls
+
+
+def order_states(provider: Provider) -> tuple[frozenset[str], frozenset[str]]:
+    """``(PENDING_STATES, SUCCESS_STATES)`` of a provider (empty sets if it declares none)."""
+    return (
+        getattr(provider, "PENDING_STATES", frozenset()),
+        getattr(provider, "SUCCESS_STATES", frozenset()),
+    )
 
 
 def unsupported_stage(provider: str, stage: str) -> UsageError:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from bookctl.core.errors import UsageError
+from bookctl.core import validate
+from bookctl.core.errors import ApiError, UsageError
 
 
 def iso_timestamp(value: Any) -> str | None:
@@ -34,3 +36,21 @@ def require_option(options: Mapping[str, Any], name: str, flag: str, stage: str)
     if value in (None, "", [], ()):
         raise UsageError(f"{stage} needs {flag}", hint=f"see 'bookctl {stage} --help'")
     return value
+
+
+def explain(err: ApiError, hints: Mapping[str, str], **values: Any) -> ApiError:
+    """Give a provider error with a known machine code the hint that says what to do next."""
+    hint = hints.get(err.provider_code or "")
+    if hint is not None:
+        err.hint = hint.format(**values)
+    return err
+
+
+def read_answers(path: str | None, flag: str) -> dict[str, Any]:
+    """A JSON object file of step answers (empty without the flag)."""
+    if path is None:
+        return {}
+    data = validate.read_json_file(Path(path), flag)
+    if not isinstance(data, dict):
+        raise UsageError(f"{flag} must hold a JSON object")
+    return data

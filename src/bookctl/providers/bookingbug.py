@@ -355,6 +355,9 @@ class BookingBug:
     """BookingBug REST API v1 client for one company."""
 
     key: ClassVar[str] = KEY
+    #: A basket purchase is settled at checkout: nothing to poll.
+    PENDING_STATES: ClassVar[frozenset[str]] = frozenset()
+    SUCCESS_STATES: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, client: ApiClient, profile: Profile) -> None:
         if not profile.company_id:

@@ -490,6 +490,8 @@ class Bookinglayer:
     """Bookinglayer public API v2 client."""
 
     key: ClassVar[str] = KEY
+    PENDING_STATES: ClassVar[frozenset[str]] = frozenset()
+    SUCCESS_STATES: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, client: ApiClient, profile: Profile) -> None:
         self.client = client

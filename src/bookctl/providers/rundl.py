@@ -231,6 +231,9 @@ class Rundl:
     """Rundl checkouts client for one account."""
 
     key: ClassVar[str] = KEY
+    #: A product order is paid for in the background; ``poll`` follows it.
+    PENDING_STATES: ClassVar[frozenset[str]] = frozenset({"processing"})
+    SUCCESS_STATES: ClassVar[frozenset[str]] = frozenset({"complete", "invoiced"})
 
     def __init__(self, client: ApiClient, profile: Profile) -> None:
         if not profile.account:

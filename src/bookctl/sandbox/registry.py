@@ -9,6 +9,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from bookctl.sandbox import bookingbug, bookinglayer, rundl
+from bookctl.sandbox import bookingbug, bookinglayer, guestmanager, rundl, wix
 
-PROVIDER_MODULES: tuple[ModuleType, ...] = (bookinglayer, bookingbug, rundl)
+PROVIDER_MODULES: tuple[ModuleType, ...] = (bookinglayer, bookingbug, wix, guestmanager, rundl)

@@ -1,0 +1,931 @@
+"""Guest Manager order checkout emulation, mounted under `/guestmanager`.
+
+The checkout state machine follows the document (seed 002): `cart` → the order's
+`checkout_steps` → `processing` → `complete` (or back to `payment` when a token is declined),
+or `requested` / `reserved`; any other state becomes `expired` 15 minutes after `expires_at`
+was set. Expiry and payment processing are judged against the sandbox clock whenever an order
+is touched, so no background job is needed. Errors answer `{"error": {"type", "message"}}`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, Request
+
+from bookctl.sandbox import clock
+from bookctl.sandbox.context import Sandbox, get_sandbox
+from bookctl.sandbox.errors import ApiError
+from bookctl.sandbox.seed_guestmanager import (
+    COUNTRIES,
+    CURRENCY,
+    DECLINING_TOKENS,
+    EVENTS,
+    LINK_BASE,
+    MEMBERS,
+    ORDER_TTL_SECONDS,
+    PAYMENT_METHODS,
+    PROCESSING_SECONDS,
+    STATES,
+    TICKET_TYPES,
+    Event,
+    TicketType,
+)
+from bookctl.sandbox.store import increment_counter, read_counter
+
+PREFIX = "/guestmanager"
+NAME = "guestmanager"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS gm_orders (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    number TEXT NOT NULL UNIQUE,
+    state TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    settle_at REAL,
+    outcome TEXT,
+    completed_at REAL,
+    data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS gm_line_items (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    order_id INTEGER NOT NULL REFERENCES gm_orders(id),
+    ticket_type_id INTEGER NOT NULL,
+    quantity INTEGER NOT NULL,
+    holds INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS gm_line_items_type ON gm_line_items(ticket_type_id);
+CREATE INDEX IF NOT EXISTS gm_line_items_order ON gm_line_items(order_id);
+"""
+STATE_TABLES = ("gm_line_items", "gm_orders")
+
+#: States the 15-minute timer does not apply to (the document is silent on `processing`:
+#: a payment in flight is never cut off).
+NO_EXPIRY = frozenset({"processing", "complete", "requested", "reserved", "expired", "canceled"})
+FINAL = frozenset({"complete", "requested", "reserved"})
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_CARD = re.compile(r"^[\d\s-]{12,23}$")
+
+
+class GuestManagerError(ApiError):
+    """An error in the document's shape: `{"error": {"type", "message"}}`."""
+
+    def body(self) -> dict[str, Any]:
+        inner: dict[str, Any] = {"type": self.code, "message": self.message}
+        if self.errors:
+            inner["errors"] = self.errors
+        return {"error": inner}
+
+
+def _invalid(field: str, message: str, kind: str = "invalid_attributes") -> GuestManagerError:
+    return GuestManagerError(422, kind, message, {field: [message]})
+
+
+def _refused(kind: str, message: str) -> GuestManagerError:
+    return GuestManagerError(409, kind, message)
+
+
+def _authenticate(request: Request, sandbox: Sandbox = Depends(get_sandbox)) -> None:
+    if request.headers.get("authorization") != f"Token {sandbox.api_key}":
+        raise GuestManagerError(401, "unauthorized", "Invalid or missing API token.")
+
+
+router = APIRouter(prefix=PREFIX, tags=[NAME], dependencies=[Depends(_authenticate)])
+
+
+# ---- catalogue ---------------------------------------------------------------------------
+
+
+def _held(conn: sqlite3.Connection, ticket_type_id: int, now_ts: float, skip: int = 0) -> int:
+    """Tickets of a type held by live orders (other than order `skip`)."""
+    row = conn.execute(
+        "SELECT COALESCE(SUM(li.quantity), 0) FROM gm_line_items li "
+        "JOIN gm_orders o ON o.id = li.order_id "
+        "WHERE li.ticket_type_id = ? AND li.holds = 1 AND o.id != ? "
+        "AND o.state NOT IN ('expired', 'canceled') "
+        "AND (o.state IN ('processing', 'complete') OR o.expires_at > ?)",
+        (ticket_type_id, skip, now_ts),
+    ).fetchone()
+    return int(row[0])
+
+
+def _ticket_type_json(conn: sqlite3.Connection, tt: TicketType, now_ts: float) -> dict[str, Any]:
+    left = max(tt.capacity - _held(conn, tt.id, now_ts), 0)
+    return {
+        "id": tt.id,
+        "event_id": tt.event_id,
+        "name": tt.name,
+        "price": str(tt.price),
+        "currency": CURRENCY,
+        "capacity": tt.capacity,
+        "available": left if tt.on_sale else 0,
+        "on_sale": tt.on_sale,
+        "sold_out": tt.on_sale and left == 0,
+        "can_request": tt.can_request,
+        "can_reserve": tt.can_reserve,
+        "collect_name": tt.collect_name,
+        "collect_email": tt.collect_email,
+        "collect_member_id": tt.collect_member_id,
+        "shipping": tt.shipping,
+    }
+
+
+def _event_json(event: Event, now_ts: float) -> dict[str, Any]:
+    starts = datetime.fromtimestamp(now_ts, UTC).date() + timedelta(days=event.starts_in_days)
+    return {
+        "id": event.id,
+        "name": event.name,
+        "venue": event.venue,
+        "starts_at": f"{starts.isoformat()}T19:00:00Z",
+        "password_protected": event.password is not None,
+        "invitation_only": bool(event.invite_codes),
+        "form": None
+        if event.form_id is None
+        else {"id": event.form_id, "fields": [_field_json(f) for f in event.form]},
+    }
+
+
+def _field_json(field: Any) -> dict[str, Any]:
+    return {
+        "id": field.id,
+        "label": field.label,
+        "type": field.type,
+        "required": field.required,
+        "options": [{"id": oid, "label": label} for oid, label in field.options],
+    }
+
+
+@router.get("/events")
+def list_events(sandbox: Sandbox = Depends(get_sandbox)) -> list[dict[str, Any]]:
+    """Every event with its ticket types and their sale status."""
+    with sandbox.store.read() as conn:
+        now_ts = clock.now_ts(conn)
+        return [
+            {
+                **_event_json(event, now_ts),
+                "ticket_types": [
+                    _ticket_type_json(conn, tt, now_ts)
+                    for tt in TICKET_TYPES.values()
+                    if tt.event_id == event.id
+                ],
+            }
+            for event in EVENTS.values()
+        ]
+
+
+@router.get("/ticket_types/{ticket_type_id}")
+def get_ticket_type(ticket_type_id: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict[str, Any]:
+    """One ticket type with its event."""
+    tt = _ticket_type(ticket_type_id)
+    with sandbox.store.read() as conn:
+        now_ts = clock.now_ts(conn)
+        return {
+            **_ticket_type_json(conn, tt, now_ts),
+            "event": _event_json(EVENTS[tt.event_id], now_ts),
+        }
+
+
+@router.get("/countries")
+def list_countries() -> list[dict[str, Any]]:
+    """Countries and their states, with the ids the `address` step accepts."""
+    return [
+        {
+            "id": cid,
+            "iso": iso,
+            "states": [{"id": sid, "abbr": abbr} for sid, (c, abbr) in STATES.items() if c == iso],
+        }
+        for cid, iso in COUNTRIES.items()
+    ]
+
+
+def _ticket_type(value: Any) -> TicketType:
+    try:
+        tt = TICKET_TYPES.get(int(value))
+    except (TypeError, ValueError):
+        tt = None
+    if tt is None:
+        raise GuestManagerError(404, "not_found", f"Ticket type {value} was not found.")
+    return tt
+
+
+# ---- orders -------------------------------------------------------------------------------
+
+
+def _load(conn: sqlite3.Connection, order_id: str, *, by_number: bool = False) -> sqlite3.Row:
+    column = "number" if by_number else "id"
+    row: sqlite3.Row | None = conn.execute(
+        f"SELECT * FROM gm_orders WHERE {column} = ?", (order_id,)
+    ).fetchone()
+    if row is None:
+        raise GuestManagerError(404, "not_found", f"Order {order_id} was not found.")
+    return row
+
+
+def _lines(conn: sqlite3.Connection, order_id: int) -> list[sqlite3.Row]:
+    return list(
+        conn.execute("SELECT * FROM gm_line_items WHERE order_id = ? ORDER BY id", (order_id,))
+    )
+
+
+def _total(lines: list[sqlite3.Row]) -> Decimal:
+    return sum(
+        (TICKET_TYPES[int(li["ticket_type_id"])].price * int(li["quantity"]) for li in lines),
+        Decimal(0),
+    )
+
+
+def _events(lines: list[sqlite3.Row]) -> list[Event]:
+    ids = sorted({TICKET_TYPES[int(li["ticket_type_id"])].event_id for li in lines})
+    return [EVENTS[i] for i in ids]
+
+
+def _outcome(lines: list[sqlite3.Row]) -> str:
+    types = [TICKET_TYPES[int(li["ticket_type_id"])] for li in lines]
+    if any(not li["holds"] and t.on_sale for li, t in zip(lines, types, strict=True)):
+        return "requested"
+    if any(not t.on_sale for t in types):
+        return "reserved"
+    return "complete"
+
+
+def checkout_steps(lines: list[sqlite3.Row]) -> list[str]:
+    """The order's steps, in the document's order, ending with its outcome.
+
+    `requested` and `reserved` orders charge nothing now, so they have no `payment` step; the
+    sandbox's CheckoutCustomization has review enabled, so every order has `confirm`.
+    """
+    types = [TICKET_TYPES[int(li["ticket_type_id"])] for li in lines]
+    events = _events(lines)
+    outcome = _outcome(lines)
+    paid = outcome == "complete" and _total(lines) > 0
+    steps: list[str] = []
+    if any(t.collect_name or t.collect_email for t in types):
+        steps.append("tickets")
+    if any(e.password for e in events):
+        steps.append("password")
+    if any(e.invite_codes for e in events):
+        steps.append("invite")
+    if any(t.collect_member_id for t in types):
+        steps.append("member")
+    if paid or any(t.shipping for t in types):
+        steps.append("address")
+    if any(e.form for e in events):
+        steps.append("form")
+    if paid:
+        steps.append("payment")
+    steps += ["confirm", outcome]
+    return steps
+
+
+def _refresh(conn: sqlite3.Connection, row: sqlite3.Row, now_ts: float) -> sqlite3.Row:
+    """Apply what the clock has done to the order: finished processing, expiry."""
+    state = str(row["state"])
+    if state == "processing" and row["settle_at"] is not None and now_ts >= row["settle_at"]:
+        data = json.loads(row["data"])
+        payment = data["payments"][-1]
+        settle = float(row["settle_at"])
+        if row["outcome"] == "payment":
+            payment["state"] = "failed"
+            data["payment_state"] = "failed"
+            data["completed_steps"] = [
+                s for s in data["completed_steps"] if s not in ("payment", "confirm")
+            ]
+            # A declined order gets a fresh timer to try another card.
+            conn.execute(
+                "UPDATE gm_orders SET state = 'payment', settle_at = NULL, expires_at = ?, "
+                "data = ? WHERE id = ?",
+                (settle + ORDER_TTL_SECONDS, json.dumps(data), row["id"]),
+            )
+        else:
+            payment["state"] = "completed"
+            paid = sum(
+                (Decimal(p["amount"]) for p in data["payments"] if p["state"] == "completed"),
+                Decimal(0),
+            )
+            total = _total(_lines(conn, int(row["id"])))
+            data["payment_total"] = str(paid)
+            data["payment_state"] = (
+                "paid" if paid == total else "balance_due" if paid < total else "credit_owed"
+            )
+            conn.execute(
+                "UPDATE gm_orders SET state = 'complete', completed_at = ?, data = ? WHERE id = ?",
+                (settle, json.dumps(data), row["id"]),
+            )
+        row = _load(conn, str(row["id"]))
+    if str(row["state"]) not in NO_EXPIRY and now_ts >= float(row["expires_at"]):
+        conn.execute("UPDATE gm_orders SET state = 'expired' WHERE id = ?", (row["id"],))
+        row = _load(conn, str(row["id"]))
+    return row
+
+
+def _order_json(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
+    data = json.loads(row["data"])
+    lines = _lines(conn, int(row["id"]))
+    line_items = []
+    for li in lines:
+        tt = TICKET_TYPES[int(li["ticket_type_id"])]
+        line_items.append(
+            {
+                "id": li["id"],
+                "ticket_type_id": tt.id,
+                "event_id": tt.event_id,
+                "name": f"{EVENTS[tt.event_id].name} - {tt.name}",
+                "quantity": li["quantity"],
+                "price": str(tt.price),
+                "total": str(tt.price * int(li["quantity"])),
+                "reserved": bool(li["holds"]),
+                "shipping": tt.shipping,
+            }
+        )
+    number = row["number"]
+    return {
+        "id": row["id"],
+        "number": number,
+        "state": row["state"],
+        "checkout_steps": checkout_steps(lines) if lines else [],
+        "expires_at": clock.iso(float(row["expires_at"])),
+        "created_at": clock.iso(float(row["created_at"])),
+        "completed_at": None if row["completed_at"] is None else clock.iso(row["completed_at"]),
+        "currency": CURRENCY,
+        "item_total": str(_total(lines)),
+        "total": str(_total(lines)),
+        "payment_total": data.get("payment_total", "0.00"),
+        "payment_state": data.get("payment_state"),
+        "guest_token": data["guest_token"],
+        "email": data.get("email"),
+        "first_name": data.get("first_name"),
+        "last_name": data.get("last_name"),
+        "phone_number": data.get("phone_number"),
+        "phone_number_country": data.get("phone_number_country"),
+        "line_items": line_items,
+        "tickets": data.get("tickets", []),
+        "bill_address_id": data.get("bill_address_id"),
+        "ship_address_id": data.get("ship_address_id"),
+        "bill_address": data.get("bill_address"),
+        "ship_address": data.get("ship_address"),
+        "form_responses": data.get("form_responses", []),
+        "payment_methods": PAYMENT_METHODS,
+        "payments": [
+            {k: v for k, v in p.items() if k != "token"} for p in data.get("payments", [])
+        ],
+        "links": {
+            "cart": f"{LINK_BASE}/{number}/cart",
+            "checkout": f"{LINK_BASE}/{number}/checkout",
+        },
+    }
+
+
+def _object(payload: Any, name: str = "order") -> dict[str, Any]:
+    if not isinstance(payload, dict) or not isinstance(payload.get(name), dict):
+        raise _invalid(name, f"The body must be a JSON object with an `{name}` object.")
+    body: dict[str, Any] = payload[name]
+    return body
+
+
+def _quantity(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 50:
+        raise _invalid("quantity", "quantity must be a whole number from 1 to 50.")
+    return value
+
+
+def _next_id(conn: sqlite3.Connection, name: str, base: int) -> int:
+    increment_counter(conn, f"{NAME}.{name}_seq")
+    return base + read_counter(conn, f"{NAME}.{name}_seq")
+
+
+def _add_line(conn: sqlite3.Connection, row: sqlite3.Row, item: Any, now_ts: float) -> None:
+    if not isinstance(item, dict):
+        raise _invalid("line_items", "Each line item must be an object.")
+    tt = _ticket_type(item.get("ticket_type_id"))
+    qty = _quantity(item.get("quantity"))
+    holds = 1
+    if not tt.on_sale:
+        if not tt.can_reserve:
+            raise _refused("not_on_sale", f"{tt.name} is not on sale yet.")
+        holds = 0
+    else:
+        left = tt.capacity - _held(conn, tt.id, now_ts)
+        if left < qty:
+            if not tt.can_request:
+                raise _refused("sold_out", f"Only {max(left, 0)} {tt.name} ticket(s) are left.")
+            holds = 0  # a wait-list request holds nothing
+    cursor = conn.execute(
+        "INSERT INTO gm_line_items (order_id, ticket_type_id, quantity, holds) VALUES (?, ?, ?, ?)",
+        (row["id"], tt.id, qty, holds),
+    )
+    data = json.loads(row["data"])
+    if tt.collect_name or tt.collect_email or tt.collect_member_id:
+        for _ in range(qty):
+            data.setdefault("tickets", []).append(
+                {
+                    "id": _next_id(conn, "ticket", 700000),
+                    "line_item_id": cursor.lastrowid,
+                    "ticket_type_id": tt.id,
+                    "name": None,
+                    "email": None,
+                    "keep": False,
+                    "member_id": None,
+                    "collect_name": tt.collect_name,
+                    "collect_email": tt.collect_email,
+                    "collect_member_id": tt.collect_member_id,
+                }
+            )
+    event = EVENTS[tt.event_id]
+    responses = data.setdefault("form_responses", [])
+    if event.form and not any(r["event_id"] == event.id for r in responses):
+        responses.append(
+            {
+                "id": _next_id(conn, "response", 38000),
+                "form_id": event.form_id,
+                "event_id": event.id,
+                "answers": [
+                    {"id": _next_id(conn, "answer", 167000), "field": _field_json(f), "value": None}
+                    for f in event.form
+                ],
+            }
+        )
+    conn.execute("UPDATE gm_orders SET data = ? WHERE id = ?", (json.dumps(data), row["id"]))
+
+
+@router.post("/orders", status_code=201)
+def create_order(
+    payload: Any = Body(None), sandbox: Sandbox = Depends(get_sandbox)
+) -> dict[str, Any]:
+    """Create an order in `cart` with line items; its tickets are reserved for 15 minutes."""
+    body = _object(payload)
+    items = body.get("line_items")
+    if not isinstance(items, list) or not items:
+        raise _invalid("line_items", "line_items must be a non-empty array.")
+    with sandbox.store.write() as conn:
+        now_ts = clock.now_ts(conn)
+        data = {"guest_token": uuid.uuid4().hex, "completed_steps": []}
+        cursor = conn.execute(
+            "INSERT INTO gm_orders (number, state, created_at, expires_at, data) "
+            "VALUES (?, 'cart', ?, ?, ?)",
+            (uuid.uuid4().hex, now_ts, now_ts + ORDER_TTL_SECONDS, json.dumps(data)),
+        )
+        order_id = int(cursor.lastrowid or 0)
+        conn.execute(
+            "UPDATE gm_orders SET number = ? WHERE id = ?", (f"R{100000 + order_id}", order_id)
+        )
+        for item in items:
+            _add_line(conn, _load(conn, str(order_id)), item, now_ts)
+        increment_counter(conn, f"{NAME}.orders_created")
+        return _order_json(conn, _load(conn, str(order_id)))
+
+
+def _eligible(row: sqlite3.Row) -> None:
+    """The document's checkout eligibility errors, checked on every checkout call."""
+    state = str(row["state"])
+    if state == "processing":
+        raise _refused("order_processing", f"Order {row['id']} is processing its payment.")
+    if state in FINAL:
+        raise _refused("order_complete", f"Order {row['id']} is already {state}.")
+    if state in ("expired", "canceled"):
+        raise _refused(
+            "checkout_not_allowed",
+            f"Order {row['id']} is {state}"
+            + ("; resume it with PATCH /checkout/{NUMBER}/resume." if state == "expired" else "."),
+        )
+
+
+@router.post("/orders/{order_id}/line_items", status_code=201)
+def add_line_item(
+    order_id: str, payload: Any = Body(None), sandbox: Sandbox = Depends(get_sandbox)
+) -> dict[str, Any]:
+    """Add tickets to an order still in `cart`; its 15-minute timer restarts."""
+    item = _object(payload, "line_item")
+    with sandbox.store.write() as conn:
+        now_ts = clock.now_ts(conn)
+        row = _refresh(conn, _load(conn, order_id), now_ts)
+        _eligible(row)
+        if row["state"] != "cart":
+            raise _refused(
+                "invalid_state",
+                f"Order {order_id} is in checkout; items can only be added in cart.",
+            )
+        _add_line(conn, row, item, now_ts)
+        conn.execute(
+            "UPDATE gm_orders SET expires_at = ? WHERE id = ?",
+            (now_ts + ORDER_TTL_SECONDS, order_id),
+        )
+        return _order_json(conn, _load(conn, order_id))
+
+
+@router.get("/orders/{order_id}")
+def get_order(order_id: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict[str, Any]:
+    """The order, with expiry and processing brought up to sandbox now."""
+    with sandbox.store.write() as conn:
+        return _order_json(conn, _refresh(conn, _load(conn, order_id), clock.now_ts(conn)))
+
+
+@router.delete("/orders/{order_id}")
+def cancel_order(order_id: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict[str, Any]:
+    """Cancel an order that is not placed yet; its tickets go back on sale."""
+    with sandbox.store.write() as conn:
+        row = _refresh(conn, _load(conn, order_id), clock.now_ts(conn))
+        if row["state"] in FINAL or row["state"] == "processing":
+            _eligible(row)
+        conn.execute("UPDATE gm_orders SET state = 'canceled' WHERE id = ?", (order_id,))
+        return _order_json(conn, _load(conn, order_id))
+
+
+# ---- checkout ----------------------------------------------------------------------------
+
+
+def _guest_fields(body: dict[str, Any], data: dict[str, Any]) -> None:
+    for name in ("email", "first_name", "last_name", "phone_number", "phone_number_country"):
+        if name not in body:
+            continue
+        value = body[name]
+        if not isinstance(value, str) or not value.strip():
+            raise _invalid(name, f"{name} must be a non-empty string.")
+        if name == "email" and not _EMAIL.match(value.strip()):
+            raise _invalid("email", "email is not a valid email address.")
+        data[name] = value.strip()
+
+
+def _ident(item: Any) -> str:
+    return repr(item.get("id") if isinstance(item, dict) else item)
+
+
+def _step_tickets(body: dict[str, Any], data: dict[str, Any]) -> None:
+    sent = body.get("tickets")
+    if not isinstance(sent, list):
+        raise _invalid("tickets", "tickets must be an array of {id, name, email, keep}.")
+    tickets = {
+        t["id"]: t for t in data.get("tickets", []) if t["collect_name"] or t["collect_email"]
+    }
+    given: dict[int, dict[str, Any]] = {}
+    for item in sent:
+        if not isinstance(item, dict) or item.get("id") not in tickets:
+            raise _invalid(
+                "tickets",
+                f"Ticket {_ident(item)} is not on this order.",
+            )
+        given[int(item["id"])] = item
+    if sum(1 for t in given.values() if t.get("keep") is True) > 1:
+        raise _invalid("tickets", "Only one ticket can be kept by the guest (keep: true).")
+    for tid, ticket in tickets.items():
+        item = given.get(tid)
+        if item is None:
+            raise _invalid("tickets", f"Ticket {tid} needs a name or keep: true.")
+        keep = item.get("keep") is True
+        name = item.get("name")
+        if not keep and (not isinstance(name, str) or not name.strip()):
+            raise _invalid("tickets", f"Ticket {tid} needs a name (or keep: true).")
+        email = item.get("email")
+        if email is not None and (not isinstance(email, str) or not _EMAIL.match(email)):
+            raise _invalid("tickets", f"Ticket {tid} has an invalid email.")
+        ticket.update(
+            keep=keep,
+            name=name.strip() if isinstance(name, str) and name.strip() else None,
+            email=email,
+        )
+        if keep:
+            ticket["name"] = ticket["name"] or f"{data.get('first_name')} {data.get('last_name')}"
+            ticket["email"] = ticket["email"] or data.get("email")
+
+
+def _step_member(body: dict[str, Any], data: dict[str, Any]) -> None:
+    sent = body.get("tickets")
+    if not isinstance(sent, list):
+        raise _invalid("tickets", "tickets must be an array of {id, member_id}.")
+    given = {item.get("id"): item for item in sent if isinstance(item, dict)}
+    for ticket in data.get("tickets", []):
+        if not ticket["collect_member_id"]:
+            continue
+        member = given.get(ticket["id"], {}).get("member_id")
+        if member not in MEMBERS:
+            raise _invalid(
+                "member_id",
+                f"Ticket {ticket['id']} needs a valid member_id ({member!r} is not a member).",
+            )
+        ticket["member_id"] = member
+
+
+def _address(raw: Any, name: str) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise _invalid(name, f"{name} must be an address object.")
+    for key in ("address1", "city", "zipcode"):
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            raise _invalid(f"{name}.{key}", f"{name}.{key} is required.")
+    if raw.get("country_id") is not None:
+        country = COUNTRIES.get(raw["country_id"]) if isinstance(raw["country_id"], int) else None
+        if country is None:
+            raise _invalid(f"{name}.country_id", f"Unknown country_id {raw['country_id']!r}.")
+    else:
+        code = raw.get("country_code")
+        country = code.upper() if isinstance(code, str) else None
+        if country not in COUNTRIES.values():
+            raise _invalid(f"{name}.country_code", f"Unknown country code {code!r}.")
+    state_code = None
+    if raw.get("state_id") is not None:
+        state = STATES.get(raw["state_id"]) if isinstance(raw["state_id"], int) else None
+        if state is None or state[0] != country:
+            raise _invalid(
+                f"{name}.state_id", f"Unknown state_id {raw['state_id']!r} for {country}."
+            )
+        state_code = state[1]
+    elif raw.get("state_code") is not None:
+        state_code = str(raw["state_code"]).upper()
+        if (country, state_code) not in STATES.values():
+            raise _invalid(
+                f"{name}.state_code", f"Unknown state code {raw['state_code']!r} for {country}."
+            )
+    return {
+        "address1": raw["address1"].strip(),
+        "address2": raw.get("address2"),
+        "city": raw["city"].strip(),
+        "zipcode": raw["zipcode"].strip(),
+        "state_code": state_code,
+        "country_code": country,
+    }
+
+
+def _step_address(
+    conn: sqlite3.Connection, body: dict[str, Any], data: dict[str, Any], lines: list[sqlite3.Row]
+) -> None:
+    shipping = any(TICKET_TYPES[int(li["ticket_type_id"])].shipping for li in lines)
+    data["bill_address"] = _address(body.get("bill_address"), "bill_address")
+    data["bill_address_id"] = _next_id(conn, "address", 4000)
+    if shipping or body.get("ship_address") is not None:
+        data["ship_address"] = _address(body.get("ship_address"), "ship_address")
+        data["ship_address_id"] = _next_id(conn, "address", 4000)
+
+
+def _step_form(body: dict[str, Any], data: dict[str, Any]) -> None:
+    sent = body.get("responses", body.get("form_responses"))
+    if not isinstance(sent, list):
+        raise _invalid("form_responses", "form_responses must be an array of {id, answers}.")
+    responses = {r["id"]: r for r in data.get("form_responses", [])}
+    values: dict[int, Any] = {}
+    for item in sent:
+        if not isinstance(item, dict) or item.get("id") not in responses:
+            raise _invalid(
+                "form_responses",
+                f"Form response {_ident(item)} is not on this order.",
+            )
+        known = {a["id"]: a for a in responses[item["id"]]["answers"]}
+        for answer in item.get("answers") or []:
+            if not isinstance(answer, dict) or answer.get("id") not in known:
+                raise _invalid(
+                    "answers",
+                    f"Answer {_ident(answer)} is not a field of this form.",
+                )
+            field = known[answer["id"]]["field"]
+            value = answer.get("value")
+            if field["type"] == "multiple_choice" and value is not None:
+                options = {str(o["id"]) for o in field["options"]}
+                if str(value) not in options:
+                    raise _invalid("answers", f"{value!r} is not an option of {field['label']!r}.")
+                value = str(value)
+            values[answer["id"]] = value
+    for response in responses.values():
+        for answer in response["answers"]:
+            value = values.get(answer["id"], answer["value"])
+            if answer["field"]["required"] and value in (None, ""):
+                raise _invalid("answers", f"{answer['field']['label']!r} must be answered.")
+            answer["value"] = value
+
+
+def _step_payment(body: dict[str, Any], data: dict[str, Any], total: Decimal) -> None:
+    payments = body.get("payments")
+    if not isinstance(payments, list) or len(payments) != 1 or not isinstance(payments[0], dict):
+        raise _invalid("payments", "payments must be an array with one payment.")
+    payment = payments[0]
+    if "number" in payment or "card" in payment or "cvc" in payment:
+        raise _invalid("payments", "Do not send card data; send a token from the payment SDK.")
+    token = payment.get("token")
+    if not isinstance(token, str) or not token.strip():
+        raise _invalid("payments", "payments[0].token is required.")
+    if _CARD.match(token):
+        raise _invalid("payments", "That looks like a card number; send a payment token instead.")
+    if payment.get("payment_method_id", 1) not in [m["id"] for m in PAYMENT_METHODS]:
+        raise _invalid(
+            "payments", f"Unknown payment_method_id {payment.get('payment_method_id')!r}."
+        )
+    try:
+        amount = Decimal(str(payment.get("amount", total)))
+    except InvalidOperation:
+        raise _invalid("payments", "payments[0].amount must be a decimal string.") from None
+    if amount <= 0:
+        raise _invalid("payments", "payments[0].amount must be positive.")
+    data.setdefault("payments", []).append(
+        {
+            "id": len(data.get("payments", [])) + 1,
+            "payment_method_id": payment.get("payment_method_id", 1),
+            "amount": str(amount.quantize(Decimal("0.01"))),
+            "state": "pending",
+            "token": token,
+        }
+    )
+
+
+def _enter(
+    conn: sqlite3.Connection, row: sqlite3.Row, data: dict[str, Any], state: str, now_ts: float
+) -> None:
+    """Move the order to `state`; the outcome `complete` goes through `processing` if paid."""
+    settle_at = None
+    completed_at = None
+    outcome = None
+    if state == "complete" and data.get("payments"):
+        state, settle_at = "processing", now_ts + PROCESSING_SECONDS
+        declined = data["payments"][-1]["token"] in DECLINING_TOKENS
+        outcome = "payment" if declined else "complete"
+    elif state == "complete":
+        completed_at = now_ts
+        data["payment_state"] = "paid"
+    conn.execute(
+        "UPDATE gm_orders SET state = ?, settle_at = ?, outcome = ?, completed_at = ?, data = ? "
+        "WHERE id = ?",
+        (state, settle_at, outcome, completed_at, json.dumps(data), row["id"]),
+    )
+
+
+@router.patch("/checkout/{order_id}/next")
+def begin_checkout(
+    order_id: str,
+    request: Request,
+    payload: Any = Body(None),
+    sandbox: Sandbox = Depends(get_sandbox),
+) -> dict[str, Any]:
+    """Move the order to its next step (or back to an earlier one given as `state`)."""
+    target = request.query_params.get("state")
+    if isinstance(payload, dict) and isinstance(payload.get("state"), str):
+        target = payload["state"]
+    with sandbox.store.write() as conn:
+        now_ts = clock.now_ts(conn)
+        row = _refresh(conn, _load(conn, order_id), now_ts)
+        _eligible(row)
+        data = json.loads(row["data"])
+        lines = _lines(conn, int(row["id"]))
+        steps = checkout_steps(lines)
+        state = str(row["state"])
+        if state == "cart":
+            if not lines:
+                raise _refused("checkout_not_allowed", f"Order {order_id} has no items.")
+            missing = [n for n in ("email", "first_name", "last_name") if not data.get(n)]
+            if missing:
+                raise _invalid(
+                    missing[0],
+                    f"A guest checkout needs {', '.join(missing)} first.",
+                    "checkout_not_allowed",
+                )
+            following = steps[0]
+        elif target is not None and target in steps and steps.index(target) <= steps.index(state):
+            following = target
+        elif state in data["completed_steps"]:
+            following = steps[steps.index(state) + 1]
+        else:
+            raise _refused(
+                "invalid_state", f"Order {order_id} needs the `{state}` step's data first."
+            )
+        if target is not None and target != following:
+            raise _refused(
+                "invalid_state", f"Order {order_id} cannot move to `{target}` from `{state}`."
+            )
+        _enter(conn, row, data, following, now_ts)
+        return _order_json(conn, _load(conn, order_id))
+
+
+@router.patch("/checkout/{order_id}")
+def update_checkout(
+    order_id: str, payload: Any = Body(None), sandbox: Sandbox = Depends(get_sandbox)
+) -> dict[str, Any]:
+    """Submit the current step's data (`order[state]` names it) and move to the next step."""
+    body = _object(payload)
+    with sandbox.store.write() as conn:
+        now_ts = clock.now_ts(conn)
+        row = _refresh(conn, _load(conn, order_id), now_ts)
+        _eligible(row)
+        state = str(row["state"])
+        sent = body.get("state")
+        if sent != state:
+            raise _refused("invalid_state", f"Order {order_id} is in `{state}`, not `{sent}`.")
+        data = json.loads(row["data"])
+        lines = _lines(conn, int(row["id"]))
+        _guest_fields(body, data)
+        if state == "cart":
+            conn.execute("UPDATE gm_orders SET data = ? WHERE id = ?", (json.dumps(data), order_id))
+            return _order_json(conn, _load(conn, order_id))
+        if state == "tickets":
+            _step_tickets(body, data)
+        elif state == "password":
+            for event in _events(lines):
+                if event.password and body.get("password") != event.password:
+                    raise _invalid(
+                        "password", f"Wrong password for {event.name}.", "invalid_password"
+                    )
+        elif state == "invite":
+            for event in _events(lines):
+                if event.invite_codes and body.get("invite_code") not in event.invite_codes:
+                    raise _invalid(
+                        "invite_code",
+                        f"That is not an invitation code for {event.name}.",
+                        "invalid_invite",
+                    )
+        elif state == "member":
+            _step_member(body, data)
+        elif state == "address":
+            _step_address(conn, body, data, lines)
+        elif state == "form":
+            _step_form(body, data)
+        elif state == "payment":
+            _step_payment(body, data, _total(lines))
+        steps = checkout_steps(lines)
+        data["completed_steps"] = [*data["completed_steps"], state]
+        _enter(conn, row, data, steps[steps.index(state) + 1], now_ts)
+        increment_counter(conn, f"{NAME}.transitions")
+        return _order_json(conn, _load(conn, order_id))
+
+
+@router.patch("/checkout/{number}/resume")
+def resume_order(number: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict[str, Any]:
+    """Resume an order: an expired one re-reserves what it can and returns to `cart`.
+
+    The answer is the order plus `unavailable`: the tickets that could not be re-reserved.
+    A live order only gets a new 15-minute timer.
+    """
+    with sandbox.store.write() as conn:
+        now_ts = clock.now_ts(conn)
+        row = _refresh(conn, _load(conn, number, by_number=True), now_ts)
+        if row["state"] != "expired":
+            _eligible(row)
+        unavailable: list[dict[str, Any]] = []
+        if row["state"] == "expired":
+            data = json.loads(row["data"])
+            for li in _lines(conn, int(row["id"])):
+                tt = TICKET_TYPES[int(li["ticket_type_id"])]
+                if not li["holds"]:
+                    continue
+                left = max(tt.capacity - _held(conn, tt.id, now_ts, skip=int(row["id"])), 0)
+                qty = int(li["quantity"])
+                if left >= qty:
+                    continue
+                unavailable.append(
+                    {
+                        "ticket_type_id": tt.id,
+                        "name": tt.name,
+                        "requested": qty,
+                        "reserved": left,
+                        "reason": "sold_out",
+                    }
+                )
+                if left == 0:
+                    conn.execute("DELETE FROM gm_line_items WHERE id = ?", (li["id"],))
+                else:
+                    conn.execute(
+                        "UPDATE gm_line_items SET quantity = ? WHERE id = ?", (left, li["id"])
+                    )
+                kept = [t for t in data.get("tickets", []) if t["line_item_id"] == li["id"]][:left]
+                data["tickets"] = [
+                    t for t in data.get("tickets", []) if t["line_item_id"] != li["id"] or t in kept
+                ]
+            data["completed_steps"] = []
+            conn.execute(
+                "UPDATE gm_orders SET state = 'cart', data = ? WHERE id = ?",
+                (json.dumps(data), row["id"]),
+            )
+        conn.execute(
+            "UPDATE gm_orders SET expires_at = ? WHERE id = ?",
+            (now_ts + ORDER_TTL_SECONDS, row["id"]),
+        )
+        return {**_order_json(conn, _load(conn, str(row["id"]))), "unavailable": unavailable}
+
+
+def stats(conn: sqlite3.Connection) -> dict[str, int]:
+    """Exact counts for `/_sandbox/stats`, with expiry and processing judged at sandbox now."""
+    now_ts = clock.now_ts(conn)
+    # The state each order is in now, whether or not a request has touched it since.
+    current = (
+        "SELECT CASE "
+        "WHEN state = 'processing' AND settle_at <= :now AND outcome = 'payment' "
+        "AND settle_at + :ttl <= :now THEN 'expired' "
+        "WHEN state = 'processing' AND settle_at <= :now THEN outcome "
+        "WHEN state NOT IN ('processing','complete','requested','reserved','expired','canceled') "
+        "AND expires_at <= :now THEN 'expired' "
+        "ELSE state END AS state FROM gm_orders"
+    )
+    row = conn.execute(
+        "SELECT COUNT(*) AS orders, "
+        "COALESCE(SUM(state NOT IN ('processing','complete','requested','reserved','expired',"
+        "'canceled')), 0) AS open_orders, "
+        "COALESCE(SUM(state = 'expired'), 0) AS expired_orders, "
+        "COALESCE(SUM(state = 'processing'), 0) AS processing_orders, "
+        "COALESCE(SUM(state = 'complete'), 0) AS complete_orders, "
+        "COALESCE(SUM(state = 'requested'), 0) AS requested_orders, "
+        "COALESCE(SUM(state = 'reserved'), 0) AS reserved_orders, "
+        f"COALESCE(SUM(state = 'canceled'), 0) AS canceled_orders FROM ({current})",
+        {"now": now_ts, "ttl": ORDER_TTL_SECONDS},
+    ).fetchone()
+    counts = {key: int(value) for key, value in zip(row.keys(), row, strict=True)}
+    counts["transitions"] = read_counter(conn, f"{NAME}.transitions")
+    return counts
