@@ -194,7 +194,7 @@ def build_checkout_body(options: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(inner, dict) or not isinstance(inner.get("items"), list):
             raise UsageError(
                 "--file: the body needs a 'checkout' object with an 'items' list",
-                hint="see 'Create a checkout' in docs/providers-rundl.md",
+                hint="see 'Create a checkout' in docs/providers.md, Rundl",
             )
         for n, item in enumerate(inner["items"], 1):
             quantity = item.get("quantity", 1) if isinstance(item, dict) else None

@@ -251,7 +251,7 @@ def read_contact(path: str) -> dict[str, Any]:
         )
     for name in ("firstName", "email"):
         if not data.get(name):
-            raise UsageError(f"--contact-file needs {name!r}", hint="see docs/providers-wix.md")
+            raise UsageError(f"--contact-file needs {name!r}", hint="see docs/providers.md, Wix")
     validate.check_email(str(data["email"]), "--contact-file email")
     return data
 

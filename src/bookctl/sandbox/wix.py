@@ -2,7 +2,7 @@
 
 The document (seed 001) documents only `POST /bookings/{bookingId}/checkout` and the booking
 object. The catalogue, session and create calls follow Wix's public conventions (see
-docs/providers-wix.md). A booking is created `PENDING_CHECKOUT`; checkout validates the slot,
+docs/providers.md, Wix). A booking is created `PENDING_CHECKOUT`; checkout validates the slot,
 the locked-session key, coupon and plan, then charges: a paid booking is `PENDING` until its
 payment completes `PAYMENT_SECONDS` of sandbox time later (`CONFIRMED`, or `DECLINED`).
 """
