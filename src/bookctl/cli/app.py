@@ -13,6 +13,7 @@ import typer
 from bookctl.cli import (
     availability,
     basket,
+    batch,
     business,
     cart,
     checkout,
@@ -55,6 +56,7 @@ business.register(app)
 basket.register(app)
 cart.register(app)
 checkout.register(app)
+batch.register(app)
 sandbox.register(app)
 demo.register(app)
 completion.register(app)
