@@ -24,6 +24,7 @@ from bookctl.cli import (
     products,
     profile,
     sandbox,
+    smoke,
 )
 from bookctl.cli.options import make_global_options
 
@@ -57,6 +58,7 @@ basket.register(app)
 cart.register(app)
 checkout.register(app)
 batch.register(app)
+smoke.register(app)
 sandbox.register(app)
 demo.register(app)
 completion.register(app)
