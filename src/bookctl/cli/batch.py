@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from bookctl.cli.context import Application, get_app
-from bookctl.core.errors import EXIT_USAGE, BatchFailedError, UsageError
+from bookctl.cli.errors import exit_after_data
+from bookctl.core.errors import BatchFailedError, UsageError
 from bookctl.core.output import TableSpec
 
 if TYPE_CHECKING:
@@ -90,13 +91,12 @@ def validate(file: BatchFile, fmt: Format = None) -> None:
     )
     app.emit(payload, [summary, _invalid_table(invalid)] if invalid else summary)
     if invalid:
-        app.output.err.print(
-            f"error: {len(invalid)} of {rows} rows are invalid (fix them, or book the rest with "
-            "'bookctl batch run --skip-invalid')",
-            markup=False,
-            highlight=False,
+        exit_after_data(
+            UsageError(
+                f"{len(invalid)} of {rows} rows are invalid",
+                hint="fix them, or book the rest with 'bookctl batch run --skip-invalid'",
+            )
         )
-        raise typer.Exit(EXIT_USAGE)
     app.output.success(f"all {rows} rows are valid")
 
 
@@ -222,9 +222,11 @@ def run(
     }
     app.emit(summary, _summary_table(tally, dry_run))
     if tally.failed:
-        raise BatchFailedError(
-            f"{tally.failed} of {tally.done} rows failed",
-            hint="see the summary (and --report); run the same command again to retry them",
+        exit_after_data(
+            BatchFailedError(
+                f"{tally.failed} of {tally.done} rows failed",
+                hint="see the summary (and --report); run the same command again to retry them",
+            )
         )
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from bookctl.cli.context import get_app
+from bookctl.cli.errors import exit_after_data
 from bookctl.core.errors import LocalFileError
 from bookctl.core.output import TableSpec
 
@@ -63,5 +64,5 @@ def smoke(
     if run.failed is not None and failure is not None:
         error = run.failed
         error.message = f"smoke failed at step '{failure.name}': {error.message}"
-        raise error
+        exit_after_data(error)
     app.output.success("smoke passed")
