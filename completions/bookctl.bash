@@ -14,8 +14,9 @@ _bookctl_files() {
 
 _bookctl_subcommands() {
     case "$1" in
-        "") echo "availability basket cart checkout completion deeplink demo member packages poll prices product products profile sandbox seasons settings" ;;
+        "") echo "availability basket batch cart checkout completion deeplink demo member packages poll prices product products profile sandbox seasons settings smoke" ;;
         "basket") echo "add" ;;
+        "batch") echo "run validate" ;;
         "cart") echo "abandon add extend show" ;;
         "member") echo "add show" ;;
         "packages") echo "accommodations show" ;;
@@ -32,6 +33,9 @@ _bookctl_options() {
         "availability") echo "--category --connect-timeout --end-date --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --start-date --type --verbose --version -h -o -p -q -v" ;;
         "basket") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "basket add") echo "--accommodation --attachment-id --bulk-purchase-id --connect-timeout --contact-file --currency --deal-id --end-date --event-chain-id --event-id --file --guest --help --insecure-http --item --json --member-id --new-cart --no-color --no-input --output --package --package-id --participants --product --product-id --profile --qty --quiet --rate-label --raw --read-timeout --service --service-id --session-id --start-date --ticket-type --verbose --version -f -h -o -p -q -v" ;;
+        "batch") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
+        "batch run") echo "--concurrency --connect-timeout --dry-run --format --help --insecure-http --journal --json --no-color --no-input --output --profile --quiet --rate --raw --read-timeout --report --resume --skip-invalid --verbose --version -c -h -o -p -q -v" ;;
+        "batch validate") echo "--connect-timeout --format --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "cart") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "cart abandon") echo "--cart --connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version --yes -h -o -p -q -v -y" ;;
         "cart add") echo "--accommodation --attachment-id --bulk-purchase-id --connect-timeout --contact-file --currency --deal-id --end-date --event-chain-id --event-id --file --guest --help --insecure-http --item --json --member-id --new-cart --no-color --no-input --output --package --package-id --participants --product --product-id --profile --qty --quiet --rate-label --raw --read-timeout --service --service-id --session-id --start-date --ticket-type --verbose --version -f -h -o -p -q -v" ;;
@@ -65,6 +69,7 @@ _bookctl_options() {
         "sandbox serve") echo "--api-key --connect-timeout --db --faults --help --host --insecure-http --json --no-color --no-input --output --port --profile --quiet --raw --read-timeout --seed --verbose --version -h -o -p -q -v" ;;
         "seasons") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "settings") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
+        "smoke") echo "--connect-timeout --help --insecure-http --json --junit --no-checkout --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
     esac
 }
 
@@ -74,23 +79,25 @@ _bookctl_takes_value() {
         *"|--accommodation" | *"|--account" | *"|--address-line-1" | *"|--address-line-2" | \
         *"|--answers-file" | *"|--api-key" | *"|--attachment-id" | *"|--base-url" | \
         *"|--birth-date" | *"|--booking" | *"|--bulk-purchase-id" | *"|--cart" | \
-        *"|--category" | *"|--city" | *"|--company-id" | *"|--connect-timeout" | \
-        *"|--contact-file" | *"|--country" | *"|--couples" | *"|--coupon" | \
-        *"|--currency" | *"|--customer-file" | *"|--db" | *"|--deal-id" | \
-        *"|--duration" | *"|--email" | *"|--end-date" | *"|--event-chain-id" | \
-        *"|--event-id" | *"|--faults" | *"|--females" | *"|--file" | \
-        *"|--first-name" | *"|--gender" | *"|--guest" | *"|--host" | \
-        *"|--interval" | *"|--item" | *"|--language" | *"|--language-code" | \
+        *"|--category" | *"|--city" | *"|--company-id" | *"|--concurrency" | \
+        *"|--connect-timeout" | *"|--contact-file" | *"|--country" | *"|--couples" | \
+        *"|--coupon" | *"|--currency" | *"|--customer-file" | *"|--db" | \
+        *"|--deal-id" | *"|--duration" | *"|--email" | *"|--end-date" | \
+        *"|--event-chain-id" | *"|--event-id" | *"|--faults" | *"|--females" | \
+        *"|--file" | *"|--first-name" | *"|--format" | *"|--gender" | \
+        *"|--guest" | *"|--host" | *"|--interval" | *"|--item" | \
+        *"|--journal" | *"|--junit" | *"|--language" | *"|--language-code" | \
         *"|--last-name" | *"|--location" | *"|--locked-session-key" | *"|--males" | \
         *"|--member-id" | *"|--output" | *"|--package" | *"|--package-id" | \
         *"|--participants" | *"|--pax" | *"|--payment-token" | *"|--phone" | \
         *"|--phone-countrycode" | *"|--plan" | *"|--port" | *"|--product" | \
         *"|--product-id" | *"|--profile" | *"|--provider" | *"|--qty" | \
-        *"|--rate-label" | *"|--read-timeout" | *"|--seed" | *"|--service" | \
-        *"|--service-id" | *"|--session-id" | *"|--start-date" | *"|--state" | \
-        *"|--ticket-type" | *"|--timeout" | *"|--type" | *"|--unit" | \
-        *"|--until" | *"|--url" | *"|--zipcode" | *"|-f" | \
-        *"|-o" | *"|-p")
+        *"|--rate" | *"|--rate-label" | *"|--read-timeout" | *"|--report" | \
+        *"|--seed" | *"|--service" | *"|--service-id" | *"|--session-id" | \
+        *"|--start-date" | *"|--state" | *"|--ticket-type" | *"|--timeout" | \
+        *"|--type" | *"|--unit" | *"|--until" | *"|--url" | \
+        *"|--zipcode" | *"|-c" | *"|-f" | *"|-o" | \
+        *"|-p")
             return 0
             ;;
     esac
@@ -110,7 +117,8 @@ _bookctl_option_values() {
             _bookctl_reply compgen -W "csv json table" -- "$3"
             ;;
         *"|--answers-file" | *"|--contact-file" | *"|--customer-file" | *"|--db" | \
-        *"|--file" | *"|-f")
+        *"|--file" | *"|--journal" | *"|--junit" | *"|--report" | \
+        *"|-f")
             _bookctl_files -f "$3"
             ;;
         *) COMPREPLY=() ;;
@@ -120,6 +128,8 @@ _bookctl_option_values() {
 # Completes word $2 as an argument of command $1.
 _bookctl_argument_values() {
     case "$1" in
+        "batch run") _bookctl_files -f "$2" ;;
+        "batch validate") _bookctl_files -f "$2" ;;
         "completion") _bookctl_reply compgen -W "bash fish zsh" -- "$2" ;;
         *) COMPREPLY=() ;;
     esac

@@ -5,9 +5,11 @@
 function __bookctl_subcommands --argument-names cmd
     switch "$cmd"
         case ''
-            printf '%s\n' availability basket cart checkout completion deeplink demo member packages poll prices product products profile sandbox seasons settings
+            printf '%s\n' availability basket batch cart checkout completion deeplink demo member packages poll prices product products profile sandbox seasons settings smoke
         case 'basket'
             printf '%s\n' add
+        case 'batch'
+            printf '%s\n' run validate
         case 'cart'
             printf '%s\n' abandon add extend show
         case 'member'
@@ -33,19 +35,21 @@ function __bookctl_takes_value --argument-names cmd opt
             return 0
         case '*|--birth-date' '*|--booking' '*|--bulk-purchase-id' '*|--cart'
             return 0
-        case '*|--category' '*|--city' '*|--company-id' '*|--connect-timeout'
+        case '*|--category' '*|--city' '*|--company-id' '*|--concurrency'
             return 0
-        case '*|--contact-file' '*|--country' '*|--couples' '*|--coupon'
+        case '*|--connect-timeout' '*|--contact-file' '*|--country' '*|--couples'
             return 0
-        case '*|--currency' '*|--customer-file' '*|--db' '*|--deal-id'
+        case '*|--coupon' '*|--currency' '*|--customer-file' '*|--db'
             return 0
-        case '*|--duration' '*|--email' '*|--end-date' '*|--event-chain-id'
+        case '*|--deal-id' '*|--duration' '*|--email' '*|--end-date'
             return 0
-        case '*|--event-id' '*|--faults' '*|--females' '*|--file'
+        case '*|--event-chain-id' '*|--event-id' '*|--faults' '*|--females'
             return 0
-        case '*|--first-name' '*|--gender' '*|--guest' '*|--host'
+        case '*|--file' '*|--first-name' '*|--format' '*|--gender'
             return 0
-        case '*|--interval' '*|--item' '*|--language' '*|--language-code'
+        case '*|--guest' '*|--host' '*|--interval' '*|--item'
+            return 0
+        case '*|--journal' '*|--junit' '*|--language' '*|--language-code'
             return 0
         case '*|--last-name' '*|--location' '*|--locked-session-key' '*|--males'
             return 0
@@ -57,15 +61,17 @@ function __bookctl_takes_value --argument-names cmd opt
             return 0
         case '*|--product-id' '*|--profile' '*|--provider' '*|--qty'
             return 0
-        case '*|--rate-label' '*|--read-timeout' '*|--seed' '*|--service'
+        case '*|--rate' '*|--rate-label' '*|--read-timeout' '*|--report'
             return 0
-        case '*|--service-id' '*|--session-id' '*|--start-date' '*|--state'
+        case '*|--seed' '*|--service' '*|--service-id' '*|--session-id'
             return 0
-        case '*|--ticket-type' '*|--timeout' '*|--type' '*|--unit'
+        case '*|--start-date' '*|--state' '*|--ticket-type' '*|--timeout'
             return 0
-        case '*|--until' '*|--url' '*|--zipcode' '*|-f'
+        case '*|--type' '*|--unit' '*|--until' '*|--url'
             return 0
-        case '*|-o' '*|-p'
+        case '*|--zipcode' '*|-c' '*|-f' '*|-o'
+            return 0
+        case '*|-p'
             return 0
     end
     return 1
@@ -111,6 +117,7 @@ complete -c bookctl -f
 # bookctl
 complete -c bookctl -n '__bookctl_using \'\'' -a availability -d 'Show availability: one product, several, or all of a type or category.'
 complete -c bookctl -n '__bookctl_using \'\'' -a basket -d 'Add items to the cart (basket).'
+complete -c bookctl -n '__bookctl_using \'\'' -a batch -d 'Book in bulk from a file: one booking per row (see docs/batch.md).'
 complete -c bookctl -n '__bookctl_using \'\'' -a cart -d 'The current cart: show, extend, abandon.'
 complete -c bookctl -n '__bookctl_using \'\'' -a checkout -d 'Check out the cart and print the order.'
 complete -c bookctl -n '__bookctl_using \'\'' -a completion -d 'Print a completion script for SHELL (bash, zsh or fish).'
@@ -126,6 +133,7 @@ complete -c bookctl -n '__bookctl_using \'\'' -a profile -d 'Manage profiles (pr
 complete -c bookctl -n '__bookctl_using \'\'' -a sandbox -d 'The built-in sandbox that emulates all five APIs.'
 complete -c bookctl -n '__bookctl_using \'\'' -a seasons -d 'The business\' seasons and their segments, in date order (both dates inclusive).'
 complete -c bookctl -n '__bookctl_using \'\'' -a settings -d 'Business settings: currencies, languages, diets, levels, guest and customer...'
+complete -c bookctl -n '__bookctl_using \'\'' -a smoke -d 'Run one full booking flow on the active profile and time each step.'
 complete -c bookctl -n '__bookctl_using \'\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
 complete -c bookctl -n '__bookctl_using \'\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
@@ -215,6 +223,64 @@ complete -c bookctl -n '__bookctl_using \'basket add\'' -l start-date -x -d 'Sta
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l ticket-type -x -d '(guestmanager) Ticket type id.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l verbose -s v -d 'HTTP trace on stderr (secrets redacted).'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l version -d 'Show the version and exit.'
+
+# bookctl batch
+complete -c bookctl -n '__bookctl_using \'batch\'' -a run -d 'Book every row of FILE, exactly once, with bounded concurrency and a rate limit.'
+complete -c bookctl -n '__bookctl_using \'batch\'' -a validate -d 'Check every row of FILE without sending anything; list the invalid ones by line.'
+complete -c bookctl -n '__bookctl_using \'batch\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
+complete -c bookctl -n '__bookctl_using \'batch\'' -l help -s h -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'batch\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
+complete -c bookctl -n '__bookctl_using \'batch\'' -l json -d 'Same as -o json.'
+complete -c bookctl -n '__bookctl_using \'batch\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
+complete -c bookctl -n '__bookctl_using \'batch\'' -l no-input -d 'Never prompt.'
+complete -c bookctl -n '__bookctl_using \'batch\'' -l output -s o -x -a 'csv json table' -d 'Output format: table, json or csv.'
+complete -c bookctl -n '__bookctl_using \'batch\'' -l profile -s p -x -d 'Profile to use.'
+complete -c bookctl -n '__bookctl_using \'batch\'' -l quiet -s q -d 'Only data and errors.'
+complete -c bookctl -n '__bookctl_using \'batch\'' -l raw -d 'Add the provider\'s own payload under \'raw\'.'
+complete -c bookctl -n '__bookctl_using \'batch\'' -l read-timeout -x -d 'Read timeout in seconds (default 30).'
+complete -c bookctl -n '__bookctl_using \'batch\'' -l verbose -s v -d 'HTTP trace on stderr (secrets redacted).'
+complete -c bookctl -n '__bookctl_using \'batch\'' -l version -d 'Show the version and exit.'
+
+# bookctl batch run
+complete -c bookctl -n '__bookctl_using \'batch run\'' -r -F
+complete -c bookctl -n '__bookctl_using \'batch run\'' -l concurrency -s c -x -d 'Rows booked at the same time.'
+complete -c bookctl -n '__bookctl_using \'batch run\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
+complete -c bookctl -n '__bookctl_using \'batch run\'' -l dry-run -d 'Validate and price every row; book nothing.'
+complete -c bookctl -n '__bookctl_using \'batch run\'' -l format -x -d 'csv, jsonl or json (default: from the file\'s suffix).'
+complete -c bookctl -n '__bookctl_using \'batch run\'' -l help -s h -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'batch run\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
+complete -c bookctl -n '__bookctl_using \'batch run\'' -l journal -r -F -d 'Journal file (default: one per batch file in the state dir).'
+complete -c bookctl -n '__bookctl_using \'batch run\'' -l json -d 'Same as -o json.'
+complete -c bookctl -n '__bookctl_using \'batch run\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
+complete -c bookctl -n '__bookctl_using \'batch run\'' -l no-input -d 'Never prompt.'
+complete -c bookctl -n '__bookctl_using \'batch run\'' -l output -s o -x -a 'csv json table' -d 'Output format: table, json or csv.'
+complete -c bookctl -n '__bookctl_using \'batch run\'' -l profile -s p -x -d 'Profile to use.'
+complete -c bookctl -n '__bookctl_using \'batch run\'' -l quiet -s q -d 'Only data and errors.'
+complete -c bookctl -n '__bookctl_using \'batch run\'' -l rate -x -d 'At most this many requests per second.'
+complete -c bookctl -n '__bookctl_using \'batch run\'' -l raw -d 'Add the provider\'s own payload under \'raw\'.'
+complete -c bookctl -n '__bookctl_using \'batch run\'' -l read-timeout -x -d 'Read timeout in seconds (default 30).'
+complete -c bookctl -n '__bookctl_using \'batch run\'' -l report -r -F -d 'Write a JSON record per row here.'
+complete -c bookctl -n '__bookctl_using \'batch run\'' -l resume -d 'Continue a run; its journal must exist.'
+complete -c bookctl -n '__bookctl_using \'batch run\'' -l skip-invalid -d 'Book the valid rows even if some are not.'
+complete -c bookctl -n '__bookctl_using \'batch run\'' -l verbose -s v -d 'HTTP trace on stderr (secrets redacted).'
+complete -c bookctl -n '__bookctl_using \'batch run\'' -l version -d 'Show the version and exit.'
+
+# bookctl batch validate
+complete -c bookctl -n '__bookctl_using \'batch validate\'' -r -F
+complete -c bookctl -n '__bookctl_using \'batch validate\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
+complete -c bookctl -n '__bookctl_using \'batch validate\'' -l format -x -d 'csv, jsonl or json (default: from the file\'s suffix).'
+complete -c bookctl -n '__bookctl_using \'batch validate\'' -l help -s h -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'batch validate\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
+complete -c bookctl -n '__bookctl_using \'batch validate\'' -l json -d 'Same as -o json.'
+complete -c bookctl -n '__bookctl_using \'batch validate\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
+complete -c bookctl -n '__bookctl_using \'batch validate\'' -l no-input -d 'Never prompt.'
+complete -c bookctl -n '__bookctl_using \'batch validate\'' -l output -s o -x -a 'csv json table' -d 'Output format: table, json or csv.'
+complete -c bookctl -n '__bookctl_using \'batch validate\'' -l profile -s p -x -d 'Profile to use.'
+complete -c bookctl -n '__bookctl_using \'batch validate\'' -l quiet -s q -d 'Only data and errors.'
+complete -c bookctl -n '__bookctl_using \'batch validate\'' -l raw -d 'Add the provider\'s own payload under \'raw\'.'
+complete -c bookctl -n '__bookctl_using \'batch validate\'' -l read-timeout -x -d 'Read timeout in seconds (default 30).'
+complete -c bookctl -n '__bookctl_using \'batch validate\'' -l verbose -s v -d 'HTTP trace on stderr (secrets redacted).'
+complete -c bookctl -n '__bookctl_using \'batch validate\'' -l version -d 'Show the version and exit.'
 
 # bookctl cart
 complete -c bookctl -n '__bookctl_using \'cart\'' -a abandon -d 'Abandon the cart: everything in it goes back on sale.'
@@ -838,3 +904,20 @@ complete -c bookctl -n '__bookctl_using \'settings\'' -l raw -d 'Add the provide
 complete -c bookctl -n '__bookctl_using \'settings\'' -l read-timeout -x -d 'Read timeout in seconds (default 30).'
 complete -c bookctl -n '__bookctl_using \'settings\'' -l verbose -s v -d 'HTTP trace on stderr (secrets redacted).'
 complete -c bookctl -n '__bookctl_using \'settings\'' -l version -d 'Show the version and exit.'
+
+# bookctl smoke
+complete -c bookctl -n '__bookctl_using \'smoke\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
+complete -c bookctl -n '__bookctl_using \'smoke\'' -l help -s h -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'smoke\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
+complete -c bookctl -n '__bookctl_using \'smoke\'' -l json -d 'Same as -o json.'
+complete -c bookctl -n '__bookctl_using \'smoke\'' -l junit -r -F -d 'Write JUnit XML (one test case per step).'
+complete -c bookctl -n '__bookctl_using \'smoke\'' -l no-checkout -d 'Abandon the cart instead of checking out.'
+complete -c bookctl -n '__bookctl_using \'smoke\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
+complete -c bookctl -n '__bookctl_using \'smoke\'' -l no-input -d 'Never prompt.'
+complete -c bookctl -n '__bookctl_using \'smoke\'' -l output -s o -x -a 'csv json table' -d 'Output format: table, json or csv.'
+complete -c bookctl -n '__bookctl_using \'smoke\'' -l profile -s p -x -d 'Profile to use.'
+complete -c bookctl -n '__bookctl_using \'smoke\'' -l quiet -s q -d 'Only data and errors.'
+complete -c bookctl -n '__bookctl_using \'smoke\'' -l raw -d 'Add the provider\'s own payload under \'raw\'.'
+complete -c bookctl -n '__bookctl_using \'smoke\'' -l read-timeout -x -d 'Read timeout in seconds (default 30).'
+complete -c bookctl -n '__bookctl_using \'smoke\'' -l verbose -s v -d 'HTTP trace on stderr (secrets redacted).'
+complete -c bookctl -n '__bookctl_using \'smoke\'' -l version -d 'Show the version and exit.'

@@ -13,6 +13,7 @@ import typer
 from bookctl.cli import (
     availability,
     basket,
+    batch,
     business,
     cart,
     checkout,
@@ -25,6 +26,7 @@ from bookctl.cli import (
     products,
     profile,
     sandbox,
+    smoke,
 )
 from bookctl.cli.options import make_global_options
 
@@ -59,6 +61,8 @@ cart.register(app)
 checkout.register(app)
 member.register(app)
 poll.register(app)
+batch.register(app)
+smoke.register(app)
 sandbox.register(app)
 demo.register(app)
 completion.register(app)

@@ -29,7 +29,7 @@ from bookctl.core.session import SessionStore
 if TYPE_CHECKING:
     import httpx
 
-    from bookctl.core.http import ApiClient
+    from bookctl.core.http import ApiClient, Pacer
     from bookctl.core.provider import Provider
 
 
@@ -104,7 +104,12 @@ class Application:
         self.output.err.print(line, markup=False, highlight=False, soft_wrap=True)
 
     def client_for(
-        self, profile: Profile, auth_headers: Mapping[str, str], secret: str
+        self,
+        profile: Profile,
+        auth_headers: Mapping[str, str],
+        secret: str,
+        *,
+        pacer: Pacer | None = None,
     ) -> ApiClient:
         """The one client factory: network or embedded sandbox, same policy either way."""
         from bookctl.core.http import (
@@ -126,6 +131,7 @@ class Application:
             ),
             transport=transport,
             trace=self.trace if self.options.verbose else None,
+            pacer=pacer,
         )
         self._clients.append(client)
         return client
@@ -149,6 +155,7 @@ class Application:
         given: Mapping[str, Any] | None = None,
         *,
         profile: Profile | None = None,
+        pacer: Pacer | None = None,
     ) -> Provider:
         """The active profile's provider; options it lacks are refused before any request."""
         from bookctl.core.provider import check_stage_options, provider_class
@@ -164,7 +171,7 @@ class Application:
                 hint=f"set BOOKCTL_API_KEY, or re-add it: bookctl profile add {profile.name} "
                 "... --api-key-stdin",
             )
-        client = self.client_for(profile, cls.auth_headers(key), key)
+        client = self.client_for(profile, cls.auth_headers(key), key, pacer=pacer)
         return cls(client, profile)
 
     def close(self) -> None:

@@ -82,3 +82,14 @@ def run(command: click.Command, argv: list[str] | None, *, debug: bool) -> NoRet
         _report(bug, as_json=as_json)
         sys.exit(EXIT_BUG)
     sys.exit(result if isinstance(result, int) else EXIT_OK)
+
+
+def exit_after_data(err: BookctlError) -> NoReturn:
+    """Fail with ``err``'s line on stderr and exit code, when the data was already printed.
+
+    Under ``--json`` stdout then holds one document (the result), not a second error object.
+    """
+    import typer
+
+    _report(err, as_json=False)
+    raise typer.Exit(err.exit_code)

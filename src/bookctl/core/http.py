@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import stamina
@@ -32,6 +32,20 @@ USER_AGENT = f"bookctl/{__version__}"
 REDACTED = "***"
 
 Trace = Callable[[str], None]
+
+
+class Pacer(Protocol):
+    """Paces the requests of several clients as one (a batch run's rate limit).
+
+    ``before_send`` is called before every attempt and may block; ``slow_down`` is called when
+    the provider answered 429 with a ``Retry-After`` of ``seconds``, so that every worker of
+    the run waits, not only the one that was told.
+    """
+
+    def before_send(self) -> None: ...
+
+    def slow_down(self, seconds: float) -> None: ...
+
 
 # Failures after which the request certainly never reached the server.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -72,9 +86,11 @@ class ApiClient:
         *,
         transport: httpx.BaseTransport | None = None,
         trace: Trace | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self.config = config
         self._trace = trace
+        self.pacer = pacer
         timeout = httpx.Timeout(
             config.read_timeout, connect=config.connect_timeout, pool=config.connect_timeout
         )
@@ -129,6 +145,10 @@ class ApiClient:
                     attempt=attempts, status=exc.response.status_code, headers=exc.response.headers
                 )
                 reason = str(exc.response.status_code)
+                if self.pacer is not None and exc.response.status_code == 429:
+                    hinted = retry.parse_retry_after(exc.response.headers)
+                    if hinted is not None:
+                        self.pacer.slow_down(hinted)
             elif isinstance(exc, _NOT_SENT + _MAYBE_SENT):
                 wait = retry.retry_wait(attempt=attempts, status=None)
                 reason = type(exc).__name__
@@ -190,6 +210,8 @@ class ApiClient:
         request = self._http.build_request(
             method, path.lstrip("/"), params=params, json=json_body, headers=headers
         )
+        if self.pacer is not None:
+            self.pacer.before_send()
         if self._trace is not None:
             self._emit(f"> {request.method} {self._redact(str(request.url))}")
             for name, value in request.headers.items():

@@ -379,9 +379,14 @@ def _check_add_body(body: Any) -> dict[str, Any]:
 
 
 def build_add_body(options: Mapping[str, Any], cart_id: str | None) -> dict[str, Any]:
-    """The ``POST /bookings/add`` body from CLI options or from ``--file``."""
+    """The ``POST /bookings/add`` body from CLI options, from ``--file``, or given as ``body``.
+
+    ``body`` is an already parsed documented body (a batch file's row).
+    """
     file = options.get("file")
-    if file is not None:
+    if options.get("body") is not None:
+        body = dict(_check_add_body(options["body"]))
+    elif file is not None:
         body = dict(_check_add_body(validate.read_json_file(Path(file), "--file")))
     else:
         package = options.get("package")

@@ -93,6 +93,10 @@ class ProviderMiddleware:
             return
 
         body = await _read_body(receive)
+        if body is None:
+            # A truncated request (the client died mid-send) must not claim the key: its
+            # fingerprint would make the client's complete retry look like another request.
+            return
         fp = idempotency.fingerprint(
             scope["method"], scope["path"], scope.get("query_string", b"").decode(), body
         )
@@ -174,12 +178,13 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole request body, or None if the client went away before sending all of it."""
     chunks: list[bytes] = []
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            break
+            return None
         chunks.append(bytes(message.get("body", b"")))
         if not message.get("more_body", False):
             break

@@ -1,0 +1,84 @@
+"""The ``--report`` file and the run's tallies.
+
+The report is one JSON document ``{"file", "journal", "dry_run", "rows": [...], "summary"}``
+written row by row to a temporary file beside the target and moved into place at the end, so
+memory stays flat and a crash never leaves half a report under the final name.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from bookctl.batch.runner import RowResult
+from bookctl.core.errors import LocalFileError
+
+
+@dataclass
+class Tally:
+    """Counts of row outcomes, and failures by reason."""
+
+    by_state: collections.Counter[str] = field(default_factory=collections.Counter)
+    failed_by_reason: collections.Counter[str] = field(default_factory=collections.Counter)
+
+    def add(self, result: RowResult) -> None:
+        self.by_state[result.state] += 1
+        if result.state == "failed" and result.error:
+            self.failed_by_reason[str(result.error.get("code"))] += 1
+
+    @property
+    def done(self) -> int:
+        return sum(self.by_state.values())
+
+    @property
+    def failed(self) -> int:
+        return self.by_state["failed"]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "booked": self.by_state["booked"],
+            "already_booked": self.by_state["already_booked"],
+            "priced": self.by_state["priced"],
+            "failed": self.failed,
+            "failed_by_reason": dict(sorted(self.failed_by_reason.items())),
+            "skipped_invalid": self.by_state["invalid"],
+            "not_started": self.by_state["not_started"],
+        }
+
+
+class ReportWriter:
+    """Streams row records into ``path`` (atomically replaced on :meth:`finish`)."""
+
+    def __init__(self, path: Path, head: dict[str, Any]) -> None:
+        self.path = path
+        self._rows = 0
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        except OSError as err:
+            raise LocalFileError(f"cannot write report {path}: {err.strerror}") from err
+        self._tmp = Path(tmp)
+        self._handle: IO[str] = os.fdopen(fd, "w", encoding="utf-8")
+        self._handle.write(json.dumps(head)[:-1] + ', "rows": [')
+
+    def add(self, result: RowResult) -> None:
+        self._handle.write(("\n  " if not self._rows else ",\n  ") + json.dumps(result.to_json()))
+        self._rows += 1
+
+    def finish(self, summary: dict[str, Any]) -> None:
+        self._handle.write('\n], "summary": ' + json.dumps(summary) + "}\n")
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self._handle.close()
+        os.replace(self._tmp, self.path)
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self._handle.close()
+            self._tmp.unlink()

@@ -1,0 +1,299 @@
+"""Books the rows of a batch with bounded concurrency, exactly once per row.
+
+Each row goes: journal ``started`` (with its idempotency key) -> ``basket add`` with
+``<key>:add:<gen>`` -> journal ``added`` (cart id) -> extend the cart if it is old ->
+``checkout`` with ``<key>:checkout:<gen>`` -> journal ``booked``. A resumed row starts from its
+last journalled step: with a cart, the cart is read first (booked already? still open? gone?);
+without one, the add is sent again with the same key, which the provider answers from its
+idempotency store if the first one got through. Lost answers and 5xx/429 are retried with
+the same keys; a refusal is final for the row. A cart that expired or was abandoned before the
+checkout gets a new generation (new keys): nothing was booked with the old one.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as futures
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from bookctl.batch.adapters import BatchAdapter, CartStatus, Invalid, Plan
+from bookctl.core.errors import (
+    ApiError,
+    ApiRefusedError,
+    ApiUnavailableError,
+    AuthError,
+    BookctlError,
+    UnreachableError,
+)
+
+if TYPE_CHECKING:
+    from bookctl.batch.journal import Journal, RowState
+    from bookctl.core.models import Cart, Order
+    from bookctl.core.provider import Provider
+
+T = TypeVar("T")
+
+#: Rounds of the same request (same key) after the client's own retries gave up on a
+#: transient failure, before the row is reported failed (a re-run resumes it).
+STEP_ROUNDS = 5
+STEP_BACKOFF = 0.25
+#: Cart generations a row may use in one run (a cart expiring before checkout needs a new one).
+MAX_GENERATIONS = 3
+
+
+@dataclass
+class RowResult:
+    """What happened to one row, as the report and the summary show it."""
+
+    line: int
+    row_id: str
+    state: str  # booked, already_booked, failed, invalid, priced, not_started
+    key: str | None = None
+    cart_id: str | None = None
+    order_id: str | None = None
+    amount: str | None = None
+    currency: str | None = None
+    error: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "id": self.row_id,
+            "state": self.state,
+            "key": self.key,
+            "cart_id": self.cart_id,
+            "order_id": self.order_id,
+            "amount": self.amount,
+            "currency": self.currency,
+            "error": self.error,
+        }
+
+
+class _RowFailed(Exception):
+    def __init__(self, stage: str, err: BookctlError, *, definitive: bool) -> None:
+        super().__init__(err.message)
+        self.stage = stage
+        self.err = err
+        self.definitive = definitive
+
+    @property
+    def code(self) -> str:
+        if isinstance(self.err, ApiError) and self.err.provider_code:
+            return self.err.provider_code
+        return self.err.code
+
+
+def _transient(err: BookctlError) -> bool:
+    """Worth sending again with the same key: lost answers, 5xx/429, a key still in flight."""
+    if isinstance(err, ApiRefusedError):
+        return err.provider_code == "idempotency_in_flight"
+    return isinstance(err, UnreachableError | ApiUnavailableError)
+
+
+@dataclass
+class BatchRunner:
+    """Runs plans through one provider; ``journal`` is None for a dry run."""
+
+    provider: Provider
+    adapter: BatchAdapter
+    journal: Journal | None
+    concurrency: int = 4
+    sleep: Callable[[float], None] = time.sleep
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def run(self, items: Iterable[Plan | Invalid]) -> Iterator[RowResult]:
+        """Yield each row's result as it finishes (in the caller's thread)."""
+        bound = self.concurrency * 2
+        with futures.ThreadPoolExecutor(
+            max_workers=self.concurrency, thread_name_prefix="bookctl-batch"
+        ) as pool:
+            pending: set[futures.Future[RowResult]] = set()
+            try:
+                for item in items:
+                    if isinstance(item, Invalid):
+                        yield RowResult(
+                            item.line,
+                            item.row_id,
+                            "invalid",
+                            error={"code": "invalid", "message": item.reason},
+                        )
+                        continue
+                    if self.stop.is_set():
+                        break
+                    pending.add(pool.submit(self._guarded, item))
+                    while len(pending) >= bound:
+                        done, pending = futures.wait(pending, return_when=futures.FIRST_COMPLETED)
+                        yield from (f.result() for f in done)
+                while pending:
+                    done, pending = futures.wait(pending, return_when=futures.FIRST_COMPLETED)
+                    yield from (f.result() for f in done)
+            except BaseException:
+                # Ctrl-C or a fatal error: rows in flight finish (and are journalled); no new
+                # row starts.
+                self.stop.set()
+                raise
+
+    def _guarded(self, plan: Plan) -> RowResult:
+        if self.stop.is_set():
+            return RowResult(plan.line, plan.row_id, "not_started")
+        try:
+            return self._dry(plan) if self.journal is None else self._book(plan, self.journal)
+        except _RowFailed as failed:
+            if isinstance(failed.err, AuthError | ApiError) and failed.err.exit_code == 5:
+                self.stop.set()  # a bad key fails every row: stop early
+            return RowResult(
+                plan.line,
+                plan.row_id,
+                "failed",
+                key=self._key_of(plan),
+                cart_id=self._cart_of(plan),
+                error={
+                    "code": failed.code,
+                    "message": failed.err.message,
+                    "stage": failed.stage,
+                },
+            )
+
+    def _key_of(self, plan: Plan) -> str | None:
+        state = self.journal.rows.get(plan.row_id) if self.journal else None
+        return state.key if state else None
+
+    def _cart_of(self, plan: Plan) -> str | None:
+        state = self.journal.rows.get(plan.row_id) if self.journal else None
+        return state.cart_id if state else None
+
+    # -- one row ----------------------------------------------------------------------------
+
+    def _dry(self, plan: Plan) -> RowResult:
+        amount, currency = self._step("price", lambda: self.adapter.price(self.provider, plan))
+        return RowResult(plan.line, plan.row_id, "priced", amount=amount, currency=currency)
+
+    def _book(self, plan: Plan, journal: Journal) -> RowResult:
+        state = journal.rows.get(plan.row_id)
+        if state is not None and state.booked:
+            return self._result(plan, state, "already_booked")
+        try:
+            return self._book_row(plan, journal, state)
+        except _RowFailed as failed:
+            journal.record(
+                plan.row_id,
+                "failed",
+                stage=failed.stage,
+                code=failed.code,
+                message=failed.err.message,
+                definitive=failed.definitive,
+            )
+            raise
+
+    def _book_row(self, plan: Plan, journal: Journal, state: RowState | None) -> RowResult:
+        if state is None:
+            self._start(plan, journal, str(uuid.uuid4()), 1)
+        elif state.step == "failed" and state.definitive and state.cart_id is None:
+            # The provider refused the add: nothing exists, so a new attempt needs new keys.
+            self._start(plan, journal, state.key, state.gen + 1)
+        resumed = state is not None
+        for _ in range(MAX_GENERATIONS):
+            state = journal.rows[plan.row_id]
+            added_at = time.monotonic()
+            if state.cart_id is None:
+                cart = self._add(plan, state)
+                journal.record(plan.row_id, "added", gen=state.gen, cart_id=cart.id)
+                state = journal.rows[plan.row_id]
+            elif resumed:
+                status = self._cart_status(state.cart_id)
+                if status.state == "booked" and status.order is not None:
+                    return self._booked(plan, journal, status.order)
+                if status.state == "gone":
+                    self._start(plan, journal, state.key, state.gen + 1)
+                    continue
+                added_at = 0.0  # its age is unknown: extend it before checking out
+            assert state.cart_id is not None
+            if time.monotonic() - added_at > self.adapter.cart_lifetime / 2:
+                self._extend(state.cart_id)
+            try:
+                order = self._checkout(plan, state)
+            except _RowFailed as failed:
+                if not isinstance(failed.err, ApiRefusedError):
+                    raise
+                # Refused at checkout: maybe it went through before, maybe the cart is gone.
+                status = self._cart_status(state.cart_id)
+                if status.state == "booked" and status.order is not None:
+                    return self._booked(plan, journal, status.order)
+                if status.state != "gone":
+                    raise
+                self._start(plan, journal, state.key, state.gen + 1)
+                resumed = False
+                continue
+            return self._booked(plan, journal, order)
+        raise _RowFailed(
+            "checkout",
+            BookctlError(f"the cart expired {MAX_GENERATIONS} times before checkout"),
+            definitive=True,
+        )
+
+    def _cart_status(self, cart_id: str) -> CartStatus:
+        return self._step("reconcile", lambda: self.adapter.cart_status(self.provider, cart_id))
+
+    def _start(self, plan: Plan, journal: Journal, key: str, gen: int) -> None:
+        journal.record(plan.row_id, "started", key=key, gen=gen, line=plan.line, digest=plan.digest)
+
+    def _add(self, plan: Plan, state: RowState) -> Cart:
+        options = {**plan.add, "idempotency_key": f"{state.key}:add:{state.gen}"}
+        cart, _ = self._step("add", lambda: self.provider.basket_add(options, None))
+        return cart
+
+    def _extend(self, cart_id: str) -> None:
+        try:
+            self._step("extend", lambda: self.provider.cart_extend(cart_id, None))
+        except _RowFailed as failed:
+            if not failed.definitive:
+                raise
+            # Not extendable (already checked out, or no extend step): the checkout decides.
+
+    def _checkout(self, plan: Plan, state: RowState) -> Order:
+        assert state.cart_id is not None
+        options = {**plan.checkout, "idempotency_key": f"{state.key}:checkout:{state.gen}"}
+        cart_id = state.cart_id
+        order, _ = self._step("checkout", lambda: self.provider.checkout(cart_id, options, None))
+        return order
+
+    def _booked(self, plan: Plan, journal: Journal, order: Order) -> RowResult:
+        journal.record(
+            plan.row_id,
+            "booked",
+            cart_id=order.cart_id,
+            order_id=order.id,
+            state=order.state,
+            amount=order.total,
+            currency=order.currency,
+        )
+        return self._result(plan, journal.rows[plan.row_id], "booked")
+
+    def _result(self, plan: Plan, state: RowState, outcome: str) -> RowResult:
+        return RowResult(
+            plan.line,
+            plan.row_id,
+            outcome,
+            key=state.key,
+            cart_id=state.cart_id,
+            order_id=state.order_id,
+            amount=state.amount,
+            currency=state.currency,
+        )
+
+    def _step(self, stage: str, call: Callable[[], T]) -> T:
+        """``call``, sent again (same keys) after transient failures, else :class:`_RowFailed`."""
+        for round_ in range(1, STEP_ROUNDS + 1):
+            try:
+                return call()
+            except BookctlError as err:
+                if not _transient(err):
+                    raise _RowFailed(stage, err, definitive=True) from err
+                if round_ == STEP_ROUNDS or self.stop.is_set():
+                    raise _RowFailed(stage, err, definitive=False) from err
+                self.sleep(min(STEP_BACKOFF * 2 ** (round_ - 1), 5.0))
+        raise AssertionError("unreachable")  # pragma: no cover

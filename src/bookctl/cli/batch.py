@@ -1,0 +1,357 @@
+"""``bookctl batch validate`` / ``batch run``: bulk bookings from a CSV, JSONL or JSON file."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from bookctl.cli.context import Application, get_app
+from bookctl.cli.errors import exit_after_data
+from bookctl.core.errors import BatchFailedError, UsageError
+from bookctl.core.output import TableSpec
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from bookctl.batch.adapters import BatchAdapter, Invalid, Plan, Rules
+    from bookctl.batch.journal import Journal
+    from bookctl.batch.report import Tally
+    from bookctl.batch.runner import RowResult
+
+group = typer.Typer(
+    help="Book in bulk from a file: one booking per row (see docs/batch.md).",
+    no_args_is_help=True,
+)
+
+BatchFile = Annotated[
+    Path, typer.Argument(help="CSV, JSONL or JSON file, one booking per row.", metavar="FILE")
+]
+Format = Annotated[
+    str | None,
+    typer.Option("--format", help="csv, jsonl or json (default: from the file's suffix)."),
+]
+MAX_CONCURRENCY = 64
+PROGRESS_EVERY = 5.0
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(group, name="batch")
+
+
+def _adapter(app: Application) -> BatchAdapter:
+    from bookctl.batch.adapters import adapter_for
+
+    return adapter_for(app.profile.provider)
+
+
+def _invalid_table(invalid: list[Invalid]) -> TableSpec:
+    return TableSpec(
+        title="invalid rows",
+        columns=["LINE", "ID", "REASON"],
+        rows=[[i.line, i.row_id, i.reason] for i in invalid],
+    )
+
+
+@group.command("validate")
+def validate(file: BatchFile, fmt: Format = None) -> None:
+    """Check every row of FILE without sending anything; list the invalid ones by line.
+
+    Exits 2 when any row is invalid.
+
+    Example:
+
+      bookctl batch validate team-trip.csv
+    """
+    from bookctl.batch.adapters import Invalid, Rules, iter_plans
+    from bookctl.batch.reader import detect_format
+
+    app = get_app()
+    fmt = detect_format(file, fmt)
+    adapter = _adapter(app)
+    rows = 0
+    invalid: list[Invalid] = []
+    for item in iter_plans(file, fmt, adapter, Rules()):
+        rows += 1
+        if isinstance(item, Invalid):
+            invalid.append(item)
+    payload = {
+        "file": str(file),
+        "format": fmt,
+        "provider": adapter.provider,
+        "rows": rows,
+        "valid": rows - len(invalid),
+        "invalid": [{"line": i.line, "id": i.row_id, "reason": i.reason} for i in invalid],
+    }
+    summary = TableSpec(
+        columns=["FILE", "ROWS", "VALID", "INVALID"],
+        rows=[[str(file), rows, rows - len(invalid), len(invalid)]],
+    )
+    app.emit(payload, [summary, _invalid_table(invalid)] if invalid else summary)
+    if invalid:
+        exit_after_data(
+            UsageError(
+                f"{len(invalid)} of {rows} rows are invalid",
+                hint="fix them, or book the rest with 'bookctl batch run --skip-invalid'",
+            )
+        )
+    app.output.success(f"all {rows} rows are valid")
+
+
+@group.command("run")
+def run(
+    file: BatchFile,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", "-c", help="Rows booked at the same time.")
+    ] = 4,
+    rate: Annotated[
+        float | None,
+        typer.Option("--rate", help="At most this many requests per second.", metavar="R"),
+    ] = None,
+    journal_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--journal",
+            help="Journal file (default: one per batch file in the state dir).",
+            metavar="PATH",
+        ),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue a run; its journal must exist.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Validate and price every row; book nothing.")
+    ] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Write a JSON record per row here.", metavar="PATH"),
+    ] = None,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Book the valid rows even if some are not.")
+    ] = False,
+    fmt: Format = None,
+) -> None:
+    """Book every row of FILE, exactly once, with bounded concurrency and a rate limit.
+
+    Every row is checked before anything is booked. Each row's idempotency key, cart and
+    order are recorded in a journal; running again with the same journal (the default for
+    the same file) skips booked rows and finishes interrupted ones without booking twice.
+    Exits 7 when some rows failed.
+
+    Example:
+
+      bookctl batch run team-trip.csv --concurrency 8 --report booked.json
+    """
+    import contextlib
+
+    from bookctl.batch import journal as journals
+    from bookctl.batch.adapters import iter_plans
+    from bookctl.batch.pacing import RunPacer
+    from bookctl.batch.reader import detect_format
+
+    app = get_app()
+    if not 1 <= concurrency <= MAX_CONCURRENCY:
+        raise UsageError(f"--concurrency must be 1 to {MAX_CONCURRENCY}, not {concurrency}")
+    if rate is not None and rate <= 0:
+        raise UsageError(f"--rate must be above 0, not {rate}")
+    fmt = detect_format(file, fmt)
+    if not file.is_file():
+        raise UsageError(f"batch file {file} does not exist")
+    adapter = _adapter(app)
+    path = journal_path or journals.default_path(file)
+    if resume and not path.exists():
+        raise UsageError(
+            f"nothing to resume: {path} does not exist",
+            hint="run without --resume to start, or pass the run's --journal",
+        )
+    pacer = RunPacer(rate)
+    provider = app.provider(pacer=pacer)
+    rules = adapter.preflight(provider)
+
+    with contextlib.ExitStack() as stack:
+        journal: Journal | None = None
+        if not dry_run:
+            journal = stack.enter_context(
+                journals.Journal(
+                    path, batch_file=file, provider=adapter.provider, profile=app.profile_name
+                )
+            )
+            if journal.repaired:
+                app.output.warn(f"{path}: cut off a torn last record (the run was killed)")
+            if journal.rows:
+                done = sum(1 for s in journal.rows.values() if s.booked)
+                app.output.info(f"resuming from {path}: {done} rows already booked")
+
+        valid, invalid = _check_all(file, fmt, adapter, rules, journal)
+        if invalid and not skip_invalid:
+            for item in invalid:
+                app.output.err.print(
+                    f"line {item.line} ({item.row_id}): {item.reason}", markup=False
+                )
+            raise UsageError(
+                f"{len(invalid)} of {valid + len(invalid)} rows are invalid; nothing was booked",
+                hint="fix them, or pass --skip-invalid to book the valid rows",
+            )
+
+        tally, elapsed = _book(
+            app,
+            provider,
+            adapter,
+            journal,
+            iter_plans(file, fmt, adapter, rules),
+            total=valid + len(invalid),
+            concurrency=concurrency,
+            report=report,
+            head={
+                "file": str(file.resolve()),
+                "journal": None if journal is None else str(path),
+                "dry_run": dry_run,
+            },
+        )
+    summary = {
+        "file": str(file),
+        "journal": None if dry_run else str(path),
+        "dry_run": dry_run,
+        "rows": tally.done,
+        **tally.to_json(),
+        "rate_limit_slowdowns": pacer.slowdowns,
+        "elapsed_seconds": round(elapsed, 3),
+        "report": str(report) if report else None,
+    }
+    app.emit(summary, _summary_table(tally, dry_run))
+    if tally.failed:
+        exit_after_data(
+            BatchFailedError(
+                f"{tally.failed} of {tally.done} rows failed",
+                hint="see the summary (and --report); run the same command again to retry them",
+            )
+        )
+
+
+def _check_all(
+    file: Path, fmt: str, adapter: BatchAdapter, rules: Rules, journal: Journal | None
+) -> tuple[int, list[Invalid]]:
+    """First pass: every row parsed and checked, and checked against the journal."""
+    from bookctl.batch.adapters import Invalid, iter_plans
+
+    valid = 0
+    invalid: list[Invalid] = []
+    changed: list[Plan] = []
+    for item in iter_plans(file, fmt, adapter, rules):
+        if isinstance(item, Invalid):
+            invalid.append(item)
+            continue
+        valid += 1
+        state = journal.rows.get(item.row_id) if journal is not None else None
+        if state is not None and state.digest != item.digest:
+            changed.append(item)
+    if changed:
+        lines = ", ".join(str(p.line) for p in changed[:10])
+        raise UsageError(
+            f"{len(changed)} row(s) changed since the journal recorded them (line(s) {lines})",
+            hint="restore the file, or pass --journal with a new path for a new run "
+            "(rows booked under the old journal would be booked again)",
+        )
+    return valid, invalid
+
+
+def _book(
+    app: Application,
+    provider: Any,
+    adapter: BatchAdapter,
+    journal: Journal | None,
+    items: Iterator[Plan | Invalid],
+    *,
+    total: int,
+    concurrency: int,
+    report: Path | None,
+    head: dict[str, Any],
+) -> tuple[Tally, float]:
+    from bookctl.batch.report import ReportWriter, Tally
+    from bookctl.batch.runner import BatchRunner
+
+    tally = Tally()
+    writer = ReportWriter(report, head) if report is not None else None
+    runner = BatchRunner(provider, adapter, journal, concurrency=concurrency)
+    started = time.monotonic()
+    progress = _Progress(app, total)
+    try:
+        with progress:
+            for result in runner.run(items):
+                tally.add(result)
+                if writer is not None:
+                    writer.add(result)
+                progress.update(tally, result)
+    except BaseException:
+        if writer is not None:
+            writer.discard()
+        raise
+    elapsed = time.monotonic() - started
+    if writer is not None:
+        writer.finish({**tally.to_json(), "elapsed_seconds": round(elapsed, 3)})
+    return tally, elapsed
+
+
+class _Progress:
+    """A Rich bar on a terminal; plain lines every few seconds otherwise; nothing if quiet."""
+
+    def __init__(self, app: Application, total: int) -> None:
+        self.app = app
+        self.total = total
+        self._bar: Any = None
+        self._task: Any = None
+        self._last = time.monotonic()
+
+    def __enter__(self) -> _Progress:
+        if self.app.output.interactive:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+            self._bar = Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=self.app.output.err,
+                transient=True,
+            )
+            self._bar.__enter__()
+            self._task = self._bar.add_task("booking", total=self.total)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
+
+    def update(self, tally: Tally, result: RowResult) -> None:
+        if self._bar is not None:
+            self._bar.update(
+                self._task,
+                advance=1,
+                description=f"booked {tally.by_state['booked']}, failed {tally.failed}",
+            )
+            return
+        now = time.monotonic()
+        if now - self._last >= PROGRESS_EVERY:
+            self._last = now
+            self.app.output.info(
+                f"batch: {tally.done}/{self.total} rows done "
+                f"({tally.by_state['booked'] + tally.by_state['already_booked']} booked, "
+                f"{tally.failed} failed)"
+            )
+
+
+def _summary_table(tally: Tally, dry_run: bool) -> TableSpec:
+    rows: list[list[Any]] = []
+    if dry_run:
+        rows.append(["priced", tally.by_state["priced"]])
+    else:
+        rows.append(["booked", tally.by_state["booked"]])
+        rows.append(["already booked (earlier run)", tally.by_state["already_booked"]])
+    rows.append(["failed", tally.failed])
+    rows += [[f"  failed: {reason}", n] for reason, n in sorted(tally.failed_by_reason.items())]
+    rows.append(["skipped (invalid)", tally.by_state["invalid"]])
+    if tally.by_state["not_started"]:
+        rows.append(["not started", tally.by_state["not_started"]])
+    return TableSpec(title="batch run", columns=["OUTCOME", "ROWS"], rows=rows)

@@ -1,0 +1,118 @@
+"""The journal: replay, a torn last record, corruption, and a journal of another file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bookctl.batch.journal import Journal, default_path
+from bookctl.core.errors import LocalFileError, UsageError
+
+
+def open_journal(path: Path, batch: Path, profile: str = "sandbox") -> Journal:
+    return Journal(path, batch_file=batch, provider="bookinglayer", profile=profile)
+
+
+def test_replay_gives_each_rows_last_step(tmp_path: Path) -> None:
+    batch, path = tmp_path / "b.csv", tmp_path / "j.jsonl"
+    with open_journal(path, batch) as journal:
+        journal.record("a", "started", key="k1", gen=1, line=2, digest="d1")
+        journal.record("a", "added", gen=1, cart_id="c1")
+        journal.record("a", "booked", cart_id="c1", order_id="7", state="confirmed")
+        journal.record("b", "started", key="k2", gen=1, line=3, digest="d2")
+        journal.record("b", "failed", stage="add", code="sold_out", message="x", definitive=True)
+        journal.record("b", "started", key="k2", gen=2, line=3, digest="d2")
+    with open_journal(path, batch) as again:
+        a, b = again.rows["a"], again.rows["b"]
+    assert (a.booked, a.cart_id, a.order_id) == (True, "c1", "7")
+    assert (b.step, b.gen, b.cart_id) == ("started", 2, None)
+
+
+def test_torn_last_record_is_cut_off(tmp_path: Path) -> None:
+    batch, path = tmp_path / "b.csv", tmp_path / "j.jsonl"
+    with open_journal(path, batch) as journal:
+        journal.record("a", "started", key="k1", gen=1, line=2, digest="d1")
+    with path.open("ab") as handle:
+        handle.write(b'{"row":"a","step":"add')
+    with open_journal(path, batch) as again:
+        assert again.repaired
+        assert again.rows["a"].step == "started"
+        again.record("a", "added", gen=1, cart_id="c1")
+    with open_journal(path, batch) as third:
+        assert third.rows["a"].cart_id == "c1"
+        assert not third.repaired
+
+
+def test_corrupt_middle_line_names_the_file_and_line(tmp_path: Path) -> None:
+    batch, path = tmp_path / "b.csv", tmp_path / "j.jsonl"
+    with open_journal(path, batch) as journal:
+        journal.record("a", "started", key="k1", gen=1, line=2, digest="d1")
+    path.write_text(path.read_text() + "garbage\n" + path.read_text().splitlines()[1] + "\n")
+    with pytest.raises(LocalFileError) as caught, open_journal(path, batch):
+        pass
+    assert f"{path} is corrupt at line 3" in caught.value.message
+
+
+def test_journal_of_another_file_or_profile_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "j.jsonl"
+    with open_journal(path, tmp_path / "one.csv"):
+        pass
+    with (
+        pytest.raises(UsageError, match="belongs to file"),
+        open_journal(path, tmp_path / "two.csv"),
+    ):
+        pass
+    with (
+        pytest.raises(UsageError, match="belongs to profile"),
+        open_journal(path, tmp_path / "one.csv", profile="other"),
+    ):
+        pass
+
+
+def test_unreadable_journal_is_a_local_file_error(tmp_path: Path) -> None:
+    path = tmp_path / "j.jsonl"
+    path.mkdir()
+    with (
+        pytest.raises(LocalFileError, match="cannot read batch journal"),
+        open_journal(path, tmp_path / "b.csv"),
+    ):
+        pass
+
+
+def test_not_a_journal(tmp_path: Path) -> None:
+    path = tmp_path / "j.jsonl"
+    path.write_text('{"hello": 1}\n')
+    with (
+        pytest.raises(LocalFileError, match="not a bookctl batch journal"),
+        open_journal(path, tmp_path / "b.csv"),
+    ):
+        pass
+
+
+def test_one_process_at_a_time(tmp_path: Path) -> None:
+    import multiprocessing
+
+    path = tmp_path / "j.jsonl"
+    pool = multiprocessing.get_context("spawn").Pool(1)
+    with open_journal(path, tmp_path / "b.csv"), pool:
+        message = pool.apply(_try_open, (str(path), str(tmp_path / "b.csv")))
+    assert "is locked by another bookctl process" in message
+    assert _try_open(str(path), str(tmp_path / "b.csv")) == "opened"
+
+
+def _try_open(path: str, batch: str) -> str:
+    try:
+        with open_journal(Path(path), Path(batch)):
+            return "opened"
+    except LocalFileError as err:
+        return err.message
+
+
+def test_default_path_is_in_the_state_dir_and_per_file(
+    tmp_path: Path, isolated: dict[str, Path]
+) -> None:
+    one, two = default_path(tmp_path / "a" / "rows.csv"), default_path(tmp_path / "b" / "rows.csv")
+    assert one.parent == isolated["state"] / "journals"
+    assert one.name.startswith("rows-") and one.suffix == ".jsonl"
+    assert one != two
