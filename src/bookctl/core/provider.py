@@ -44,6 +44,19 @@ BOOKINGLAYER_CUSTOMER_FIELDS: tuple[str, ...] = (
     "country",
 )
 
+#: BookingBug's nine documented add_item parameters, in the document's order.
+BOOKINGBUG_ADD_ITEM_PARAMS: tuple[str, ...] = (
+    "event_id",
+    "member_id",
+    "event_chain_id",
+    "service_id",
+    "product_id",
+    "attachment_id",
+    "deal_id",
+    "package_id",
+    "bulk_purchase_id",
+)
+
 #: The stage options each provider's documents give it (DESIGN.md section 2). The CLI refuses
 #: an option the profile's provider lacks, naming the providers that have it, before any request.
 STAGE_OPTIONS: dict[str, dict[str, frozenset[str]]] = {
@@ -66,19 +79,7 @@ STAGE_OPTIONS: dict[str, dict[str, frozenset[str]]] = {
         "availability": frozenset({"start_date", "end_date", "type", "category"}),
     },
     "bookingbug": {
-        "basket add": frozenset(
-            {
-                "event_id",
-                "member_id",
-                "event_chain_id",
-                "service_id",
-                "product_id",
-                "attachment_id",
-                "deal_id",
-                "package_id",
-                "bulk_purchase_id",
-            }
-        ),
+        "basket add": frozenset(BOOKINGBUG_ADD_ITEM_PARAMS),
         "checkout": frozenset({"member_id", "take_from_wallet"}),
         "products": frozenset(),
         "availability": frozenset({"start_date", "end_date"}),

@@ -25,25 +25,14 @@ from bookctl.core.errors import (
 )
 from bookctl.core.http import ApiClient, decode_json
 from bookctl.core.models import AvailabilityRow, Cart, CartLine, Money, Order, Product, money
-from bookctl.core.provider import unsupported_stage
+from bookctl.core.provider import BOOKINGBUG_ADD_ITEM_PARAMS, unsupported_stage
 from bookctl.core.session import CartSession
 from bookctl.providers._common import iso_timestamp
 
 KEY = "bookingbug"
 AUTH_TOKEN = "Auth-Token"
 APP_ID = "bookctl"
-#: The nine documented add_item parameters, in the document's order.
-ADD_ITEM_PARAMS = (
-    "event_id",
-    "member_id",
-    "event_chain_id",
-    "service_id",
-    "product_id",
-    "attachment_id",
-    "deal_id",
-    "package_id",
-    "bulk_purchase_id",
-)
+ADD_ITEM_PARAMS = BOOKINGBUG_ADD_ITEM_PARAMS
 BOOKABLE_PARAMS = ("event_id", "event_chain_id", "service_id", "product_id")
 SERVICE_DAYS_SHOWN = 6
 
