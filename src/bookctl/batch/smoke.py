@@ -1,24 +1,32 @@
 """``bookctl smoke``: one full booking flow as a CI check, step by step, timed, cleaned up.
 
 The flow is generic (add -> show -> extend -> checkout or abandon -> poll); what to book is
-provider-specific: a provider's :data:`DISCOVERY` function runs the catalogue steps (settings,
-products, availability, price) and returns the ``basket add`` and ``checkout`` options.
+provider-specific: a provider's :data:`DISCOVERY` entry runs the catalogue steps (settings,
+products, availability, price; those the provider has no call for are skipped with the reason),
+returns the ``basket add`` and ``checkout`` options, and says statically which of extend and
+abandon the provider lacks. Poll runs where the provider has pending order states.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import tempfile
 import time
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bookctl.core.errors import BookctlError, RefusedError, UsageError
+from bookctl.core.errors import BookctlError, PollTimeoutError, RefusedError, UsageError
+from bookctl.core.provider import order_states
 
 if TYPE_CHECKING:
+    from bookctl.core.models import Cart, Order, Product
     from bookctl.core.provider import Provider
+    from bookctl.core.session import CartSession
 
 T = TypeVar("T")
 
@@ -72,10 +80,41 @@ class SmokeRun:
 # -- per-provider discovery ------------------------------------------------------------------
 
 Options = dict[str, Any]
+Discover = Callable[["SmokeRun", Path], tuple[Options, Options]]
 DAY_PASS = "450"
+#: BookingBug: the sandbox member who pays (Carol); she is charged without her wallet, so the
+#: flow can run again and again.
+BOOKINGBUG_MEMBER = "1003"
+#: Rundl: the sandbox service that takes manual payment (smoke has no card token).
+RUNDL_SERVICE = "30798101"
+#: Guest Manager: the sandbox takes any token but ``tok_declined``.
+GUESTMANAGER_TOKEN = "tok_visa"
+GUESTMANAGER_ADDRESS = {
+    "address1": "1 Smoke Street",
+    "city": "Anytown",
+    "zipcode": "92109",
+    "state_code": "WA",
+    "country_code": "AU",
+}
+
+#: How long the poll step follows an order, and its first wait (it grows by POLL_GROWTH).
+POLL_TIMEOUT = 60.0
+POLL_INTERVAL = 0.5
+POLL_GROWTH = 1.5
+POLL_MAX_INTERVAL = 5.0
+#: The poll step's sleep (tests swap it for one that moves the sandbox clock instead).
+sleep: Callable[[float], None] = time.sleep
 
 
-def _bookinglayer(run: SmokeRun) -> tuple[Options, Options]:
+def _email() -> str:
+    return f"smoke-{uuid.uuid4().hex[:12]}@example.com"
+
+
+def _no_call(run: SmokeRun, step: str, why: str) -> None:
+    run.skip(step, f"{run.provider.key} has no {why}")
+
+
+def _bookinglayer(run: SmokeRun, workdir: Path) -> tuple[Options, Options]:
     from bookctl.providers.bookinglayer import Bookinglayer
 
     provider = run.provider
@@ -112,7 +151,7 @@ def _bookinglayer(run: SmokeRun) -> tuple[Options, Options]:
         )[0],
         lambda amount: f"{amount}",
     )
-    email = f"smoke-{uuid.uuid4().hex[:12]}@example.com"
+    email = _email()
     add: Options = {
         "package": product.id,
         "start_date": start.isoformat(),
@@ -129,72 +168,278 @@ def _bookinglayer(run: SmokeRun) -> tuple[Options, Options]:
     return add, checkout
 
 
-#: Provider key -> (catalogue discovery, has a cart extend step, has a poll step).
-DISCOVERY: dict[str, tuple[Callable[[SmokeRun], tuple[Options, Options]], bool, bool]] = {
-    "bookinglayer": (_bookinglayer, True, False),
+def _price_text(product: Product) -> str:
+    price = product.price_from
+    return f"{price.amount} {price.currency}" if price else "no price"
+
+
+def _bookingbug(run: SmokeRun, workdir: Path) -> tuple[Options, Options]:
+    provider = run.provider
+    _no_call(run, "settings", "settings call")
+    products = run.step(
+        "products",
+        lambda: provider.list_products({})[0],
+        lambda ps: f"{len(ps)} events, services and products",
+    )
+    # Events anyone can book: not package-only (a package needs package_id).
+    events = [p for p in products if p.type == "event" and not p.details.get("package_ids")]
+
+    def find_event() -> Product:
+        for event in events:
+            rows, _ = provider.availability([event.id], {})
+            if any(row.available not in (0, None) for row in rows):
+                return event
+        raise RefusedError("no BookingBug event that needs no package has places left")
+
+    event = run.step("availability", find_event, lambda e: f"event {e.id} ({e.title}) has places")
+    _no_call(run, "price", f"price call; the catalogue says {_price_text(event)}")
+    add: Options = {"event_id": event.id, "member_id": BOOKINGBUG_MEMBER}
+    checkout: Options = {"member_id": BOOKINGBUG_MEMBER, "take_from_wallet": False}
+    return add, checkout
+
+
+def _rundl(run: SmokeRun, workdir: Path) -> tuple[Options, Options]:
+    provider = run.provider
+    _no_call(run, "settings", "settings call")
+    products = run.step(
+        "products",
+        lambda: provider.list_products({"service": RUNDL_SERVICE})[0],
+        lambda ps: f"{len(ps)} products of service {RUNDL_SERVICE}",
+    )
+    priced = [p for p in products if p.price_from and p.price_from.amount != "0.00"]
+    if not priced:
+        raise RefusedError(
+            f"service {RUNDL_SERVICE} has no priced product",
+            hint="the Rundl smoke flow buys from the sandbox's Conveyancing - Purchase service",
+        )
+    _no_call(run, "availability", "availability call (a checkout holds nothing)")
+    _no_call(run, "price", f"price call; the catalogue says {_price_text(priced[0])} before tax")
+    return {"service": RUNDL_SERVICE, "product": [priced[0].id], "qty": 1}, {}
+
+
+def _wix(run: SmokeRun, workdir: Path) -> tuple[Options, Options]:
+    provider = run.provider
+    _no_call(run, "settings", "settings call")
+    services = run.step(
+        "products", lambda: provider.list_products({})[0], lambda ps: f"{len(ps)} services"
+    )
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+
+    def find_session() -> tuple[Product, str]:
+        for service in services:
+            rows, _ = provider.availability([service.id], {"start_date": tomorrow})
+            for row in rows:
+                for slot in row.timeslots or []:
+                    if slot.session_id and not slot.locked and slot.available not in (0, None):
+                        return service, slot.session_id
+        raise RefusedError("no Wix session from tomorrow on has an open, unlocked spot")
+
+    service, session_id = run.step(
+        "availability", find_session, lambda found: f"session {found[1]} of {found[0].title}"
+    )
+    _no_call(run, "price", f"price call; the catalogue says from {_price_text(service)}")
+    contact = workdir / "contact.json"
+    contact.write_text(
+        json.dumps({"firstName": "Smoke", "lastName": "Test", "email": _email()}),
+        encoding="utf-8",
+    )
+    add: Options = {
+        "service_id": service.id,
+        "session_id": session_id,
+        "contact_file": str(contact),
+        "participants": 1,
+    }
+    return add, {}
+
+
+def _guestmanager(run: SmokeRun, workdir: Path) -> tuple[Options, Options]:
+    provider = run.provider
+    _no_call(run, "settings", "settings call")
+    products = run.step(
+        "products", lambda: provider.list_products({})[0], lambda ps: f"{len(ps)} ticket types"
+    )
+    # A ticket type on sale whose checkout needs nothing beyond guest, address and payment.
+    ticket = next(
+        (
+            p
+            for p in products
+            if p.details.get("status") == "on sale"
+            and not p.details.get("restrictions")
+            and p.details.get("available") not in (0, None)
+        ),
+        None,
+    )
+    if ticket is None:
+        raise RefusedError("no Guest Manager ticket type is on sale without restrictions")
+    _no_call(run, "availability", f"availability call; products shows {ticket.id} on sale")
+    _no_call(run, "price", f"price call; the catalogue says {_price_text(ticket)}")
+    answers = workdir / "answers.json"
+    answers.write_text(json.dumps({"bill_address": GUESTMANAGER_ADDRESS}), encoding="utf-8")
+    checkout: Options = {
+        "email": _email(),
+        "first_name": "Smoke",
+        "last_name": "Test",
+        "answers_file": str(answers),
+        "payment_token": GUESTMANAGER_TOKEN,
+    }
+    return {"ticket_type": ticket.id, "qty": 1}, checkout
+
+
+@dataclass(frozen=True)
+class Flow:
+    """What smoke books on a provider, and why it skips the stages the provider lacks."""
+
+    discover: Discover
+    #: None: the provider extends carts; else why the extend step is skipped.
+    no_extend: str | None = None
+    #: None: the provider abandons carts; else why abandon (and cleanup) are skipped.
+    no_abandon: str | None = None
+
+
+#: Provider key -> its smoke flow. Poll runs where the provider has pending order states.
+DISCOVERY: dict[str, Flow] = {
+    "bookinglayer": Flow(_bookinglayer),
+    "bookingbug": Flow(
+        _bookingbug, no_extend="bookingbug has no cart extend (every add re-arms the hold)"
+    ),
+    "rundl": Flow(
+        _rundl,
+        no_extend="rundl has no cart extend (a checkout holds nothing)",
+        no_abandon="rundl has no call that cancels a checkout (it holds nothing)",
+    ),
+    "wix": Flow(
+        _wix,
+        no_extend="wix has no cart extend (a booking awaiting checkout holds "
+        "no spot and does not expire)",
+    ),
+    "guestmanager": Flow(_guestmanager),
 }
 
 
+def _session(provider: Provider, cart: Cart) -> CartSession:
+    """An in-memory cart session (never saved: the profile's own session is left alone)."""
+    from bookctl.core.session import CartSession
+
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return CartSession(
+        profile="smoke",
+        provider=provider.key,
+        cart_id=cart.id,
+        created_at=now,
+        expires_at=cart.expires_at,
+        state=cart.state,
+        currency=cart.currency,
+        total=cart.total,
+        tokens=dict(cart.session_tokens),
+        lines=[line.model_dump(mode="json") for line in cart.lines],
+        updated_at=now,
+    )
+
+
+def follow(provider: Provider, order: Order, session: CartSession | None) -> Order:
+    """Read the order until it leaves the pending states (bounded); refuse a bad settlement."""
+    pending, success = order_states(provider)
+    deadline = time.monotonic() + POLL_TIMEOUT
+    wait = POLL_INTERVAL
+    while True:
+        order, _ = provider.get_order(order.id, session)
+        if order.state not in pending:
+            break
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise PollTimeoutError(
+                f"order {order.id} is still {order.state} after {POLL_TIMEOUT:g}s",
+                hint=f"follow it with 'bookctl poll {order.id}'",
+            )
+        sleep(min(wait, remaining))
+        wait = min(wait * POLL_GROWTH, POLL_MAX_INTERVAL)
+    if success and order.state not in success:
+        paid = f" (payment {order.payment_state})" if order.payment_state else ""
+        raise RefusedError(
+            f"order {order.id} settled as {order.state}{paid}, not {' or '.join(sorted(success))}",
+            hint=f"see it with 'bookctl poll {order.id}'",
+        )
+    return order
+
+
 def run_smoke(provider: Provider, *, checkout: bool) -> SmokeRun:
-    """The whole flow; on a failure the cart it made is abandoned and the error re-raised."""
-    entry = DISCOVERY.get(provider.key)
-    if entry is None:
+    """The whole flow; on a failure the cart it made is abandoned (where the provider can)."""
+    flow = DISCOVERY.get(provider.key)
+    if flow is None:
         raise UsageError(
             f"smoke does not cover {provider.key} yet",
             hint=f"smoke supports: {', '.join(sorted(DISCOVERY))}",
         )
-    discover, has_extend, has_poll = entry
     run = SmokeRun(provider)
-    cart_id: str | None = None
-    finished = False
-    try:
-        add, order_options = discover(run)
-        cart = run.step(
-            "basket add", lambda: provider.basket_add(add, None)[0], lambda c: f"cart {c.id}"
-        )
-        cart_id = cart.id
-        run.step(
-            "cart show",
-            lambda: provider.cart_show(cart.id, None)[0],
-            lambda c: f"{c.state}, {len(c.lines)} lines, {c.total} {c.currency}",
-        )
-        if has_extend:
-            run.step(
-                "cart extend",
-                lambda: provider.cart_extend(cart.id, None)[0],
-                lambda c: f"expires {c.expires_at}",
-            )
-        else:
-            run.skip("cart extend", f"{provider.key} has no cart extend")
-        if checkout:
-            order = run.step(
-                "checkout",
-                lambda: provider.checkout(cart.id, order_options, None)[0],
-                lambda o: f"order {o.id} {o.state}",
-            )
-            finished = True
-            if has_poll:
-                run.step(
-                    "poll",
-                    lambda: provider.get_order(order.id, None)[0],
-                    lambda o: f"order {o.id} {o.state}",
-                )
-            else:
-                run.skip("poll", f"{provider.key} confirms at checkout")
-        else:
-            run.step("abandon", lambda: provider.cart_abandon(cart.id, None), lambda _: "abandoned")
-            finished = True
-            run.skip("poll", "no order (--no-checkout)")
-    except BookctlError:
-        if cart_id is not None and not finished:
-            _cleanup(run, cart_id)
+    with tempfile.TemporaryDirectory(prefix="bookctl-smoke-") as tmp:
+        _run_flow(run, flow, Path(tmp), checkout=checkout)
     return run
 
 
-def _cleanup(run: SmokeRun, cart_id: str) -> None:
+def _run_flow(run: SmokeRun, flow: Flow, workdir: Path, *, checkout: bool) -> None:
+    provider = run.provider
+    pending, _ = order_states(provider)
+    cart: Cart | None = None
+    session: CartSession | None = None
+    finished = False
+    try:
+        add, order_options = flow.discover(run, workdir)
+        cart = run.step(
+            "basket add", lambda: provider.basket_add(add, None)[0], lambda c: f"cart {c.id}"
+        )
+        session = _session(provider, cart)
+        cart_id = cart.id
+        run.step(
+            "cart show",
+            lambda: provider.cart_show(cart_id, session)[0],
+            lambda c: f"{c.state}, {len(c.lines)} lines, {c.total} {c.currency}",
+        )
+        if flow.no_extend is None:
+            run.step(
+                "cart extend",
+                lambda: provider.cart_extend(cart_id, session)[0],
+                lambda c: f"expires {c.expires_at}",
+            )
+        else:
+            run.skip("cart extend", flow.no_extend)
+        if checkout:
+            order = run.step(
+                "checkout",
+                lambda: provider.checkout(cart_id, order_options, session)[0],
+                lambda o: f"order {o.id} {o.state}",
+            )
+            finished = True
+            if pending:
+                run.step(
+                    "poll",
+                    lambda: follow(provider, order, session),
+                    lambda o: f"order {o.id} {o.state}",
+                )
+            else:
+                run.skip("poll", f"{provider.key} settles orders at checkout")
+        else:
+            if flow.no_abandon is None:
+                run.step(
+                    "abandon",
+                    lambda: provider.cart_abandon(cart_id, session),
+                    lambda _: f"abandoned {cart_id}",
+                )
+            else:
+                run.skip("abandon", f"{flow.no_abandon}; left {cart_id} open")
+            finished = True
+            run.skip("poll", "no order (--no-checkout)")
+    except BookctlError:
+        if cart is not None and not finished:
+            _cleanup(run, flow, cart.id, session)
+
+
+def _cleanup(run: SmokeRun, flow: Flow, cart_id: str, session: CartSession | None) -> None:
+    if flow.no_abandon is not None:
+        run.skip("cleanup", f"{flow.no_abandon}; left {cart_id} open")
+        return
     started = time.perf_counter()
     try:
-        run.provider.cart_abandon(cart_id, None)
+        run.provider.cart_abandon(cart_id, session)
     except BookctlError as err:
         run.steps.append(
             StepResult("cleanup", "failed", time.perf_counter() - started, err.message)

@@ -29,9 +29,10 @@ def smoke(
     """Run one full booking flow on the active profile and time each step.
 
     Steps: settings, products, availability, price, basket add, cart show, cart extend,
-    checkout (or abandon with --no-checkout), poll. The cart it creates is abandoned if a
-    step fails; the profile's own cart session is never touched. Exits non-zero naming the
-    first failing step.
+    checkout (or abandon with --no-checkout), poll (up to 60 s). Steps the provider has no
+    call for are skipped with the reason. The cart it creates is abandoned if a step fails
+    (where the provider can); the profile's own cart session is never touched. Exits
+    non-zero naming the first failing step.
 
     Example:
 
