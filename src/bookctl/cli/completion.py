@@ -243,7 +243,7 @@ def _bash(root: _Command) -> str:
     all_patterns = sorted(
         _bash_case_pattern(key, name) for _, pairs in patterns for key, name in pairs
     )
-    lines += _bash_case_branch(all_patterns, "return 0")
+    lines += _case_branch(all_patterns, "return 0")
     lines += [
         "    esac",
         "    return 1",
@@ -256,7 +256,7 @@ def _bash(root: _Command) -> str:
     for spec, pairs in patterns:
         if spec.kind != "free":
             branch = sorted(_bash_case_pattern(key, name) for key, name in pairs)
-            lines += _bash_case_branch(branch, _bash_values(spec, "$3"))
+            lines += _case_branch(branch, _bash_values(spec, "$3"))
     lines += [
         "        *) COMPREPLY=() ;;",
         "    esac",
@@ -335,12 +335,15 @@ def _bash(root: _Command) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _bash_case_branch(patterns: list[str], action: str) -> list[str]:
-    """A ``case`` branch, its patterns wrapped four to a line."""
+def _case_branch(patterns: list[str], action: str, *, opener: str = "") -> list[str]:
+    """A shell ``case`` branch, its patterns wrapped four to a line.
+
+    zsh wants the patterns of one branch in parentheses: pass ``opener="("``.
+    """
     if not patterns:
         return []
     chunks = [" | ".join(patterns[i : i + 4]) for i in range(0, len(patterns), 4)]
-    lines = [f"        {chunks[0]}" + (" | \\" if len(chunks) > 1 else ")")]
+    lines = [f"        {opener}{chunks[0]}" + (" | \\" if len(chunks) > 1 else ")")]
     for index, chunk in enumerate(chunks[1:], start=2):
         lines.append(f"        {chunk}" + (" | \\" if index < len(chunks) else ")"))
     lines.append(f"            {action}")
@@ -409,7 +412,7 @@ def _zsh(root: _Command) -> str:
     all_patterns = sorted(
         _bash_case_pattern(key, name) for _, pairs in patterns for key, name in pairs
     )
-    lines += _zsh_case_branch(all_patterns, "return 0")
+    lines += _case_branch(all_patterns, "return 0", opener="(")
     lines += [
         "    esac",
         "    return 1",
@@ -421,7 +424,7 @@ def _zsh(root: _Command) -> str:
     for spec, pairs in patterns:
         if spec.kind != "free":
             branch = sorted(_bash_case_pattern(key, name) for key, name in pairs)
-            lines += _zsh_case_branch(branch, _zsh_values(spec))
+            lines += _case_branch(branch, _zsh_values(spec), opener="(")
     lines += [
         "        (*) _message -e values value ;;",
         "    esac",
@@ -486,19 +489,6 @@ def _zsh(root: _Command) -> str:
         "fi",
     ]
     return "\n".join(lines) + "\n"
-
-
-def _zsh_case_branch(patterns: list[str], action: str) -> list[str]:
-    """A zsh ``case`` branch; zsh wants the patterns of one branch in parentheses."""
-    if not patterns:
-        return []
-    chunks = [" | ".join(patterns[i : i + 4]) for i in range(0, len(patterns), 4)]
-    lines = [f"        ({chunks[0]}" + (" | \\" if len(chunks) > 1 else ")")]
-    for index, chunk in enumerate(chunks[1:], start=2):
-        lines.append(f"        {chunk}" + (" | \\" if index < len(chunks) else ")"))
-    lines.append(f"            {action}")
-    lines.append("            ;;")
-    return lines
 
 
 # -- fish --------------------------------------------------------------------------------------
