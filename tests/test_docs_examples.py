@@ -1,16 +1,18 @@
 """Every shell example of README.md and docs/*.md runs, as a reader would paste it.
 
-Each fenced ``sh`` block runs in one ``bash`` (``set -e``) in an empty directory, against the
-embedded sandbox, on the suite's fixed day. A command that is meant to fail says so with a
-trailing ``# exit N`` comment, and is held to that exit code. A block that starts a sandbox
-with ``sandbox serve --port 8765 &`` gets a free port instead, and the server is stopped at
-the end. The Quickstart blocks install into a new venv: CI runs them (``.ci/run``), not this.
+Each fenced ``sh`` block runs in one ``bash`` (``set -e``) in an empty directory (also its
+HOME), against the embedded sandbox, on the suite's fixed day. A command that is meant to
+fail says so with a trailing ``# exit N`` comment, and is held to that exit code. A block
+that starts a sandbox with ``sandbox serve --port 8765 &`` gets a free port instead, and the
+server is stopped at the end. The Quickstart blocks install into a new venv: CI runs them
+(``.ci/run``), not this file.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shlex
 import socket
 import subprocess
 import sys
@@ -76,7 +78,7 @@ def to_script(block: str, port: int) -> str:
             )
         elif "sandbox serve" in line and line.rstrip().split("#")[0].rstrip().endswith("&"):
             lines.append(line)
-            lines.append(f"python3 -c {_WAIT_FOR_PORT!r} {port}")
+            lines.append(f"{shlex.quote(sys.executable)} -c {shlex.quote(_WAIT_FOR_PORT)} {port}")
         else:
             lines.append(line)
     return "\n".join(lines) + "\n"
@@ -105,6 +107,7 @@ def run_example(example: Example, cwd: Path) -> subprocess.CompletedProcess[str]
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "BOOKINGLAYER_KEY": "bl-example-key",
         "NO_COLOR": "1",
+        "HOME": str(cwd),
     }
     return subprocess.run(
         ["bash", "-c", to_script(example.text, _free_port())],

@@ -37,7 +37,7 @@ With no setup it talks to the built-in sandbox (profile 'sandbox'). Try:
 
   bookctl demo
   bookctl products
-  bookctl availability 384 --start-date 2026-12-01
+  bookctl availability 384 --start-date tomorrow
 """
 
 app = typer.Typer(
