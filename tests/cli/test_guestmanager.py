@@ -199,13 +199,17 @@ def test_expiry_and_resume(gm: Target) -> None:
     assert resumed.exit_code == 0, resumed
     assert resumed.json["state"] == "cart"
     assert resumed.json["lines"][0]["quantity"] == 5
-    assert "warning: Summer Jazz Night - VIP" not in resumed.stderr
-    assert "5 of 8 ticket(s) could be re-reserved" in resumed.stderr
+    # Read from the order's line items before and after resume (no sandbox-only field).
+    assert "warning: Summer Jazz Night - VIP: 5 of 8 ticket(s) could be re-reserved" in (
+        resumed.stderr
+    )
     products = {p["id"]: p for p in gm.ok("products")}
     assert products["602"]["details"]["available"] == 0
 
 
-def test_checkout_of_processing_and_complete_orders_is_refused(gm: Target, tmp_path: Path) -> None:
+def test_checkout_of_a_processing_order_is_refused_and_of_a_complete_one_reported(
+    gm: Target, tmp_path: Path
+) -> None:
     gm.ok("basket", "add", "--ticket-type", "601")
     file = answers(tmp_path, bill_address=BILL)
     order = gm.ok("checkout", *GUEST, "--answers-file", file, "--payment-token", "tok_visa")
@@ -214,9 +218,11 @@ def test_checkout_of_processing_and_complete_orders_is_refused(gm: Target, tmp_p
     assert "processing" in again.stderr and f"bookctl poll {order['id']}" in again.stderr
     gm.advance("1m")
     gm.ok("poll", "--interval", "0.05")
-    done = gm("checkout", "--cart", order["id"])
-    assert done.exit_code == 4, done
-    assert "already complete" in done.stderr
+    # A retry after the purchase went through reports it (it used to exit 4): nothing is sent.
+    done = gm("checkout", "--cart", order["id"], "--json")
+    assert done.exit_code == 0, done
+    assert done.json["state"] == "complete" and done.json["id"] == order["id"]
+    assert f"order {order['id']} was already complete" in done.stderr
 
 
 def test_cart_abandon_releases_tickets(gm_embedded: Target) -> None:
@@ -234,7 +240,9 @@ def test_shipping_goes_to_the_billing_address(gm_embedded: Target, tmp_path: Pat
     gm.ok("basket", "add", "--ticket-type", "609")
     file = answers(tmp_path, bill_address={**BILL, "country_id": 999})
     bad = gm("checkout", *GUEST, "--answers-file", file, "--payment-token", "tok_visa")
-    assert bad.exit_code == 2 and "unknown country_id" in bad.stderr, bad
+    # Ids and ISO codes are the platform's to check (no country lookup): the order waits at
+    # `address` and the next run picks up from there.
+    assert bad.exit_code == 2 and "Unknown country_id 999" in bad.stderr, bad
     bill = {k: v for k, v in BILL.items() if k not in ("state_id", "country_id")}
     file = answers(tmp_path, bill_address={**bill, "country_code": "us", "state_code": "ny"})
     gm.ok("checkout", *GUEST, "--answers-file", file, "--payment-token", "tok_visa")
