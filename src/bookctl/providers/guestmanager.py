@@ -817,7 +817,8 @@ class GuestManager:
             raise failure
         if now.state != wire.state:
             self._notices.append(
-                f"the answer to PATCH /{path} was lost; order {now.id} read back: {now.state}"
+                f"the answer to PATCH /{path} was lost or unreadable; "
+                f"order {now.id} read back: {now.state}"
             )
         return now, now_raw
 
