@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 import time
@@ -14,7 +15,7 @@ import httpx
 import pytest
 
 from tests.cli.targets import Target, make_target
-from tests.conftest import Cli
+from tests.conftest import Cli, start_sandbox
 
 GUEST = ["--email", "ann@example.com", "--first-name", "Ann", "--last-name", "Lee"]
 BILL = {
@@ -308,3 +309,43 @@ def test_rate_limit_is_retried_then_reported(cli: Cli, served_gm_url: str) -> No
     assert limited.exit_code == 6, limited
     assert "Too many requests" in limited.stderr
     assert cli("-p", "mine", "products").exit_code == 0
+
+
+def _seed_for(pattern: list[bool], rate: float) -> int:
+    """A sandbox seed whose fault draws hit exactly ``pattern`` (docs/sandbox.md: one draw per
+    request from ``random.Random(seed)``, restarted when the fault spec is set)."""
+    for seed in range(100_000):
+        rng = random.Random(seed)
+        if [rng.random() < rate for _ in pattern] == pattern:
+            return seed
+    raise AssertionError("no seed fits")  # pragma: no cover
+
+
+def test_a_purchase_whose_answer_is_dropped_is_reported_made(cli: Cli, tmp_path: Path) -> None:
+    # The checkout's requests: read the order, guest fields, /next, then `confirm` (3 attempts,
+    # each answer dropped after the work is committed), then bookctl reads the order back.
+    pattern = [False, False, False, True, True, True, False]
+    served = start_sandbox(tmp_path, "--seed", str(_seed_for(pattern, 0.5)))
+    try:
+        url = served.url + "/guestmanager"
+        added = cli(
+            "profile", "add", "mine", "--provider", "guestmanager", "--base-url", url,
+            "--api-key-stdin", stdin="sandbox-key\n",
+        )  # fmt: skip
+        assert added.exit_code == 0, added
+        gm = Target(cli, ["-p", "mine"], served)
+        cart = gm.ok("basket", "add", "--ticket-type", "610")  # free: cart → confirm → complete
+        served.admin("PUT", "faults", json={"spec": "drop-after-commit=0.5"})
+        done = gm("checkout", *GUEST, "--json")
+        served.admin("PUT", "faults", json={"spec": ""})
+        assert done.exit_code == 0, done
+        assert done.json["state"] == "complete" and done.json["id"] == cart["id"]
+        assert "was lost or unreadable" in done.stderr and "read back: complete" in done.stderr
+        assert gm("cart", "show").exit_code == 3  # the cart session moved to history
+        stats = served.admin("GET", "stats")["guestmanager"]
+        assert (stats["complete_orders"], stats["transitions"]) == (1, 1)  # confirmed once
+        again = gm("checkout", "--cart", cart["id"], "--json")
+        assert again.exit_code == 0, again
+        assert "was already complete" in again.stderr
+    finally:
+        served.stop()
