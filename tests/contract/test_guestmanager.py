@@ -486,3 +486,24 @@ def test_an_expired_order_is_resumed_by_its_number(cli: Cli, stub: Stub) -> None
     assert_request(resume, "PATCH", f"/checkout/{NUMBER}/resume")
     assert resumed.json["state"] == "cart"
     assert resumed.json["expires_at"] == "2027-03-10T12:15:00+00:00"
+
+
+def test_undocumented_paths_follow_the_profile(
+    cli: Cli, stub: Stub, isolated: dict[str, Path]
+) -> None:
+    """The calls the document does not describe can be pointed elsewhere per profile."""
+    put_in_cart(cli, stub)
+    config = isolated["config"] / "config.toml"
+    config.write_text(
+        config.read_text()
+        + '\n[profiles.x.defaults]\norders_path = "/api/orders"\n'
+        + 'order_path = "api/orders/{id}"\n'
+    )
+    # The stub knows only its own paths: the overridden ones answer 404.
+    assert gm(cli, "cart", "show").exit_code == 3
+    added = gm(cli, "basket", "add", "--ticket-type", "602", "--new-cart")
+    assert added.exit_code == 3, added
+    assert [(r.method, r.path) for r in stub.requests] == [
+        ("GET", f"/api/orders/{ORDER}"),
+        ("POST", "/api/orders"),
+    ]
