@@ -145,6 +145,7 @@ class Stub:
         if swapped:
             order["total"] = 160  # an amount as a number
             order["currency"] = "USD"
+            order["expires_at"] = 1804680900  # 2027-03-10T12:15:00Z as epoch seconds
         return order
 
     # -- the HTTP side ----------------------------------------------------------------------

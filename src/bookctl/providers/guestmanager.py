@@ -1,8 +1,11 @@
 """Guest Manager order checkout (seeds/002): events, ticket types, orders, the checkout steps.
 
-Wire models follow the document's field names; ``to_*`` functions map them to neutral models.
-Checkout is a state machine: the provider builds every remaining step's data first (so missing
-or malformed input changes nothing), then walks the order through ``PATCH /checkout/{id}``.
+Wire models follow the document's field names and require only what bookctl cannot do
+without; ``to_*`` functions map them to neutral models. Checkout is a state machine: after
+``/next`` the provider builds every remaining step's data from the order's ``checkout_steps``
+(so missing or malformed input sends no step), then walks the order through
+``PATCH /checkout/{id}``. A transition whose answer is lost or unreadable is settled by reading
+the order back.
 """
 
 from __future__ import annotations
@@ -157,8 +160,8 @@ class WireOrder(_Wire):
     state: str
     number: Text | None = None
     checkout_steps: list[str] = []
-    expires_at: str | None = None
-    completed_at: str | None = None
+    expires_at: str | float | None = None
+    completed_at: str | float | None = None
     currency: str | None = None
     total: Text | None = None
     payment_state: str | None = None
@@ -166,7 +169,7 @@ class WireOrder(_Wire):
     tickets: list[WireTicket] = []
     form_responses: list[WireFormResponse] = []
     payment_methods: list[WirePaymentMethod] | None = None
-    links: dict[str, str] = {}
+    links: dict[str, str | None] = {}
 
 
 def _parse(model: type[BaseModel], data: Any, what: str) -> Any:
@@ -252,7 +255,7 @@ def to_cart(wire: WireOrder, notices: list[str] | None = None) -> Cart:
         currency=wire.currency,
         total=money(wire.total),
         lines=[_line(li) for li in wire.line_items],
-        links=dict(wire.links),
+        links={k: v for k, v in wire.links.items() if v},
         notices=notices or [],
     )
 

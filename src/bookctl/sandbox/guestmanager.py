@@ -718,9 +718,12 @@ def _step_payment(body: dict[str, Any], data: dict[str, Any], total: Decimal) ->
         raise _invalid("payments", "payments[0].token is required.")
     if _CARD.match(token):
         raise _invalid("payments", "That looks like a card number; send a payment token instead.")
-    if payment.get("payment_method_id", 1) not in [m["id"] for m in PAYMENT_METHODS]:
+    # The document: the method is one of the order's `payment_methods`, chosen by the client.
+    if payment.get("payment_method_id") not in [m["id"] for m in PAYMENT_METHODS]:
         raise _invalid(
-            "payments", f"Unknown payment_method_id {payment.get('payment_method_id')!r}."
+            "payments",
+            f"payments[0].payment_method_id must be one of the order's payment_methods "
+            f"(got {payment.get('payment_method_id')!r}).",
         )
     try:
         amount = Decimal(str(payment.get("amount", total)))
@@ -731,7 +734,7 @@ def _step_payment(body: dict[str, Any], data: dict[str, Any], total: Decimal) ->
     data.setdefault("payments", []).append(
         {
             "id": len(data.get("payments", [])) + 1,
-            "payment_method_id": payment.get("payment_method_id", 1),
+            "payment_method_id": payment["payment_method_id"],
             "amount": str(amount.quantize(Decimal("0.01"))),
             "state": "pending",
             "token": token,
