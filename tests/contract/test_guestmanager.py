@@ -173,6 +173,9 @@ class Stub:
                 if self.reads_while_processing > 1:
                     self.state = "complete"
             return httpx.Response(200, json=self.order())
+        if route == ("DELETE", order_path):
+            self.state = "canceled"
+            return httpx.Response(200, json=self.order())
         if route == ("PATCH", f"/checkout/{NUMBER}/resume"):
             self.state = "cart"
             return httpx.Response(200, json=self.order())
@@ -317,6 +320,16 @@ def test_basket_add_and_cart_show(cli: Cli, stub: Stub) -> None:
     assert (shown.json["currency"], shown.json["total"], lines) == expected
     table = gm(cli, "cart", "show")
     assert table.exit_code == 0 and "R100042/checkout" in table.stdout
+
+
+def test_cart_abandon(cli: Cli, stub: Stub) -> None:
+    put_in_cart(cli, stub)
+    gone = gm(cli, "cart", "abandon", "--yes", "--json")
+    assert gone.exit_code == 0, gone
+    (delete,) = stub.requests
+    assert_request(delete, "DELETE", f"/orders/{ORDER}")
+    assert gone.json == {"id": str(ORDER), "state": "abandoned"}
+    assert gm(cli, "cart", "show").exit_code == 3  # no cart session left
 
 
 # -- checkout, through every documented step -----------------------------------------------
