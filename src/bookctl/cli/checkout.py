@@ -162,6 +162,8 @@ def checkout(
     options["prompt"] = _prompt if app.interactive else None
     order, raw = provider.checkout(cid, options, session)
     pending, success = order_states(provider)
+    for notice in order.notices:
+        app.output.warn(notice)
     app.output.success(f"order {order.id} {order.state}")
     if wait and order.state in pending:
         order, raw = follow(app, provider, order.id, session)
