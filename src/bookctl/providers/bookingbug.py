@@ -74,7 +74,9 @@ class WireService(_Wire):
     name: str
     description: str | None = None
     duration: int | None = None
+    durations: list[int] = []
     price: int | None = None
+    prices: list[int] = []
     currency: str | None = None
     times: list[str] = []
 
@@ -235,11 +237,14 @@ def to_service_product(wire: WireService) -> Product:
         provider=KEY,
         type="service",
         title=wire.name,
-        price_from=_price(wire.price, wire.currency),
+        price_from=_price(
+            wire.price if wire.price is not None else min(wire.prices, default=None),
+            wire.currency,
+        ),
         description=wire.description,
         details={
             "when": ", ".join(wire.times) + " daily" if wire.times else None,
-            "duration": wire.duration,
+            "duration": wire.duration or next(iter(wire.durations), None),
         },
     )
 
