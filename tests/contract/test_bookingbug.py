@@ -624,3 +624,22 @@ def test_a_refused_app_id_is_an_auth_error(cli: Cli, stub: Stub, isolated: dict[
     assert refused.exit_code == 5, refused
     assert APP_KEY not in refused.stdout + refused.stderr
     assert stub.take()[0].headers["app-id"] == "other"
+
+
+def test_a_lost_checkout_that_cannot_be_read_back_says_it_may_have_gone_through(
+    cli: Cli, profile: list[str], isolated: dict[str, Path]
+) -> None:
+    made = Stub(shape=SHAPERS["documented"], garbage_checkout=True)
+
+    def basket_down_after_checkout(request: httpx.Request) -> httpx.Response:
+        if made.purchases and request.url.path.endswith("/basket"):
+            return httpx.Response(500, json={"error": "Internal Server Error"})
+        return made.handle(request)
+
+    with respx.mock(assert_all_called=False) as router:
+        router.route(host=HOST).mock(side_effect=basket_down_after_checkout)
+        run(cli, *profile, "basket", "add", "--service-id", "104748")
+        done = cli(*profile, "checkout", "--member-id", "2897097", "--no-wallet")
+    assert done.exit_code == 6, done
+    assert "may have gone through" in done.stderr and "bookctl cart show" in done.stderr
+    assert (isolated["state"] / "sessions" / "x.json").exists()

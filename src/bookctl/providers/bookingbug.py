@@ -707,6 +707,11 @@ class BookingBug:
         except (ApiAuthError, ApiNotFoundError, ApiRefusedError):
             holds_items = False  # the basket's token died with its checkout
         except BookctlError:
+            if lost:
+                err.hint = (
+                    "the checkout may have gone through and bookctl could not look: run "
+                    "'bookctl cart show' (an empty basket means it did) before checking out again"
+                )
             raise err from None
         if holds_items:
             if lost:
