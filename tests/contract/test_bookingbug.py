@@ -15,6 +15,8 @@ import copy
 import hashlib
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -643,3 +645,14 @@ def test_a_lost_checkout_that_cannot_be_read_back_says_it_may_have_gone_through(
     assert done.exit_code == 6, done
     assert "may have gone through" in done.stderr and "bookctl cart show" in done.stderr
     assert (isolated["state"] / "sessions" / "x.json").exists()
+
+
+def test_this_contract_and_the_cli_it_drives_load_no_sandbox() -> None:
+    code = (
+        "import sys, tests.contract.test_bookingbug\n"
+        "from bookctl.cli.app import build_cli\n"
+        "build_cli()\n"
+        "assert not [m for m in sys.modules if m.startswith('bookctl.sandbox')], sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
