@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_bad_input import assert_clean_error, snapshot
-from tests.conftest import Cli, ServedSandbox
+from tests.conftest import TODAY, Cli, ServedSandbox
 
 BB = "sandbox-bookingbug"
 
@@ -61,7 +61,7 @@ def test_products_lists_events_services_and_items(cli: Cli, target: list[str]) -
     assert jazz["title"] == "Jazz Night"
     assert jazz["price_from"] == {"amount": "25.00", "currency": "GBP"}
     when = dt.datetime.fromisoformat(jazz["details"]["when"])
-    assert when.time() == dt.time(19, 30) and when.date() > dt.date.today()
+    assert when.time() == dt.time(19, 30) and when.date() > TODAY
     assert jazz["details"]["spaces_left"] == 40
     assert products["6001"]["type"] == "service"
     assert products["6001"]["price_from"]["amount"] == "30.00"
@@ -75,7 +75,7 @@ def test_products_lists_events_services_and_items(cli: Cli, target: list[str]) -
 
 
 def test_availability_of_an_event_and_a_service(cli: Cli, target: list[str]) -> None:
-    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    tomorrow = (TODAY + dt.timedelta(days=1)).isoformat()
     result = cli(*target, "availability", "7201", "6001", "--start-date", tomorrow, "--json")
     assert result.exit_code == 0, result
     event = result.json[0]

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bookctl.core import config, validate
+from bookctl.core import clock, config, validate
 from bookctl.core.config import Profile
 from bookctl.core.errors import (
     ApiAuthError,
@@ -551,7 +551,7 @@ class BookingBug:
                 rows.append(to_event_row(_parse(WireEvent, raw, "event")))
                 raws[pid] = raw
                 continue
-            start = filters.get("start_date") or dt.date.today().isoformat()
+            start = filters.get("start_date") or clock.today().isoformat()
             end = (
                 filters.get("end_date")
                 or (
@@ -672,7 +672,7 @@ class BookingBug:
         BookingBug made is never reported as a failure."""
         params = build_checkout_params(options)
         token = _token(cart_id, session)
-        since = dt.datetime.now(dt.UTC) - PURCHASE_LOOKBACK
+        since = clock.now() - PURCHASE_LOOKBACK
         try:
             response = self._request(
                 "POST",
