@@ -1,9 +1,12 @@
-"""BookingBug (JRNI) REST API v1 (seeds/000): events, services, clients, baskets, wallets.
+"""BookingBug (JRNI) REST API v1 (seeds/000 and BookingBug's public REST docs).
 
-Wire models follow BookingBug's field names; ``to_*`` functions map them to neutral models.
-Amounts on the wire are integers in pence. ``add_item`` answers an ``Auth-Token`` header that
-the later basket and checkout calls of the same basket must send: it travels in
-``Cart.session_tokens`` to the cart session file and comes back as ``session.tokens``.
+Wire models read the answers as the public docs shape them (HAL: ``_embedded``, ``_links``; the
+basket of basket.md, the purchase of purchases.md, the login of authentication.md), require only
+what the neutral models cannot do without, ignore unknown fields and take ids and amounts as
+numbers or strings; ``to_*`` functions map them to neutral models. Amounts on the wire are
+integers in pence. ``add_item`` answers an ``Auth-Token`` header that the later basket and
+checkout calls of the same basket must send: it travels in ``Cart.session_tokens`` to the cart
+session file and comes back as ``session.tokens``.
 """
 
 from __future__ import annotations
