@@ -19,6 +19,7 @@ from bookctl.cli import (
     checkout,
     completion,
     demo,
+    login,
     member,
     packages,
     poll,
@@ -60,6 +61,7 @@ basket.register(app)
 cart.register(app)
 checkout.register(app)
 member.register(app)
+login.register(app)
 poll.register(app)
 batch.register(app)
 smoke.register(app)
