@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -102,6 +103,9 @@ def _free_port() -> int:
 
 
 def run_example(example: Example, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run a block where a reader of a clone would: ``examples/`` is beside them."""
+    if not (cwd / "examples").exists():
+        shutil.copytree(ROOT / "examples", cwd / "examples")
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -126,6 +130,19 @@ def test_the_docs_have_examples_and_only_the_quickstart_is_left_to_ci() -> None:
     skipped = [e.id for e in examples() if e not in RUNNABLE]
     assert [s.split(":")[0] for s in skipped] == ["README.md", "README.md"]
     assert len(RUNNABLE) >= 8
+
+
+def test_every_shell_example_is_an_sh_block() -> None:
+    """A shell example in a block of another kind (``console``, none) would escape the suite."""
+    fence = re.compile(r"^```(\w*)\n(.*?)^```", re.S | re.M)
+    stray = []
+    for doc in DOCS:
+        text = doc.read_text(encoding="utf-8")
+        for match in fence.finditer(text):
+            kind, body = match.groups()
+            if kind != "sh" and re.search(r"^\$? ?bookctl ", body, re.M) and kind != "text":
+                stray.append(f"{doc.name}:{text.count(chr(10), 0, match.start()) + 1} ({kind})")
+    assert stray == []
 
 
 @pytest.mark.parametrize("example", RUNNABLE, ids=lambda e: e.id)
