@@ -132,6 +132,7 @@ class Application:
             transport=transport,
             trace=self.trace if self.options.verbose else None,
             pacer=pacer,
+            notice=self.output.info if self.output.interactive else None,
         )
         self._clients.append(client)
         return client

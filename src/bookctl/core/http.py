@@ -93,9 +93,14 @@ class ApiClient:
         transport: httpx.BaseTransport | None = None,
         trace: Trace | None = None,
         pacer: Pacer | None = None,
+        notice: Trace | None = None,
     ) -> None:
         self.config = config
         self._trace = trace
+        self._notice = notice
+        # Retries are told by the trace (-v) and the notice (a TTY) only: stamina's own
+        # instrumentation would log a bare 'stamina.retry_scheduled' line on stderr.
+        stamina.instrumentation.set_on_retry_hooks([])
         self.pacer = pacer
         timeout = httpx.Timeout(
             config.read_timeout, connect=config.connect_timeout, pool=config.connect_timeout
@@ -163,6 +168,8 @@ class ApiClient:
             if wait is None:
                 return False
             self._emit(f"* retrying in {wait:.2f}s after {reason} (attempt {attempts + 1})")
+            if self._notice is not None and self._trace is None:
+                self._notice(f"retrying ({attempts + 1}/{retry.ATTEMPTS})...")
             return wait
 
         try:
