@@ -68,7 +68,7 @@ def test_add_show_use_remove(cli: Cli, isolated: dict[str, Path], served: Served
     duplicate = cli("profile", "add", "mine", "--provider", "bookinglayer", "--base-url", url)
     assert duplicate.exit_code == 2 and "already exists" in duplicate.stderr
 
-    assert cli("profile", "remove", "mine").exit_code == 0
+    assert cli("profile", "remove", "mine", "--yes").exit_code == 0
     assert "mine" not in tomllib.loads(creds.read_text())
     assert "active" not in tomllib.loads(config.read_text())
     assert cli("profile", "remove", "mine").exit_code == 3

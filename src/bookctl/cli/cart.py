@@ -11,7 +11,6 @@ import typer
 from bookctl.cli.context import Application, get_app
 from bookctl.cli.options import CartId, Yes
 from bookctl.core import clock
-from bookctl.core.errors import UsageError
 from bookctl.core.output import TableSpec
 from bookctl.core.session import CartSession
 
@@ -162,10 +161,7 @@ def abandon(cart_id: CartId = None, yes: Yes = False) -> None:
     app = get_app()
     cid, session = resolve_cart(app, cart_id)
     if not yes:
-        if not app.interactive:
-            raise UsageError(f"abandoning cart {cid} needs --yes", hint="or run it in a terminal")
-        if not typer.confirm(f"Abandon cart {cid}?", default=False, err=True):
-            raise typer.Exit(1)
+        app.confirm(f"Abandon cart {cid}?", needs=f"abandoning cart {cid} needs --yes")
     raw = app.provider().cart_abandon(cid, session)
     app.sessions.clear(app.profile_name, cart_id=cid)
     app.output.success(f"cart {cid} abandoned")

@@ -74,6 +74,27 @@ class Application:
             and os.environ.get("CI", "").lower() not in ("1", "true")
         )
 
+    def no_prompt_hint(self, instead: str) -> str:
+        """A hint for when we may not ask: what to pass ``instead``, and why nothing asked."""
+        if self.options.no_input:
+            return f"{instead}; --no-input never asks"
+        if os.environ.get("CI", "").lower() in ("1", "true"):
+            return f"{instead}; nothing asks under CI"
+        return f"{instead}, or run it in a terminal to be asked"
+
+    def confirm(self, question: str, *, needs: str) -> None:
+        """Ask ``question``; 'no' ends the command: ``cancelled`` on stderr, exit 0 (as gh does).
+
+        Where we may not ask, ``needs`` (what --yes is needed for) is a usage error.
+        """
+        import typer
+
+        if not self.interactive:
+            raise UsageError(needs, hint=self.no_prompt_hint("pass --yes"))
+        if not typer.confirm(question, default=False, err=True):
+            self.output.err.print("cancelled", markup=False, highlight=False)
+            raise typer.Exit(0)
+
     def emit(
         self,
         payload: Any,

@@ -50,7 +50,7 @@ def login(
         )
     if email is None:
         if not app.interactive:
-            raise UsageError("login needs --email", hint="or run it on a terminal to be asked")
+            raise UsageError("login needs --email", hint=app.no_prompt_hint("pass --email"))
         email = typer.prompt("Email", err=True)
     address = validate.check_email(email, "--email")
     if password_stdin:
@@ -59,7 +59,7 @@ def login(
         password = typer.prompt("Password", hide_input=True, err=True)
     else:
         raise UsageError(
-            "login needs a password", hint="pipe it in with --password-stdin, or use a terminal"
+            "login needs a password", hint=app.no_prompt_hint("pipe it in with --password-stdin")
         )
     if not password:
         raise UsageError("the password is empty")

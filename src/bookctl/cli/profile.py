@@ -9,7 +9,9 @@ from typing import Annotated
 import typer
 
 from bookctl.cli.context import get_app
+from bookctl.cli.options import Yes
 from bookctl.core.config import (
+    BUILTIN_PROFILES,
     PROVIDERS,
     Profile,
     validate_base_url,
@@ -188,13 +190,22 @@ def use_(name: Annotated[str, typer.Argument(help="Profile to make active.")]) -
 
 
 @group.command("remove")
-def remove(name: Annotated[str, typer.Argument(help="Profile to remove.")]) -> None:
-    """Remove a profile and its key.
+def remove(
+    name: Annotated[str, typer.Argument(help="Profile to remove.")], yes: Yes = False
+) -> None:
+    """Remove a profile and its key (asks first unless --yes).
 
     Example:
 
-      bookctl profile remove mine
+      bookctl profile remove mine --yes
     """
     app = get_app()
+    if name not in BUILTIN_PROFILES:
+        app.config.get(name)
+        if not yes:
+            app.confirm(
+                f"Remove profile {name!r} and its key?",
+                needs=f"removing profile {name!r} needs --yes",
+            )
     app.config.remove(name)
     app.output.success(f"profile {name!r} removed")
