@@ -269,5 +269,5 @@ def test_a_retried_checkout_without_login_is_refused_with_a_hint(
     _checkout_behind_bookctl(served.url, isolated)
     before = snapshot(isolated["state"])
     again = cli("-p", "bb", "checkout", "--member-id", "1001", "--no-wallet")
-    assert_clean_error(again, 4, "already checked out", "bookctl login")
+    assert_clean_error(again, 4, "already checked out", "'bookctl -p bb login'")
     assert snapshot(isolated["state"]) == before

@@ -324,7 +324,11 @@ def test_deeplink(cli: Cli, target: list[str]) -> None:
 # -- table and csv (rendering does not depend on the target: embedded only) --------------------
 
 RENDERED = [
-    (["products"], ["ID", "TYPE", "TITLE", "LOCATION", "FROM"], ["Surf Camp", "199.00 EUR"]),
+    (
+        ["products"],
+        ["ID", "TYPE", "TITLE", "LOCATION", "FROM", "CURRENCY"],
+        ["Surf Camp", "199.00 EUR"],
+    ),
     (["product", "show", "384"], ["FIELD", "VALUE"], ["Surf Camp", "allowed checkin days"]),
     (
         PACKAGE,
@@ -352,8 +356,12 @@ RENDERED = [
         ["DATE", "DAY", "AVAILABLE", "CHECK-IN", "CHECK-OUT", "BLOCKED", "TIMESLOTS"],
         ["10:30", "15:00", W],
     ),
-    (PRICE_ONE, ["PRODUCT", "START", "PAX", "DURATION", "TOTAL"], ["20.00 EUR"]),
-    (PRICE_TWO, ["PRODUCT", "START", "PAX", "DURATION", "TOTAL"], ["all together: 30.00 EUR"]),
+    (PRICE_ONE, ["PRODUCT", "START", "PAX", "DURATION", "TOTAL", "CURRENCY"], ["20.00 EUR"]),
+    (
+        PRICE_TWO,
+        ["PRODUCT", "START", "PAX", "DURATION", "TOTAL", "CURRENCY"],
+        ["all together: 30.00 EUR"],
+    ),
     (["seasons"], ["FROM", "TO (INCL.)", "DAYS", "SEASON", "SEGMENT"], ["High", "Low"]),
     (["settings"], ["SETTING", "VALUE"], ["booking terms", "EUR", "customer phone"]),
     (DEEPLINK, ["URL"], ["/frontoffice/product/384", "male=2"]),
@@ -376,8 +384,8 @@ def test_table_and_csv(cli: Cli, args: list[str], header: list[str], needles: li
 def test_package_breakdown_table_and_csv(cli: Cli, guests_file: Path) -> None:
     args = ["prices", "package", "--file", str(guests_file)]
     rows = csv_rows(cli("-o", "csv", *args))
-    assert rows[0] == ["GUEST", "WHAT", "PRODUCT", "AMOUNT"]
-    assert ["guest_1", "item 394", "3340", "32.40 USD"] in rows
+    assert rows[0] == ["GUEST", "WHAT", "PRODUCT", "AMOUNT", "CURRENCY"]
+    assert ["guest_1", "item 394", "3340", "32.40", "USD"] in rows
     assert rows[2][:3] == ["guest_1", "accommodation", "392"]
     table = ok(cli(*args)).stdout
     assert "subtotal" in table

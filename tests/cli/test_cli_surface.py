@@ -42,8 +42,9 @@ def test_csv_output(cli: Cli) -> None:
     result = cli("-o", "csv", "products", "--type", "package")
     assert result.exit_code == 0, result
     lines = result.stdout.splitlines()
-    assert lines[0] == "ID,TYPE,TITLE,LOCATION,FROM"
+    assert lines[0] == "ID,TYPE,TITLE,LOCATION,FROM,CURRENCY"
     assert any(line.startswith("384,package,Surf Camp,") for line in lines)
+    assert all(line.endswith((",EUR", ",-,-", ",CURRENCY")) for line in lines), lines
 
 
 def test_version(cli: Cli) -> None:

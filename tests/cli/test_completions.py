@@ -113,9 +113,9 @@ def bash_script(tmp_path: Path) -> Path:
     ("words", "expected"),
     [
         (("bookctl", "ca"), ["cart"]),
-        (("bookctl", "cart", ""), ["abandon", "add", "extend", "show"]),
+        (("bookctl", "cart", ""), ["abandon", "add", "extend", "list", "show"]),
         (("bookctl", "sandbox", "clock", ""), ["advance"]),
-        (("bookctl", "-p", "cart", "cart", ""), ["abandon", "add", "extend", "show"]),
+        (("bookctl", "-p", "cart", "cart", ""), ["abandon", "add", "extend", "list", "show"]),
         (("bookctl", "cart", "show", "--ca"), ["--cart"]),
         (("bookctl", "-o", ""), ["csv", "json", "table"]),
         (("bookctl", "products", "--output=j"), ["--output=json"]),
@@ -155,4 +155,4 @@ def test_fish_completes(tmp_path: Path) -> None:
         check=True,
     )
     offered = sorted(line.split("\t")[0] for line in proc.stdout.splitlines())
-    assert offered == ["abandon", "add", "extend", "show"]
+    assert offered == ["abandon", "add", "extend", "list", "show"]

@@ -80,7 +80,7 @@ def test_full_checkout_through_every_step_then_poll(gm: Target, tmp_path: Path) 
     done = gm("checkout", *GUEST, "--answers-file", file, "--payment-token", "tok_visa", "--json")
     assert done.exit_code == 0, done
     assert done.json["state"] == "processing"
-    assert "bookctl poll" in done.stderr
+    assert f"bookctl {' '.join(gm.args)} poll" in done.stderr
     raw = gm.ok("cart", "show", "--raw")["raw"]
     assert raw["tickets"][1]["name"] == "Bizzy Bone"
     assert raw["ship_address"] is None and raw["bill_address"]["state_code"] == "WA"
@@ -216,7 +216,9 @@ def test_checkout_of_a_processing_order_is_refused_and_of_a_complete_one_reporte
     order = gm.ok("checkout", *GUEST, "--answers-file", file, "--payment-token", "tok_visa")
     again = gm("checkout", "--payment-token", "tok_visa")
     assert again.exit_code == 4, again
-    assert "processing" in again.stderr and f"bookctl poll {order['id']}" in again.stderr
+    assert "processing" in again.stderr and (
+        f"bookctl {' '.join(gm.args)} poll {order['id']}" in again.stderr
+    )
     gm.advance("1m")
     gm.ok("poll", "--interval", "0.05")
     # A retry after the purchase went through reports it (it used to exit 4): nothing is sent.

@@ -144,7 +144,8 @@ def test_full_session_is_refused_at_checkout(wix: Target, tmp_path: Path) -> Non
     wix.ok("checkout", "--booking", first["id"])
     full = wix("checkout", "--booking", second["id"])
     assert full.exit_code == 4, full
-    assert "0 open spot(s)" in full.stderr and "bookctl availability" in full.stderr
+    assert "0 open spot(s)" in full.stderr
+    assert f"'bookctl {' '.join(wix.args)} availability {PILATES}'" in full.stderr
 
 
 def test_abandon_cancels_and_extend_is_not_a_wix_stage(

@@ -21,6 +21,7 @@ from bookctl.cli import (
     demo,
     login,
     member,
+    orders,
     packages,
     poll,
     prices,
@@ -63,6 +64,7 @@ checkout.register(app)
 member.register(app)
 login.register(app)
 poll.register(app)
+orders.register(app)
 batch.register(app)
 smoke.register(app)
 sandbox.register(app)

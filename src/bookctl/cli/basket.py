@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bookctl.cli.cart import cart_tables, remember
+from bookctl.cli.cart import cart_tables, remember, start_new_cart
 from bookctl.cli.cart import group as cart_group
 from bookctl.cli.context import get_app
 from bookctl.cli.options import BodyFile, Currency, EndDate, StartDate
@@ -112,7 +112,12 @@ def add(
     ] = None,
     file: BodyFile = None,
     new_cart: Annotated[
-        bool, typer.Option("--new-cart", help="Start a new cart instead of adding to the current.")
+        bool,
+        typer.Option(
+            "--new-cart",
+            help="Start a new cart; the current one is abandoned if empty, else asked about "
+            "or set aside ('cart list').",
+        ),
     ] = False,
 ) -> None:
     """Add items to the cart; the first add creates the cart and records it in the session.
@@ -155,10 +160,13 @@ def add(
         "file": str(file) if file is not None else None,
     }
     provider = app.provider("basket add", options)
-    session = None if new_cart else app.sessions.load(app.profile_name)
+    session = app.sessions.load(app.profile_name)
     if session is not None and session.provider != provider.key:
         session = None
+    previous, session = (session, None) if new_cart else (None, session)
     cart, raw = provider.basket_add(options, session)
+    if previous is not None:
+        start_new_cart(app, provider, previous)
     remember(app, cart, session)
     verb = "added to" if session is not None and session.cart_id == cart.id else "created"
     expiry = f"; expires at {cart.expires_at}" if cart.expires_at else ""

@@ -4,20 +4,32 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 from typing import TYPE_CHECKING, Any
 
 import typer
 
+from bookctl.cli import hints
 from bookctl.cli.context import Application, get_app
 from bookctl.cli.options import CartId, Yes
 from bookctl.core import clock
-from bookctl.core.output import TableSpec
+from bookctl.core.errors import BookctlError
+from bookctl.core.output import Amount, TableSpec
 from bookctl.core.session import CartSession
 
 if TYPE_CHECKING:
     from bookctl.core.models import Cart, Order
+    from bookctl.core.provider import Provider
 
-group = typer.Typer(help="The current cart: show, extend, abandon.", no_args_is_help=True)
+group = typer.Typer(
+    help="The current cart: show, extend, abandon; list the open ones.", no_args_is_help=True
+)
+
+#: Set on the history records of carts that did not become orders: ``set_aside`` (by
+#: ``--new-cart``, still open), ``abandoned``, ``expired``.
+CART_STATE = "cart_state"
+#: Cart states after which a cart holds nothing (lower case, across providers).
+_GONE = frozenset({"expired", "abandoned", "canceled", "cancelled", "declined", "checked_out"})
 
 
 def register(app: typer.Typer) -> None:
@@ -45,7 +57,7 @@ def cart_tables(cart: Cart) -> list[TableSpec]:
     summary = TableSpec(
         title=f"cart {cart.id}",
         columns=["STATE", "EXPIRES AT", "TOTAL"],
-        rows=[[cart.state, cart.expires_at, f"{cart.total or '-'} {cart.currency or ''}".strip()]],
+        rows=[[cart.state, cart.expires_at, Amount(cart.total, cart.currency)]],
     )
     lines = TableSpec(
         columns=["PRODUCT", "TITLE", "KIND", "GUEST", "QTY", "DATES", "AMOUNT"],
@@ -163,7 +175,133 @@ def abandon(cart_id: CartId = None, yes: Yes = False) -> None:
     if not yes:
         app.confirm(f"Abandon cart {cid}?", needs=f"abandoning cart {cid} needs --yes")
     raw = app.provider().cart_abandon(cid, session)
-    app.sessions.clear(app.profile_name, cart_id=cid)
+    if session is not None or cid in set_aside_carts(app):
+        app.sessions.retire(app.profile_name, cid, {CART_STATE: "abandoned", "at": now_iso()})
     app.output.success(f"cart {cid} abandoned")
     payload: dict[str, Any] = {"id": cid, "state": "abandoned"}
     app.emit(payload, TableSpec(columns=["CART", "STATE"], rows=[[cid, "abandoned"]]), raw=raw)
+
+
+def read_history(app: Application) -> list[dict[str, Any]]:
+    """The profile's history records, oldest first; a torn or foreign line is skipped."""
+    path = app.sessions.history_path(app.profile_name)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    records = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            app.output.warn(f"{path}:{number} is not JSON; skipped")
+            continue
+        if isinstance(record, dict) and isinstance(record.get("outcome"), dict):
+            records.append(record)
+    return records
+
+
+def set_aside_carts(app: Application) -> dict[str, dict[str, Any]]:
+    """Carts put aside by ``--new-cart`` that nothing has happened to since: id -> session."""
+    carts: dict[str, dict[str, Any]] = {}
+    for record in read_history(app):
+        cart_id = str(record.get("cart_id"))
+        carts.pop(cart_id, None)
+        if record["outcome"].get(CART_STATE) == "set_aside":
+            carts[cart_id] = dict(record.get("session") or {"cart_id": cart_id})
+    return carts
+
+
+def _expired(expires_at: str | None) -> bool:
+    if not expires_at:
+        return False
+    try:
+        return dt.datetime.fromisoformat(expires_at) <= clock.now()
+    except (TypeError, ValueError):
+        return False
+
+
+@group.command("list")
+def list_carts() -> None:
+    """List the carts still open in this profile: the current one and those set aside.
+
+    'basket add --new-cart' sets the current cart aside when it still holds items; it keeps
+    its inventory until it expires. Check one out or abandon it with --cart ID.
+
+    Example:
+
+      bookctl cart list
+      bookctl cart abandon --cart ID --yes
+    """
+    app = get_app()
+    found: list[dict[str, Any]] = []
+    current = app.sessions.load(app.profile_name)
+    if current is not None:
+        found.append({**current.to_json(), "current": True})
+    found += [{**kept, "current": False} for kept in reversed(set_aside_carts(app).values())]
+    payload = [
+        {
+            "id": c.get("cart_id"),
+            "provider": c.get("provider"),
+            "state": "expired" if _expired(c.get("expires_at")) else c.get("state"),
+            "expires_at": c.get("expires_at"),
+            "currency": c.get("currency"),
+            "total": c.get("total"),
+            "lines": len(c.get("lines") or []),
+            "created_at": c.get("created_at"),
+            "current": c["current"],
+        }
+        for c in found
+    ]
+    table = TableSpec(
+        columns=["CART", "STATE", "LINES", "TOTAL", "EXPIRES AT", "CURRENT"],
+        rows=[
+            [
+                c["id"],
+                c["state"],
+                c["lines"],
+                Amount(c["total"], c["currency"]),
+                c["expires_at"],
+                c["current"],
+            ]
+            for c in payload
+        ],
+    )
+    if not payload:
+        app.output.info(f"profile {app.profile_name!r} has no open cart")
+    app.emit(payload, table)
+
+
+def start_new_cart(app: Application, provider: Provider, session: CartSession) -> None:
+    """Put the previous cart away once ``--new-cart`` has started another.
+
+    An expired cart is forgotten and an empty one abandoned; one that still holds items is
+    abandoned if the user says so, and otherwise set aside (listed by ``cart list``).
+    """
+    cid = session.cart_id
+    try:
+        cart, _ = provider.cart_show(cid, session)
+    except BookctlError:
+        cart = None
+    if cart is None or cart.state.lower() in _GONE or _expired(cart.expires_at):
+        state = cart.state.lower() if cart is not None else "gone"
+        app.sessions.retire(app.profile_name, cid, {CART_STATE: state, "at": now_iso()})
+        return
+    abandon_it = not cart.lines
+    if not abandon_it and app.interactive:
+        what = f"{len(cart.lines)} line(s), {Amount(cart.total, cart.currency)}"
+        abandon_it = typer.confirm(
+            f"Cart {cid} still holds {what}. Abandon it?", default=False, err=True
+        )
+    if abandon_it:
+        provider.cart_abandon(cid, session)
+        app.sessions.retire(app.profile_name, cid, {CART_STATE: "abandoned", "at": now_iso()})
+        app.output.info(f"cart {cid} abandoned")
+        return
+    app.sessions.retire(app.profile_name, cid, {CART_STATE: "set_aside", "at": now_iso()})
+    until = f" until {cart.expires_at}" if cart.expires_at else ""
+    app.output.info(
+        f"cart {cid} set aside: it holds its items{until}; see '{hints.command_line('cart list')}'"
+    )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from bookctl.cli import hints
 from bookctl.cli.cart import now_iso, order_table, resolve_cart
 from bookctl.cli.context import Application, get_app
 from bookctl.cli.options import CartId
@@ -180,7 +181,7 @@ def checkout(
         # Not settled yet (a step at a time, or processing): keep the cart session.
         _note_progress(app, cid, order)
         if order.state in pending:
-            app.output.info(f"follow it with: bookctl poll {order.id}")
+            app.output.info(f"follow it with: {hints.command_line(f'poll {order.id}')}")
         if wait:
             settle(app, provider, order, raw)
             return

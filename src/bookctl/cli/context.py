@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from bookctl.cli import hints
 from bookctl.cli.options import GlobalOptions, global_options
 from bookctl.core.config import (
     ConfigStore,
@@ -22,7 +23,7 @@ from bookctl.core.config import (
     validate_base_url,
     with_timeouts,
 )
-from bookctl.core.errors import AuthError, UsageError
+from bookctl.core.errors import AuthError, BookctlError, UsageError
 from bookctl.core.output import FORMATS, Output, TableSpec
 from bookctl.core.session import SessionStore
 
@@ -111,7 +112,22 @@ class Application:
 
     @cached_property
     def profile_name(self) -> str:
-        return self.options.profile or self.config.active_name()
+        name = self.options.profile or self.config.active_name()
+        hints.use_profile(name, flag=self._needs_profile_flag(name))
+        return name
+
+    def has_cart(self) -> bool:
+        """Whether the profile has an open cart session."""
+        return self.sessions.load(self.profile_name) is not None
+
+    def _needs_profile_flag(self, name: str) -> bool:
+        """Whether a bare ``bookctl`` in this shell would use another profile than ``name``."""
+        if not self.options.profile or os.environ.get("BOOKCTL_PROFILE") == name:
+            return False
+        try:
+            return self.config.active_name() != name
+        except BookctlError:
+            return True
 
     @cached_property
     def profile(self) -> Profile:
@@ -190,8 +206,8 @@ class Application:
         if not key:
             raise AuthError(
                 f"profile {profile.name!r} has no API key",
-                hint=f"set BOOKCTL_API_KEY, or re-add it: bookctl profile add {profile.name} "
-                "... --api-key-stdin",
+                hint="set BOOKCTL_API_KEY, or remove the profile and add it again with a key: "
+                f"'bookctl profile add {profile.name} ... --api-key-stdin'",
             )
         client = self.client_for(profile, cls.auth_headers(key), key, pacer=pacer)
         return cls(client, profile)
@@ -210,6 +226,7 @@ def get_app() -> Application:
     if app is None:
         app = Application(global_options(ctx))
         root.meta["bookctl.app"] = app
+        hints.use_command(ctx.command_path, app.has_cart)
         root.call_on_close(app.close)
     assert isinstance(app, Application)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import sys
 import traceback
@@ -9,6 +10,7 @@ from typing import NoReturn
 
 import click
 
+from bookctl.cli import hints
 from bookctl.core.errors import (
     EXIT_BUG,
     EXIT_INTERRUPTED,
@@ -35,6 +37,7 @@ def _wants_json(argv: list[str]) -> bool:
 
 
 def _report(err: BookctlError, *, as_json: bool) -> None:
+    hints.fit(err)
     line = f"error: {err.message}"
     if err.hint:
         line += f" ({err.hint})"
@@ -43,9 +46,33 @@ def _report(err: BookctlError, *, as_json: bool) -> None:
         sys.stdout.write(json.dumps(err.to_json()) + "\n")
 
 
+#: How alike a typed option and a real one must be to suggest it (difflib ratio); click's 0.6
+#: offers --verbose for --bogus.
+_SUGGEST_CUTOFF = 0.7
+
+
+def _usage_message(err: click.ClickException) -> str:
+    """Click's message with one "Did you mean", and only for near misses."""
+    if isinstance(err, click.NoSuchOption):
+        close = [
+            name
+            for name in err.possibilities or ()
+            if difflib.SequenceMatcher(None, err.option_name, name).ratio() >= _SUGGEST_CUTOFF
+        ]
+        message = f"No such option {err.option_name!r}."
+        return message + (f" Did you mean {', '.join(map(repr, close))}?" if close else "")
+    message = err.format_message()
+    # Typer and Click each add a suggestion to an unknown command: keep the first.
+    head, found, rest = message.partition(" Did you mean ")
+    if not found:
+        return message
+    return f"{head} Did you mean {rest.split('?')[0]}?"
+
+
 def run(command: click.Command, argv: list[str] | None, *, debug: bool) -> NoReturn:
     args = list(sys.argv[1:] if argv is None else argv)
     as_json = _wants_json(args)
+    hints.start(command)
     try:
         result = command.main(args=args, prog_name="bookctl", standalone_mode=False)
     except click.exceptions.Exit as done:
@@ -58,8 +85,7 @@ def run(command: click.Command, argv: list[str] | None, *, debug: bool) -> NoRet
         ctx = getattr(err, "ctx", None)
         if ctx is not None:
             hint = f"see '{ctx.command_path} --help'"
-        message = err.format_message()
-        _report(UsageError(message, hint=hint), as_json=as_json)
+        _report(UsageError(_usage_message(err), hint=hint), as_json=as_json)
         sys.exit(EXIT_USAGE)
     except BookctlError as err:
         if debug:

@@ -8,7 +8,7 @@ import typer
 
 from bookctl.cli.context import Application, get_app
 from bookctl.core.errors import UsageError
-from bookctl.core.output import TableSpec
+from bookctl.core.output import Amount, TableSpec
 
 if TYPE_CHECKING:
     from bookctl.providers.bookingbug import BookingBug, WireClient
@@ -47,7 +47,7 @@ def _emit(app: Application, client: WireClient, raw: Any) -> None:
         "email": client.email,
         "wallet": wallet,
     }
-    balance = f"{wallet['amount']} {wallet['currency']}" if wallet else "-"
+    balance = Amount(wallet["amount"], wallet["currency"]) if wallet else None
     table = TableSpec(
         title=f"member {client.id}",
         columns=["ID", "NAME", "EMAIL", "WALLET"],

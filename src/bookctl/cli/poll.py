@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from bookctl.cli import hints
 from bookctl.cli.cart import order_table
 from bookctl.cli.context import Application, get_app
 from bookctl.core.errors import PollTimeoutError, RefusedError, UsageError
@@ -75,7 +76,7 @@ def follow(
             if remaining <= 0:
                 raise PollTimeoutError(
                     f"order {order_id} is still {order.state} after {timeout:g}s",
-                    hint=f"poll again later: bookctl poll {order_id}",
+                    hint=f"poll again later: 'bookctl poll {order_id}'",
                 )
             time.sleep(min(wait, remaining))
             wait = min(wait * GROWTH, max(interval, MAX_INTERVAL))
@@ -98,15 +99,14 @@ def settle(
     app.emit(order.model_dump(mode="json"), order_table(order), raw=raw)
     if not as_asked:
         wanted = until or " or ".join(sorted(success))
-        app.output.error(
-            RefusedError(
-                f"order {order.id} settled as {order.state}"
-                + (f" (payment {order.payment_state})" if order.payment_state else "")
-                + f", not {wanted}",
-                hint="see it with 'bookctl cart show'",
-            ),
-            data=False,
+        refused = RefusedError(
+            f"order {order.id} settled as {order.state}"
+            + (f" (payment {order.payment_state})" if order.payment_state else "")
+            + f", not {wanted}",
+            hint=f"see it with 'bookctl order show {order.id}'",
         )
+        hints.fit(refused)
+        app.output.error(refused, data=False)
         raise typer.Exit(RefusedError.exit_code)
 
 
@@ -148,7 +148,9 @@ def poll(
     session = app.sessions.load(app.profile_name)
     if order_id is None:
         if session is None:
-            raise UsageError("poll needs an ORDER id", hint="e.g. bookctl poll 1042")
+            raise UsageError(
+                "poll needs an ORDER id", hint="this profile's orders: 'bookctl orders'"
+            )
         order_id = session.order_id or session.cart_id
     if session is not None and order_id not in (session.cart_id, session.order_id):
         session = None

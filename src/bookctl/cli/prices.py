@@ -14,7 +14,7 @@ from bookctl.cli.options import Currency
 from bookctl.core import validate
 from bookctl.core.errors import UsageError
 from bookctl.core.money import money
-from bookctl.core.output import TableSpec
+from bookctl.core.output import Amount, TableSpec
 
 #: Prices are asked in this currency unless --currency says otherwise: the same default as
 #: 'basket add', so a price and the cart it leads to are in one currency.
@@ -144,7 +144,14 @@ def prices(
     table = TableSpec(
         columns=["PRODUCT", "START", "PAX", "DURATION", "TOTAL"],
         rows=[
-            [p["product_id"], p["start_date"], pax, length, f"{p['total']} {code}"] for p in payload
+            [
+                p["product_id"],
+                p["start_date"],
+                pax,
+                length,
+                Amount(str(p["total"]) if p["total"] is not None else None, code),
+            ]
+            for p in payload
         ],
         caption=caption,
     )
@@ -204,14 +211,14 @@ def _package_breakdown(file: Path, currency: str | None) -> None:
                 }
             )
             what = _label(entry.get("product_id"), item_id, packages.get(guest_id, {}))
-            rows.append([guest_id, what, entry.get("product_id"), f"{amount} {code}"])
+            rows.append([guest_id, what, entry.get("product_id"), Amount(amount, code)])
         grand += subtotal
         result.append({"unique_id": guest_id, "total": money(subtotal), "lines": lines})
         if app.output_format != "csv":
-            rows.append([guest_id, "subtotal", "", f"{money(subtotal)} {code}"])
+            rows.append([guest_id, "subtotal", "", Amount(money(subtotal), code)])
     payload = {"currency": code, "total": money(grand), "guests": result}
     if app.output_format != "csv":
-        rows.append(["TOTAL", "", "", f"{money(grand)} {code}"])
+        rows.append(["TOTAL", "", "", Amount(money(grand), code)])
     table = TableSpec(
         title=f"package price breakdown ({len(result)} guest{'s' if len(result) != 1 else ''})",
         columns=["GUEST", "WHAT", "PRODUCT", "AMOUNT"],

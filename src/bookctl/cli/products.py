@@ -10,7 +10,7 @@ from bookctl.cli.context import get_app
 from bookctl.cli.options import Language
 from bookctl.core import validate
 from bookctl.core.errors import UsageError
-from bookctl.core.output import TableSpec
+from bookctl.core.output import Amount, TableSpec
 
 if TYPE_CHECKING:
     from bookctl.core.models import Product
@@ -35,10 +35,10 @@ def _filters(type_: str | None, location: str | None, language: str | None) -> d
     return {"type": type_, "location": location, "language": language}
 
 
-def _price(product: Product) -> str:
+def _price(product: Product) -> Amount | None:
     if product.price_from is None:
-        return "-"
-    return f"{product.price_from.amount} {product.price_from.currency}"
+        return None
+    return Amount(product.price_from.amount, product.price_from.currency)
 
 
 def products(
@@ -107,7 +107,7 @@ def show(
         ["type", product.type],
         ["title", product.title],
         ["location", product.location],
-        ["from", _price(product)],
+        ["from", str(_price(product) or "-")],
         ["description", product.description],
     ]
     for key, value in product.details.items():

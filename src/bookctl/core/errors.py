@@ -155,9 +155,9 @@ _STATUS_CLASSES: dict[int, type[ApiError]] = {
 
 _STATUS_HINTS: dict[type[ApiError], str] = {
     InvalidRequestError: "check the values you passed; see the command's --help",
-    ApiAuthError: "check the profile's API key: bookctl profile add NAME --api-key-stdin",
+    ApiAuthError: "check the profile's API key: 'bookctl profile add NAME ... --api-key-stdin'",
     ApiNotFoundError: "check the id; list what exists with 'bookctl products'",
-    ApiRefusedError: "the provider refused it as things stand; see 'bookctl cart show'",
+    ApiRefusedError: "the provider refused it as things stand",
     ApiUnavailableError: "the provider is failing; try again later, or run with -v to see why",
 }
 

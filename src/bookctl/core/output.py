@@ -29,9 +29,24 @@ class TableSpec:
     caption: str | None = None
 
 
+@dataclass(frozen=True)
+class Amount:
+    """A money cell: ``199.00 EUR`` in a table, an amount column and a currency column in CSV."""
+
+    amount: str | None
+    currency: str | None
+
+    def __str__(self) -> str:
+        if self.amount is None:
+            return "-"
+        return f"{self.amount} {self.currency or ''}".strip()
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return "-"
+    if isinstance(value, Amount):
+        return str(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list | tuple):
@@ -86,8 +101,9 @@ class Output:
         elif self.fmt == "csv":
             writer = csv.writer(self._stdout, lineterminator="\n")
             for spec in tables:
-                writer.writerow(spec.columns)
-                writer.writerows([[_cell(c) for c in row] for row in spec.rows])
+                columns, rows = _split_amounts(spec)
+                writer.writerow(columns)
+                writer.writerows([[_cell(c) for c in row] for row in rows])
         else:
             for spec in tables:
                 self.out.print(_rich_table(spec))
@@ -117,6 +133,34 @@ class Output:
         if data and self.is_json:
             self._stdout.write(json.dumps(err.to_json()) + "\n")
             self._stdout.flush()
+
+
+def _split_amounts(spec: TableSpec) -> tuple[list[str], list[list[Any]]]:
+    """CSV keeps numbers numeric: an :class:`Amount` column becomes amount and currency."""
+    money = [
+        i
+        for i in range(len(spec.columns))
+        if any(isinstance(row[i], Amount) for row in spec.rows if i < len(row))
+    ]
+    if not money:
+        return list(spec.columns), [list(row) for row in spec.rows]
+    columns: list[str] = []
+    for i, name in enumerate(spec.columns):
+        columns.append(name)
+        if i in money:
+            columns.append("CURRENCY" if len(money) == 1 else f"{name} CURRENCY")
+    rows = []
+    for row in spec.rows:
+        cells: list[Any] = []
+        for i, value in enumerate(row):
+            if i not in money:
+                cells.append(value)
+            elif isinstance(value, Amount):
+                cells += [value.amount, value.currency]
+            else:
+                cells += [value, None]
+        rows.append(cells)
+    return columns, rows
 
 
 def _rich_table(spec: TableSpec) -> Table:

@@ -88,7 +88,7 @@ class SessionStore:
         if session is None:
             raise NotFoundError(
                 f"profile {profile!r} has no open cart",
-                hint="start one with 'bookctl basket add', or pass --cart ID",
+                hint="start one with 'bookctl basket add ...', or pass --cart ID",
             )
         return session
 

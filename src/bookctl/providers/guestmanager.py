@@ -42,7 +42,7 @@ _CARD = re.compile(r"^[\d\s-]{12,23}$")
 Prompt = Callable[[str, bool], str]
 
 HINTS = {
-    "checkout_not_allowed": "an expired order can be resumed with 'bookctl cart extend'",
+    "checkout_not_allowed": "see where it is with 'bookctl cart show --cart {id}'",
     "order_processing": "its payment is processing; follow it with 'bookctl poll {id}'",
     "order_complete": "nothing left to do; see it with 'bookctl poll {id}'",
     "invalid_state": "see where it is with 'bookctl cart show', then run checkout again",
@@ -784,7 +784,10 @@ class GuestManager:
                 if step_mode:
                     break
         except ApiError as err:
-            raise explain(err, HINTS, id=cart_id) from None
+            explain(err, HINTS, id=cart_id)
+            if err.provider_code == "checkout_not_allowed" and "expired" in err.message.lower():
+                err.hint = f"resume the expired order with 'bookctl cart extend --cart {cart_id}'"
+            raise err from None
         return self._order(wire), raw
 
     def _order(self, wire: WireOrder) -> Order:
