@@ -161,6 +161,8 @@ def checkout(
     cid, session = resolve_cart(app, cart_id or booking)
     options["prompt"] = _prompt if app.interactive else None
     order, raw = provider.checkout(cid, options, session)
+    for notice in order.notices:
+        app.output.warn(notice)
     pending, success = order_states(provider)
     app.output.success(f"order {order.id} {order.state}")
     if wait and order.state in pending:
