@@ -79,7 +79,7 @@ class WireProduct(_Wire):
     backoffice_title: str | None = None
     description: str | None = None
     extended_description: str | None = None
-    image: dict[str, str] | None = None
+    image: dict[str, Any] | None = None
     gender: str | None = None
     backoffice_category: Ref | None = None
     frontoffice_category: Ref | None = None
@@ -89,7 +89,7 @@ class WireProduct(_Wire):
     pax: Pax | None = None
     default_start_time: str | None = None
     is_private: bool = False
-    allowed_checkin_days: dict[str, bool] | None = None
+    allowed_checkin_days: dict[str, Any] | None = None
     is_on_timeslots: bool = False
     price_from: list[PriceFrom] = []
     price: ItemPrice | None = None
@@ -121,7 +121,7 @@ class WirePackageItem(_Wire):
     package_item_id: int
     role: str
     is_configurable_dates: bool = False
-    qty: dict[str, int] | None = None
+    qty: dict[str, Any] | None = None
     product: WireProduct
     dates: list[WireItemDate] = []
 
@@ -255,7 +255,9 @@ def to_product(wire: WireProduct) -> Product:
     if wire.pax is not None:
         details["pax"] = wire.pax.model_dump()
     if wire.allowed_checkin_days is not None:
-        details["allowed_checkin_days"] = wire.allowed_checkin_days
+        details["allowed_checkin_days"] = {
+            day: ok for day, ok in wire.allowed_checkin_days.items() if isinstance(ok, bool)
+        }
     if wire.backoffice_category is not None:
         details["backoffice_category"] = wire.backoffice_category.model_dump()
     return Product(
