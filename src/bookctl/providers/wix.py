@@ -309,13 +309,14 @@ def build_create_body(options: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def build_checkout_body(options: Mapping[str, Any]) -> dict[str, Any]:
+def build_checkout_body(options: Mapping[str, Any], booking_id: str) -> dict[str, Any]:
+    """The document's checkout body; its example repeats the ``bookingId`` of the path."""
     if options.get("coupon") and options.get("plan"):
         raise UsageError(
             "--coupon cannot be used with --plan (a coupon cannot be used with a paid plan)",
             hint="give one of them",
         )
-    body: dict[str, Any] = {}
+    body: dict[str, Any] = {"bookingId": booking_id}
     if options.get("locked_session_key"):
         body["lockedSessionKey"] = options["locked_session_key"]
     if options.get("coupon"):
@@ -420,8 +421,8 @@ class Wix:
         A lost or unreadable answer, or a refusal of a retry, is settled by reading the booking
         back, so a checkout that went through is reported as made.
         """
-        body = build_checkout_body(options)
         path = f"bookings/{_path_id(cart_id)}/checkout"
+        body = build_checkout_body(options, cart_id)
         try:
             response = self.client.request(
                 "POST", path, json_body=body, idempotency_key=options.get("idempotency_key")
