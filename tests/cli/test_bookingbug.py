@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_bad_input import assert_clean_error, snapshot
-from tests.conftest import Cli, ServedSandbox
+from tests.conftest import TODAY, Cli, ServedSandbox, now
 
 BB = "sandbox-bookingbug"
 
@@ -59,7 +59,7 @@ def test_products_lists_events_services_and_items(cli: Cli, target: list[str]) -
     assert jazz["title"] == "Jazz Night"
     assert jazz["price_from"] == {"amount": "25.00", "currency": "GBP"}
     when = dt.datetime.fromisoformat(jazz["details"]["when"])
-    assert when.time() == dt.time(19, 30) and when.date() > dt.date.today()
+    assert when.time() == dt.time(19, 30) and when.date() > TODAY
     assert jazz["details"]["spaces_left"] == 40
     assert products["6001"]["type"] == "service"
     assert products["6001"]["price_from"]["amount"] == "30.00"
@@ -73,7 +73,7 @@ def test_products_lists_events_services_and_items(cli: Cli, target: list[str]) -
 
 
 def test_availability_of_an_event_and_a_service(cli: Cli, target: list[str]) -> None:
-    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    tomorrow = (TODAY + dt.timedelta(days=1)).isoformat()
     result = cli(*target, "availability", "7201", "6001", "--start-date", tomorrow, "--json")
     assert result.exit_code == 0, result
     event = result.json[0]
@@ -169,7 +169,7 @@ def test_full_basket_with_every_parameter_and_wallet(
     assert shown.exit_code == 0, shown
     assert shown.json["total"] == "97.50" and len(shown.json["lines"]) == 6
     expires = dt.datetime.fromisoformat(shown.json["expires_at"])
-    assert dt.timedelta(minutes=14) < expires - dt.datetime.now(dt.UTC) <= dt.timedelta(minutes=15)
+    assert dt.timedelta(minutes=14) < expires - now() <= dt.timedelta(minutes=15)
 
     done = cli(*target, "checkout", "--member-id", "1001", "--take-from-wallet", "--json")
     assert done.exit_code == 0, done

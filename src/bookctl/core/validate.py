@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from bookctl.core import clock
 from bookctl.core.errors import LocalFileError, UsageError
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -16,26 +17,81 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
 
 
-def parse_date(value: str, param: str, *, allow_past: bool = False) -> dt.date:
-    """A ``YYYY-MM-DD`` date; past dates are refused unless ``allow_past``."""
+DATE_FORMS = "YYYY-MM-DD, today, tomorrow, +7d, +2w, -3d or next-wed"
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_OFFSET = re.compile(r"^([+-])(\d{1,4})([dw])$")
+_NEXT = re.compile(r"^next-([a-z]+)$")
+_NAMED = {"today": 0, "tomorrow": 1, "yesterday": -1}
+
+
+def _relative_date(text: str, today: dt.date) -> dt.date | None:
+    if text in _NAMED:
+        return today + dt.timedelta(days=_NAMED[text])
+    if match := _OFFSET.match(text):
+        sign, count, unit = match.groups()
+        days = int(count) * (7 if unit == "w" else 1)
+        return today + dt.timedelta(days=days if sign == "+" else -days) if days else None
+    if match := _NEXT.match(text):
+        name = match.group(1)
+        for weekday, full in enumerate(_WEEKDAYS):
+            if name in (full, full[:3]):
+                return today + dt.timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
+    return None
+
+
+def resolve_date(value: str, today: dt.date, *, relative: bool = True) -> dt.date | None:
+    """The date a user wrote, absolute or relative to ``today``; None if it is neither.
+
+    ``next-wed`` is the first Wednesday after today (a week ahead when today is one).
+    """
+    text = value.strip().lower()
+    if relative and (found := _relative_date(text, today)) is not None:
+        return found
+    if len(text) != 10:
+        return None
     try:
-        parsed = dt.date.fromisoformat(value.strip())
-        if len(value.strip()) != 10:
-            raise ValueError(value)
-    except ValueError as err:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def parse_date(
+    value: str, param: str, *, allow_past: bool = False, relative: bool = True
+) -> dt.date:
+    """A date as ``YYYY-MM-DD`` or a relative form (``+7d``, ``next-wed``, ...), in UTC.
+
+    Past dates are refused unless ``allow_past``. ``relative=False`` takes only ``YYYY-MM-DD``
+    (a value that goes to the provider as written, such as a field of a documented body).
+    """
+    today = clock.today()
+    parsed = resolve_date(value, today, relative=relative)
+    if parsed is None:
+        forms = DATE_FORMS if relative else "YYYY-MM-DD, e.g. 2027-01-31"
+        raise UsageError(f"{param}: {value!r} is not a date", hint=f"write {forms}")
+    if not allow_past and parsed < today:
         raise UsageError(
-            f"{param}: {value!r} is not a date", hint="write dates as YYYY-MM-DD, e.g. 2026-12-02"
-        ) from err
-    if not allow_past and parsed < dt.date.today():
-        raise UsageError(f"{param}: {value} is in the past", hint="choose today or a later date")
+            f"{param}: {value} ({parsed}) is in the past",
+            hint=f"choose today ({today}, UTC) or later, e.g. tomorrow or +7d",
+        )
     return parsed
 
 
 def parse_date_range(
-    start: str | None, end: str | None, *, start_param: str, end_param: str, allow_past: bool
+    start: str | None,
+    end: str | None,
+    *,
+    start_param: str,
+    end_param: str,
+    allow_past: bool,
+    relative: bool = True,
 ) -> tuple[dt.date | None, dt.date | None]:
-    start_date = parse_date(start, start_param, allow_past=allow_past) if start else None
-    end_date = parse_date(end, end_param, allow_past=allow_past) if end else None
+    def one(value: str | None, param: str) -> dt.date | None:
+        if not value:
+            return None
+        return parse_date(value, param, allow_past=allow_past, relative=relative)
+
+    start_date = one(start, start_param)
+    end_date = one(end, end_param)
     if start_date and end_date and end_date < start_date:
         raise UsageError(
             f"{end_param} {end_date} is before {start_param} {start_date}",

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bookctl.core import validate
+from bookctl.core import clock, validate
 from bookctl.core.config import Profile
 from bookctl.core.errors import (
     ApiNotFoundError,
@@ -423,7 +423,7 @@ class BookingBug:
                 rows.append(to_event_row(_parse(WireEvent, raw, "event")))
                 raws[pid] = raw
                 continue
-            start = filters.get("start_date") or dt.date.today().isoformat()
+            start = filters.get("start_date") or clock.today().isoformat()
             end = (
                 filters.get("end_date")
                 or (
