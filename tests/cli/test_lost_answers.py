@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import Cli, ServedSandbox, start_sandbox
+from tests.conftest import TODAY, Cli, ServedSandbox, start_sandbox
 
 RATE = 0.5
-DAY = "2027-04-07"  # a Wednesday: a surf camp check-in day
+DAY = (TODAY + timedelta(days=28)).isoformat()  # a Wednesday: a surf camp check-in day
+LEAVE = (TODAY + timedelta(days=35)).isoformat()
 
 
 def seed_for(pattern: str) -> int:
@@ -74,7 +76,7 @@ def test_bookinglayer(cli: Cli, sandbox: ServedSandbox, isolated: dict[str, Path
     profile(cli, sandbox, "bookinglayer", "/bookinglayer/api/pub/v2")
     cart = ok(
         cli, "basket", "add", "--package", "384", "--accommodation", "392", "--start-date", DAY,
-        "--end-date", "2027-04-14", "--guest", "Oliver,Nicholson,m,o@example.com",
+        "--end-date", LEAVE, "--guest", "Oliver,Nicholson,m,o@example.com",
     )  # fmt: skip
     result = checkout_dropped(
         cli, sandbox, "--accept-terms", "--first-name", "O", "--last-name", "N",

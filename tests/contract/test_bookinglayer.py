@@ -8,13 +8,14 @@ the one field it promises (``cart_id``) unless a test says otherwise.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import Cli
+from tests.conftest import TODAY, Cli
 from tests.contract.conftest import PROFILE, add_profile
 from tests.contract.stub import Stub
 
@@ -23,7 +24,8 @@ KEY = "bl-doc-key-123"
 AUTH = f"Bearer {KEY}"
 CART = "6e518664-7325-4f7f-aa20-2880b9cfc305"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bookinglayer"
-START, END = "2027-04-05", "2027-04-12"
+START = (TODAY + timedelta(days=26)).isoformat()
+END = (TODAY + timedelta(days=33)).isoformat()
 CUSTOMER = ["--first-name", "Oliver", "--last-name", "Nicholson", "--email", "o@example.com"]
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import Cli
+from tests.conftest import TODAY, Cli
 from tests.contract.conftest import PROFILE, add_profile
 from tests.contract.stub import Stub
 
@@ -91,13 +92,14 @@ SERVICES = {
         }
     ]
 }
+DAY = (TODAY + timedelta(days=3)).isoformat()
 SESSIONS = {
     "sessions": [
         {
             "id": SESSION,
             "serviceId": SERVICE,
-            "start": "2027-04-05T07:00:00Z",
-            "end": "2027-04-05T08:00:00Z",
+            "start": f"{DAY}T07:00:00Z",
+            "end": f"{DAY}T08:00:00Z",
             "capacity": 10,
             "openSpots": 4,
         }
@@ -146,9 +148,9 @@ def test_services_and_sessions(cli: Cli, stub: Stub) -> None:
     assert product["price_from"] == {"amount": "14.00", "currency": "USD"}
     assert ok(cli, "product", "show", SERVICE)["id"] == SERVICE
     sent(stub, "GET", f"catalog/services/{SERVICE}")
-    (row,) = ok(cli, "availability", SERVICE, "--start-date", "2027-04-05")
-    sent(stub, "GET", "calendar/sessions", [("serviceId", SERVICE), ("from", "2027-04-05")])
-    assert (row["date"], row["available"], row["capacity"]) == ("2027-04-05", 4, 10)
+    (row,) = ok(cli, "availability", SERVICE, "--start-date", "+3d")
+    sent(stub, "GET", "calendar/sessions", [("serviceId", SERVICE), ("from", DAY)])
+    assert (row["date"], row["available"], row["capacity"]) == (DAY, 4, 10)
     assert row["timeslots"][0]["session_id"] == SESSION
 
 
