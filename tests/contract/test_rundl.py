@@ -112,6 +112,18 @@ def test_the_oauth_header_carries_the_token_base64_encoded(cli: Cli, stub: Stub)
     assert TOKEN not in str(shown) and "cnVuZGwtdXNlci1hY2Nlc3MtdG9rZW4" not in str(shown)
 
 
+def test_neither_form_of_the_token_reaches_a_trace_or_an_error(cli: Cli, stub: Stub) -> None:
+    encoded = AUTH.removeprefix("OAuth ")
+    echo = f"token {TOKEN} / {encoded} is not valid"
+    stub.on("GET", "products/30798131", {"message": echo}, status=401)
+    result = cli("-p", PROFILE, "-v", "product", "show", "30798131", "--json")
+    assert result.exit_code == 5, result
+    assert "authorization: OAuth ***" in result.stderr.lower().replace("oauth", "OAuth")
+    for secret in (TOKEN, encoded):
+        assert secret not in result.stderr and secret not in result.stdout
+    assert all(secret not in str(s.query) for s in stub.seen for secret in (TOKEN, encoded))
+
+
 def test_products_and_product_show(cli: Cli, stub: Stub) -> None:
     stub.on("GET", "services/30798101/products", [PRODUCT])
     stub.on("GET", "products/30798131", PRODUCT)
