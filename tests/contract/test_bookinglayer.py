@@ -356,3 +356,13 @@ def test_a_cart_that_cannot_be_read_back_is_still_remembered(
     assert result.json["id"] == CART
     session = json.loads((isolated["state"] / "sessions" / f"{PROFILE}.json").read_text())
     assert session["cart_id"] == CART
+
+
+def test_an_unreadable_first_add_answer_says_nothing_is_booked(
+    cli: Cli, stub: Stub, isolated: dict[str, Path]
+) -> None:
+    stub.on("POST", "bookings/add", None, httpx.Response(201, content=b"<html>oops</html>"))
+    result = cli("-p", PROFILE, *_add_args())
+    assert result.exit_code == 6, result
+    assert "nothing is booked" in result.stderr and "Traceback" not in result.stderr
+    assert not (isolated["state"] / "sessions" / f"{PROFILE}.json").exists()

@@ -235,3 +235,10 @@ def test_a_lost_purchase_answer_on_an_open_checkout_is_an_unknown_outcome(
     assert result.exit_code == 6, result
     assert "did not show a purchase" in result.stderr and "Traceback" not in result.stderr
     assert (isolated["state"] / "sessions" / f"{PROFILE}.json").exists()
+
+
+def test_an_unreadable_create_answer_says_nothing_is_bought(cli: Cli, stub: Stub) -> None:
+    stub.on("POST", "checkouts", None, httpx.Response(201, content=b"<html>oops</html>"))
+    result = cli("-p", PROFILE, "basket", "add", "--service", "30798101", "--product", "1")
+    assert result.exit_code == 6, result
+    assert "nothing is bought" in result.stderr and "Traceback" not in result.stderr

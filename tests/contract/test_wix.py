@@ -242,3 +242,17 @@ def test_a_lost_answer_on_a_booking_still_pending_is_an_unknown_outcome(
     assert result.exit_code == 6, result
     assert "did not show it checked out" in result.stderr and "Traceback" not in result.stderr
     assert (isolated["state"] / "sessions" / f"{PROFILE}.json").exists()
+
+
+def test_an_unreadable_create_answer_says_nothing_is_charged(
+    cli: Cli, stub: Stub, tmp_path: Path
+) -> None:
+    stub.on("POST", "bookings", None, httpx.Response(201, content=b"<html>oops</html>"))
+    contact = tmp_path / "contact.json"
+    contact.write_text(json.dumps(CONTACT))
+    result = cli(
+        "-p", PROFILE, "basket", "add", "--service-id", SERVICE, "--session-id", SESSION,
+        "--contact-file", str(contact),
+    )  # fmt: skip
+    assert result.exit_code == 6, result
+    assert "nothing is charged" in result.stderr and "Traceback" not in result.stderr

@@ -643,8 +643,15 @@ class Bookinglayer:
         response = self.client.request(
             "POST", "bookings/add", json_body=body, idempotency_key=options.get("idempotency_key")
         )
-        added = decode_json(response)
-        new_id = _parse(WireAdded, added, "bookings/add answer").cart_id
+        try:
+            added = decode_json(response)
+            new_id = _parse(WireAdded, added, "bookings/add answer").cart_id
+        except UnreachableError as err:
+            err.hint = (
+                "the items may be held in a cart bookctl cannot name; nothing is booked, and "
+                "the cart expires by itself (10 minutes). Run with -v to see the answer"
+            )
+            raise
         return self._read_back(_path_id(new_id), added)
 
     def _add_reconciling(

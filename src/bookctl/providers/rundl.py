@@ -323,8 +323,15 @@ class Rundl:
             json_body=body,
             idempotency_key=options.get("idempotency_key"),
         )
-        raw = decode_json(response)
-        return to_cart(_parse(WireCheckout, raw, "checkout")), raw
+        try:
+            raw = decode_json(response)
+            return to_cart(_parse(WireCheckout, raw, "checkout")), raw
+        except UnreachableError as err:
+            err.hint = (
+                "a checkout may have been created; nothing is bought until 'bookctl checkout'. "
+                "Run with -v to see the answer"
+            )
+            raise
 
     def _get_checkout(self, checkout_id: str) -> tuple[WireCheckout, Any]:
         raw = self._get(f"checkouts/{_id(checkout_id, 'checkout id')}")

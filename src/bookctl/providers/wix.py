@@ -392,8 +392,15 @@ class Wix:
             )
         except ApiError as err:
             raise explain(err, HINTS, service=options.get("service_id"), id="") from None
-        raw = decode_json(response)
-        return to_cart(_booking(raw)), raw
+        try:
+            raw = decode_json(response)
+            return to_cart(_booking(raw)), raw
+        except UnreachableError as err:
+            err.hint = (
+                "a booking awaiting checkout may have been made; it holds no spot and nothing "
+                "is charged. Run with -v to see the answer"
+            )
+            raise
 
     def _get(self, booking_id: str) -> tuple[WireBooking, Any]:
         raw = self.client.get_json(f"bookings/{_path_id(booking_id)}")
