@@ -91,6 +91,22 @@ class Seen:
         return json.loads(self.content) if self.content else None
 
 
+#: The headers a request may carry: the document's auth, JSON, the client's own, and the
+#: Idempotency-Key of a state-changing call. Anything else is a header no document names.
+HEADERS = frozenset(
+    {
+        "host",
+        "accept",
+        "accept-encoding",
+        "connection",
+        "user-agent",
+        "authorization",
+        "content-type",
+        "content-length",
+        "idempotency-key",
+    }
+)
+
 Answer = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
 
 
@@ -151,8 +167,10 @@ class Stub:
     def calls(self, method: str, path: str) -> list[Seen]:
         return [s for s in self.seen if (s.method, s.path) == (method, path)]
 
-    def only(self, method: str, path: str) -> Seen:
-        """The one request to ``method path`` (fails if there were none or several)."""
+    def only(self, method: str, path: str, headers: frozenset[str] = HEADERS) -> Seen:
+        """The one request to ``method path`` (fails if there were none or several), carrying
+        no header outside ``headers``."""
         found = self.calls(method, path)
         assert len(found) == 1, (method, path, [(s.method, s.path) for s in self.seen])
+        assert set(found[0].headers) <= headers, sorted(set(found[0].headers) - headers)
         return found[0]
