@@ -133,6 +133,10 @@ def test_products_and_product_show(cli: Cli, stub: Stub) -> None:
     assert product["price_from"] == {"amount": "0.00", "currency": "AUD"}
     assert ok(cli, "product", "show", "30798131")["title"] == "kzi68b4 hosted rundl"
     sent(stub, "GET", "products/30798131")
+    stub.on("GET", "services", [{"id": 30798101, "name": "Conveyancing - Purchase"}])
+    assert [p["id"] for p in ok(cli, "products")] == ["30798131"]
+    sent(stub, "GET", "services")
+    assert len(stub.calls("GET", "services/30798101/products")) == 2
     result = cli("-p", PROFILE, "availability", "30798131")
     assert result.exit_code == 2 and "rundl has no 'availability' step" in result.stderr
 
