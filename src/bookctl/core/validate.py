@@ -17,26 +17,33 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
 
 
-DATE_FORMS = "YYYY-MM-DD, today, tomorrow, +7d, +2w, -3d or next-wed"
+DATE_FORMS = "YYYY-MM-DD, today, tomorrow, +7d, +2w, -3d, next-wed or next-wed+1w"
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_OFFSET = re.compile(r"^([+-])(\d{1,4})([dw])$")
-_NEXT = re.compile(r"^next-([a-z]+)$")
+_RELATIVE = re.compile(
+    r"^(?P<base>today|tomorrow|yesterday|next-(?P<day>[a-z]+))?"
+    r"(?:(?P<sign>[+-])(?P<count>\d{1,4})(?P<unit>[dw]))?$"
+)
 _NAMED = {"today": 0, "tomorrow": 1, "yesterday": -1}
 
 
 def _relative_date(text: str, today: dt.date) -> dt.date | None:
-    if text in _NAMED:
-        return today + dt.timedelta(days=_NAMED[text])
-    if match := _OFFSET.match(text):
-        sign, count, unit = match.groups()
-        days = int(count) * (7 if unit == "w" else 1)
-        return today + dt.timedelta(days=days if sign == "+" else -days) if days else None
-    if match := _NEXT.match(text):
-        name = match.group(1)
-        for weekday, full in enumerate(_WEEKDAYS):
-            if name in (full, full[:3]):
-                return today + dt.timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
-    return None
+    match = _RELATIVE.match(text)
+    if match is None or not (match["base"] or match["sign"]):
+        return None
+    day = today
+    if match["day"] is not None:
+        weekday = next(
+            (n for n, full in enumerate(_WEEKDAYS) if match["day"] in (full, full[:3])), None
+        )
+        if weekday is None:
+            return None
+        day = today + dt.timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
+    elif match["base"]:
+        day = today + dt.timedelta(days=_NAMED[match["base"]])
+    if match["sign"]:
+        days = int(match["count"]) * (7 if match["unit"] == "w" else 1)
+        day += dt.timedelta(days=days if match["sign"] == "+" else -days)
+    return day
 
 
 def resolve_date(value: str, today: dt.date, *, relative: bool = True) -> dt.date | None:
@@ -69,9 +76,10 @@ def parse_date(
         forms = DATE_FORMS if relative else "YYYY-MM-DD, e.g. 2027-01-31"
         raise UsageError(f"{param}: {value!r} is not a date", hint=f"write {forms}")
     if not allow_past and parsed < today:
+        shown = value if value.strip() == parsed.isoformat() else f"{value} ({parsed})"
         raise UsageError(
-            f"{param}: {value} ({parsed}) is in the past",
-            hint=f"choose today ({today}, UTC) or later, e.g. tomorrow or +7d",
+            f"{param}: {shown} is in the past",
+            hint=f"choose today ({today}, UTC) or later; write {DATE_FORMS}",
         )
     return parsed
 
