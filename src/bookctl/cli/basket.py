@@ -168,6 +168,8 @@ def add(
     if previous is not None:
         start_new_cart(app, provider, previous)
     remember(app, cart, session)
+    for notice in cart.notices:
+        app.output.warn(notice)
     verb = "added to" if session is not None and session.cart_id == cart.id else "created"
     expiry = f"; expires at {cart.expires_at}" if cart.expires_at else ""
     app.output.success(f"cart {cart.id} {verb}{expiry}")
