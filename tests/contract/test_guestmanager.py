@@ -384,7 +384,7 @@ def test_checkout_through_every_step_then_poll(cli: Cli, stub: Stub, tmp_path: P
     order = done.json
     assert (order["id"], order["cart_id"], order["state"]) == (str(ORDER), str(ORDER), "processing")
     assert order["provider"] == "guestmanager" and order["completed_at"] is None
-    assert f"bookctl poll {ORDER}" in done.stderr
+    assert f"bookctl -p x poll {ORDER}" in done.stderr  # the -p the order needs
 
     stub.requests.clear()
     settled = gm(cli, "poll", str(ORDER), "--interval", "0.01", "--json")
