@@ -55,8 +55,12 @@ def test_version(cli: Cli) -> None:
 
 
 def test_no_command_shows_help(cli: Cli) -> None:
-    result = cli()
-    assert "Usage" in result.stdout + result.stderr
+    for args in [(), ("cart",), ("sandbox", "clock")]:
+        result = cli(*args)
+        assert result.exit_code == 0, result
+        assert "Usage" in result.stdout
+        assert "Example" in result.stdout or not args
+        assert "error" not in result.stderr
 
 
 def test_sandbox_serve_refuses_a_bad_fault_spec(cli: Cli) -> None:

@@ -33,3 +33,31 @@ def test_the_check_sees_dates_in_help() -> None:
         "2026-12-02",
         "20261124",
     ]
+
+
+#: Help is printed with one column of padding; an example line must fit in 80 columns.
+_WIDTH = 80 - 2
+
+
+def _examples(help_text: str) -> list[str]:
+    text = help_text.split("Example", 1)[1] if "Example" in help_text else ""
+    return [line for line in text.splitlines()[1:] if line.strip().startswith(("bookctl", "-"))]
+
+
+def test_every_command_and_group_page_has_an_example() -> None:
+    missing = [
+        path
+        for path, command in _commands(build_cli())
+        if path != "bookctl" and not command.hidden and not _examples(command.help or "")
+    ]
+    assert missing == []
+
+
+def test_examples_fit_in_80_columns() -> None:
+    wide = [
+        f"{path}: {line.strip()}"
+        for path, command in _commands(build_cli())
+        for line in _examples(command.help or "")
+        if len(line.rstrip()) > _WIDTH
+    ]
+    assert wide == []

@@ -12,7 +12,16 @@ from bookctl.cli.cart import group as cart_group
 from bookctl.cli.context import get_app
 from bookctl.cli.options import BodyFile, Currency, EndDate, StartDate
 
-group = typer.Typer(help="Add items to the cart (basket).", no_args_is_help=True)
+group = typer.Typer(
+    help="""Add items to the cart (basket).
+
+    Example:
+
+      bookctl basket add --package 450 --start-date +3d --end-date +4d \\
+          --guest "Ann,Lee,f"
+    """,
+    no_args_is_help=True,
+)
 
 
 def register(app: typer.Typer) -> None:

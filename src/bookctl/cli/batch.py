@@ -22,7 +22,13 @@ if TYPE_CHECKING:
     from bookctl.batch.runner import RowResult
 
 group = typer.Typer(
-    help="Book in bulk from a file: one booking per row (see docs/batch.md).",
+    help="""Book in bulk from a file: one booking per row (see docs/batch.md).
+
+    Example:
+
+      bookctl batch validate examples/team.csv
+      bookctl batch run examples/team.csv --dry-run
+    """,
     no_args_is_help=True,
 )
 

@@ -22,7 +22,14 @@ if TYPE_CHECKING:
     from bookctl.core.provider import Provider
 
 group = typer.Typer(
-    help="The current cart: show, extend, abandon; list the open ones.", no_args_is_help=True
+    help="""The current cart: show, extend, abandon; list the open ones.
+
+    Example:
+
+      bookctl cart show
+      bookctl cart list --json
+    """,
+    no_args_is_help=True,
 )
 
 #: Set on the history records of carts that did not become orders: ``set_aside`` (by

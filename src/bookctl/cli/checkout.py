@@ -130,8 +130,9 @@ def checkout(
       bookctl checkout --accept-terms --customer-file me.json
       bookctl checkout --accept-terms --first-name Oliver --last-name Nicholson \\
           --email ollie@example.com --phone "403 201 767"
-      bookctl -p sandbox-guestmanager checkout --email a@example.com --first-name Ann \\
-          --last-name Lee --answers-file answers.json --payment-token tok_visa --wait
+      bookctl -p sandbox-guestmanager checkout --email a@example.com \\
+          --first-name Ann --last-name Lee --answers-file answers.json \\
+          --payment-token tok_visa --wait
       bookctl -p sandbox-wix checkout --coupon WELCOME10
     """
     app = get_app()

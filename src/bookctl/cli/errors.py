@@ -11,6 +11,7 @@ from typing import NoReturn
 import click
 
 from bookctl.cli import hints
+from bookctl.cli.options import plain_help
 from bookctl.core.errors import (
     EXIT_BUG,
     EXIT_INTERRUPTED,
@@ -73,10 +74,16 @@ def run(command: click.Command, argv: list[str] | None, *, debug: bool) -> NoRet
     args = list(sys.argv[1:] if argv is None else argv)
     as_json = _wants_json(args)
     hints.start(command)
+    plain_help(args)
     try:
         result = command.main(args=args, prog_name="bookctl", standalone_mode=False)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
+    except click.exceptions.NoArgsIsHelpError as shown:
+        # A group given no command prints its help (as gh does), not an empty error.
+        if shown.message:
+            sys.stdout.write(shown.message + "\n")
+        sys.exit(EXIT_OK)
     except click.exceptions.Abort:
         sys.stderr.write("error: aborted\n")
         sys.exit(EXIT_INTERRUPTED)

@@ -13,7 +13,15 @@ from bookctl.core.output import Amount, TableSpec
 if TYPE_CHECKING:
     from bookctl.providers.bookingbug import BookingBug, WireClient
 
-group = typer.Typer(help="BookingBug clients (members) and their wallets.", no_args_is_help=True)
+group = typer.Typer(
+    help="""BookingBug clients (members) and their wallets.
+
+    Example:
+
+      bookctl -p sandbox-bookingbug member show 1001
+    """,
+    no_args_is_help=True,
+)
 
 
 def register(app: typer.Typer) -> None:

@@ -50,6 +50,20 @@ def _store(name: str) -> Any:
     return callback
 
 
+def plain_help(argv: list[str]) -> None:
+    """No colour, bold or dim in --help under --no-color, NO_COLOR or TERM=dumb.
+
+    Help is printed while options are parsed, before --no-color's own callback runs, so this
+    looks at the command line and the environment first.
+    """
+    from bookctl.core.output import color_disabled
+
+    if color_disabled("--no-color" in argv):
+        import typer.rich_utils
+
+        typer.rich_utils.COLOR_SYSTEM = None
+
+
 def _print_version(ctx: typer.Context, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return

@@ -16,7 +16,15 @@ from bookctl.core.errors import NotFoundError
 from bookctl.core.output import Amount, TableSpec
 from bookctl.core.provider import order_states
 
-order_group = typer.Typer(help="One order of the profile, read back.", no_args_is_help=True)
+order_group = typer.Typer(
+    help="""One order of the profile, read back.
+
+    Example:
+
+      bookctl -p sandbox-guestmanager order show 1042
+    """,
+    no_args_is_help=True,
+)
 
 
 def register(app: typer.Typer) -> None:

@@ -17,7 +17,15 @@ from bookctl.core.output import TableSpec
 if TYPE_CHECKING:
     from bookctl.providers.bookinglayer import WireAccommodation, WirePackageItem
 
-group = typer.Typer(help="Package items and accommodations (bookinglayer).", no_args_is_help=True)
+group = typer.Typer(
+    help="""Package items and accommodations (bookinglayer).
+
+    Example:
+
+      bookctl packages show 384 --start-date next-mon --duration 7
+    """,
+    no_args_is_help=True,
+)
 
 PackageId = Annotated[
     str, typer.Argument(help="Package id (a product of type package).", metavar="ID")
@@ -244,7 +252,8 @@ def accommodations(
 
     Example:
 
-      bookctl packages accommodations 384 --start-date next-mon --duration 7 --males 1
+      bookctl packages accommodations 384 --start-date next-mon --duration 7 \\
+          --males 1
     """
     app = get_app()
     start = validate.parse_date(start_date, "--start-date")

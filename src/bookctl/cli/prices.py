@@ -75,7 +75,8 @@ def prices(
     Examples:
 
       bookctl prices 3337 --start-date +7d --pax 2
-      bookctl prices 3337 3339 --start-date +7d --pax 2 --duration 1 --currency USD
+      bookctl prices 3337 3339 --start-date +7d --pax 2 --duration 1 \\
+          --currency USD
       bookctl prices package --file guests.json
     """
     app = get_app()

@@ -15,7 +15,15 @@ from bookctl.core.output import Amount, TableSpec
 if TYPE_CHECKING:
     from bookctl.core.models import Product
 
-product_group = typer.Typer(help="One product in detail.", no_args_is_help=True)
+product_group = typer.Typer(
+    help="""One product in detail.
+
+    Example:
+
+      bookctl product show 384
+    """,
+    no_args_is_help=True,
+)
 
 PRODUCT_TYPES = ("package", "accommodation", "activity", "rental", "service", "bundle", "item")
 

@@ -21,7 +21,16 @@ from bookctl.core.config import (
 from bookctl.core.errors import UsageError
 from bookctl.core.output import TableSpec
 
-group = typer.Typer(help="Manage profiles (provider, base URL, key).", no_args_is_help=True)
+group = typer.Typer(
+    help="""Manage profiles (provider, base URL, key).
+
+    Example:
+
+      bookctl profile list
+      bookctl profile use sandbox-wix
+    """,
+    no_args_is_help=True,
+)
 
 
 def register(app: typer.Typer) -> None:

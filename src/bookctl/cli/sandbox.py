@@ -16,8 +16,25 @@ from bookctl.core.output import TableSpec
 if TYPE_CHECKING:
     from bookctl.core.http import ApiClient
 
-group = typer.Typer(help="The built-in sandbox that emulates all five APIs.", no_args_is_help=True)
-clock_group = typer.Typer(help="The sandbox clock.", no_args_is_help=True)
+group = typer.Typer(
+    help="""The built-in sandbox that emulates all five APIs.
+
+    Example:
+
+      bookctl sandbox serve --port 8765
+      bookctl sandbox clock advance 11m
+    """,
+    no_args_is_help=True,
+)
+clock_group = typer.Typer(
+    help="""The sandbox clock.
+
+    Example:
+
+      bookctl sandbox clock advance 1m
+    """,
+    no_args_is_help=True,
+)
 group.add_typer(clock_group, name="clock")
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
@@ -144,7 +161,9 @@ def reset(url: Url = None) -> None:
     client = _admin(url)
     client.request("POST", "_sandbox/reset")
     app.output.success("sandbox reset")
-    app.emit({"ok": True})
+    app.emit(
+        {"ok": True}, TableSpec(columns=["SANDBOX", "STATE"], rows=[[url or "embedded", "reset"]])
+    )
 
 
 @clock_group.command("advance")

@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 from rich.console import Console
 from rich.table import Table
@@ -77,11 +77,23 @@ class Output:
         plain = color_disabled(no_color)
         # Piped tables are not squeezed to 80 columns (COLUMNS still wins when set).
         width = None if self._stdout.isatty() or "COLUMNS" in os.environ else PIPE_WIDTH
+        # NO_COLOR and --no-color drop every style (bold and dim too), not only colours.
+        styles: Literal["auto"] | None = None if plain else "auto"
         self.out = Console(
-            file=self._stdout, no_color=plain, highlight=False, soft_wrap=False, width=width
+            file=self._stdout,
+            no_color=plain,
+            color_system=styles,
+            highlight=False,
+            soft_wrap=False,
+            width=width,
         )
         self.err = Console(
-            file=self._stderr, no_color=plain, highlight=False, stderr=True, soft_wrap=True
+            file=self._stderr,
+            no_color=plain,
+            color_system=styles,
+            highlight=False,
+            stderr=True,
+            soft_wrap=True,
         )
 
     @property
