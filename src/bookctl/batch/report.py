@@ -13,24 +13,47 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
 from bookctl.batch.runner import RowResult
 from bookctl.core.errors import LocalFileError
 
+#: Row states whose amount counts as booked (in this run or an earlier one of the journal).
+BOOKED_STATES = ("booked", "already_booked")
+
 
 @dataclass
 class Tally:
-    """Counts of row outcomes, and failures by reason."""
+    """Counts of row outcomes, failures by reason, the amount booked, and (dry run) each price.
+
+    Only a dry run keeps a record per row (its prices are the point of it); a booking run
+    keeps counts and sums, so memory stays flat in the row count.
+    """
 
     by_state: collections.Counter[str] = field(default_factory=collections.Counter)
     failed_by_reason: collections.Counter[str] = field(default_factory=collections.Counter)
+    booked_by_currency: dict[str, Decimal] = field(default_factory=dict)
+    priced_by_currency: dict[str, Decimal] = field(default_factory=dict)
+    priced_rows: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, result: RowResult) -> None:
         self.by_state[result.state] += 1
         if result.state == "failed" and result.error:
             self.failed_by_reason[str(result.error.get("code"))] += 1
+        if result.state in BOOKED_STATES:
+            _sum_into(self.booked_by_currency, result)
+        if result.state == "priced":
+            _sum_into(self.priced_by_currency, result)
+            self.priced_rows.append(
+                {
+                    "line": result.line,
+                    "id": result.row_id,
+                    "amount": result.amount,
+                    "currency": result.currency,
+                }
+            )
 
     @property
     def done(self) -> int:
@@ -49,7 +72,30 @@ class Tally:
             "failed_by_reason": dict(sorted(self.failed_by_reason.items())),
             "skipped_invalid": self.by_state["invalid"],
             "not_started": self.by_state["not_started"],
+            "by_state": dict(sorted(self.by_state.items())),
+            "amount_booked": _amounts(self.booked_by_currency),
+            "amount_priced": _amounts(self.priced_by_currency),
+            "priced_rows": sorted(self.priced_rows, key=lambda row: int(row["line"])),
         }
+
+
+def _sum_into(sums: dict[str, Decimal], result: RowResult) -> None:
+    if result.amount is None:
+        return
+    try:
+        amount = Decimal(result.amount)
+    except ArithmeticError:
+        return
+    currency = result.currency or ""
+    sums[currency] = sums.get(currency, Decimal(0)) + amount
+
+
+def _amounts(sums: dict[str, Decimal]) -> list[dict[str, str]]:
+    """``[{"amount": "123.00", "currency": "EUR"}, ...]``: one per currency, as decimal strings."""
+    return [
+        {"amount": str(total.quantize(Decimal("0.01"))), "currency": currency}
+        for currency, total in sorted(sums.items())
+    ]
 
 
 class ReportWriter:

@@ -11,7 +11,7 @@ import typer
 from bookctl.cli.context import Application, get_app
 from bookctl.cli.errors import exit_after_data
 from bookctl.core.errors import BatchFailedError, UsageError
-from bookctl.core.output import TableSpec
+from bookctl.core.output import Amount, TableSpec
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -348,7 +348,7 @@ class _Progress:
             )
 
 
-def _summary_table(tally: Tally, dry_run: bool) -> TableSpec:
+def _summary_table(tally: Tally, dry_run: bool) -> list[TableSpec]:
     rows: list[list[Any]] = []
     if dry_run:
         rows.append(["priced", tally.by_state["priced"]])
@@ -360,4 +360,18 @@ def _summary_table(tally: Tally, dry_run: bool) -> TableSpec:
     rows.append(["skipped (invalid)", tally.by_state["invalid"]])
     if tally.by_state["not_started"]:
         rows.append(["not started", tally.by_state["not_started"]])
-    return TableSpec(title="batch run", columns=["OUTCOME", "ROWS"], rows=rows)
+    summed = tally.to_json()["amount_priced" if dry_run else "amount_booked"]
+    label = "amount priced" if dry_run else "amount booked"
+    rows += [[label, Amount(a["amount"], a["currency"])] for a in summed] or [[label, None]]
+    summary = TableSpec(title="batch run", columns=["OUTCOME", "ROWS"], rows=rows)
+    if not dry_run:
+        return [summary]
+    prices = TableSpec(
+        title="prices",
+        columns=["LINE", "ROW", "PRICE"],
+        rows=[
+            [r["line"], r["id"], Amount(r["amount"], r["currency"])]
+            for r in tally.to_json()["priced_rows"]
+        ],
+    )
+    return [prices, summary]
