@@ -38,8 +38,11 @@ def add(*args: str) -> list[str]:
         (add("--event-id", "7201", "--bulk-purchase-id", "3001"), 2, "does not cover"),
         (add("--event-id", "7001", "--bulk-purchase-id", "99999"), 3, "Bulk purchase 99999"),
         (add("--event-id", "7001", "--attachment-id", "99999"), 3, "Attachment 99999"),
-        (add("--event-id", "7001", "--package", "384"), 2, "bookinglayer"),
-        (add("--service", "1"), 2, "rundl"),
+        # Options of other providers name who has them and what BookingBug takes instead.
+        (add("--event-id", "7001", "--accommodation", "393"), 2, "--event-id"),
+        (add("--ticket-type", "1"), 2, "guestmanager"),
+        (add("--session", "1"), 2, "it is for wix; bookingbug takes"),
+        (add("--product", "9001", "--product", "9002"), 2, "one --product"),
         ([*BB, "checkout", "--member-id", "1001"], 3, "no open cart"),
         ([*BB, "cart", "show"], 3, "no open cart"),
         ([*BB, "checkout", "--accept-terms"], 2, "bookinglayer"),

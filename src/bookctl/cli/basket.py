@@ -11,6 +11,7 @@ from bookctl.cli.cart import cart_tables, remember, start_new_cart
 from bookctl.cli.cart import group as cart_group
 from bookctl.cli.context import get_app
 from bookctl.cli.options import BodyFile, Currency, EndDate, StartDate
+from bookctl.core.provider import provider_options
 
 group = typer.Typer(
     help="""Add items to the cart (basket).
@@ -32,7 +33,13 @@ def register(app: typer.Typer) -> None:
 @group.command("add")
 def add(
     package: Annotated[
-        str | None, typer.Option("--package", help="(bookinglayer) Package id.", metavar="ID")
+        str | None,
+        typer.Option(
+            "--package",
+            "--package-id",
+            help="(bookinglayer, bookingbug) Package id (BookingBug: the event's package).",
+            metavar="ID",
+        ),
     ] = None,
     start_date: StartDate = None,
     end_date: EndDate = None,
@@ -69,13 +76,20 @@ def add(
         str | None,
         typer.Option("--event-chain-id", help="(bookingbug) Event chain id.", metavar="ID"),
     ] = None,
-    service_id: Annotated[
+    service: Annotated[
         str | None,
-        typer.Option("--service-id", help="(bookingbug, wix) Service id.", metavar="ID"),
+        typer.Option(
+            "--service", "--service-id", help="(bookingbug, wix, rundl) Service id.", metavar="ID"
+        ),
     ] = None,
-    product_id: Annotated[
-        str | None,
-        typer.Option("--product-id", help="(bookingbug) Purchasable item id.", metavar="ID"),
+    product: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--product",
+            "--product-id",
+            help="(bookingbug, rundl) Product id; Rundl takes several.",
+            metavar="ID",
+        ),
     ] = None,
     attachment_id: Annotated[
         str | None,
@@ -84,23 +98,17 @@ def add(
     deal_id: Annotated[
         str | None, typer.Option("--deal-id", help="(bookingbug) Deal (discount) id.", metavar="ID")
     ] = None,
-    package_id: Annotated[
-        str | None,
-        typer.Option("--package-id", help="(bookingbug) Package of the event.", metavar="ID"),
-    ] = None,
     bulk_purchase_id: Annotated[
         str | None,
         typer.Option("--bulk-purchase-id", help="(bookingbug) Bulk purchase id.", metavar="ID"),
     ] = None,
-    session_id: Annotated[
-        str | None, typer.Option("--session-id", help="(wix) Session (slot) id.", metavar="ID")
+    slot: Annotated[
+        str | None,
+        typer.Option("--session", "--session-id", help="(wix) Session (slot) id.", metavar="ID"),
     ] = None,
     contact_file: Annotated[
         Path | None,
         typer.Option("--contact-file", help="(wix) JSON contact details.", metavar="FILE"),
-    ] = None,
-    participants: Annotated[
-        int | None, typer.Option("--participants", help="(wix) Number of participants.")
     ] = None,
     rate_label: Annotated[
         str | None, typer.Option("--rate-label", help="(wix) Price option, e.g. general.")
@@ -109,15 +117,13 @@ def add(
         str | None,
         typer.Option("--ticket-type", help="(guestmanager) Ticket type id.", metavar="ID"),
     ] = None,
-    service: Annotated[
-        str | None, typer.Option("--service", help="(rundl) Service id.", metavar="ID")
-    ] = None,
-    product: Annotated[
-        list[str] | None,
-        typer.Option("--product", help="(rundl) Product id; repeatable.", metavar="ID"),
-    ] = None,
     qty: Annotated[
-        int | None, typer.Option("--qty", help="(guestmanager, rundl) Quantity.")
+        int | None,
+        typer.Option(
+            "--qty",
+            "--participants",
+            help="(wix, guestmanager, rundl) Quantity (Wix: participants).",
+        ),
     ] = None,
     file: BodyFile = None,
     new_cart: Annotated[
@@ -141,7 +147,7 @@ def add(
           --item "400:next-mon+1d 10:30,next-mon+3d 15:00"
     """
     app = get_app()
-    options: dict[str, Any] = {
+    given: dict[str, Any] = {
         "package": package,
         "start_date": start_date,
         "end_date": end_date,
@@ -152,15 +158,11 @@ def add(
         "event_id": event_id,
         "member_id": member_id,
         "event_chain_id": event_chain_id,
-        "service_id": service_id,
-        "product_id": product_id,
         "attachment_id": attachment_id,
         "deal_id": deal_id,
-        "package_id": package_id,
         "bulk_purchase_id": bulk_purchase_id,
-        "session_id": session_id,
+        "session": slot,
         "contact_file": str(contact_file) if contact_file is not None else None,
-        "participants": participants,
         "rate_label": rate_label,
         "ticket_type": ticket_type,
         "service": service,
@@ -168,6 +170,7 @@ def add(
         "qty": qty,
         "file": str(file) if file is not None else None,
     }
+    options = provider_options(app.profile.provider, app.profile_name, "basket add", given)
     provider = app.provider("basket add", options)
     session = app.sessions.load(app.profile_name)
     if session is not None and session.provider != provider.key:

@@ -112,7 +112,10 @@ def checkout(
         bool, typer.Option("--step", help="(guestmanager) Run one transition and stop.")
     ] = False,
     wait: Annotated[
-        bool, typer.Option("--wait", help="(guestmanager) Wait until processing settles.")
+        bool,
+        typer.Option(
+            "--wait", help="(guestmanager, wix, rundl) Follow the order until it settles."
+        ),
     ] = False,
 ) -> None:
     """Check out the cart and print the order.

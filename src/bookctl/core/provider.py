@@ -88,7 +88,7 @@ STAGE_OPTIONS: dict[str, dict[str, frozenset[str]]] = {
         "basket add": frozenset(
             {"service_id", "session_id", "contact_file", "participants", "rate_label"}
         ),
-        "checkout": frozenset({"coupon", "plan", "locked_session_key", "notify"}),
+        "checkout": frozenset({"coupon", "plan", "locked_session_key", "notify", "wait"}),
         "products": frozenset(),
         "availability": frozenset({"start_date", "end_date"}),
     },
@@ -112,11 +112,62 @@ STAGE_OPTIONS: dict[str, dict[str, frozenset[str]]] = {
     },
     "rundl": {
         "basket add": frozenset({"service", "product", "qty", "file"}),
-        "checkout": frozenset({"payment_token"}),
+        "checkout": frozenset({"payment_token", "wait"}),
         "products": frozenset({"service"}),
         "availability": frozenset(),
     },
 }
+
+
+#: The words providers share on the command line (DESIGN.md section 2), and each provider's
+#: own name for the notion (the document's). ``--service-id`` and the like stay as aliases.
+SHARED_OPTIONS: dict[str, dict[str, str]] = {
+    "package": {"bookinglayer": "package", "bookingbug": "package_id"},
+    "service": {"bookingbug": "service_id", "wix": "service_id", "rundl": "service"},
+    "product": {"bookingbug": "product_id", "rundl": "product"},
+    "session": {"wix": "session_id"},
+    "qty": {"wix": "participants", "guestmanager": "qty", "rundl": "qty"},
+}
+
+
+def _flag(provider: str, key: str) -> str:
+    """The command-line flag of ``provider``'s option ``key`` (the shared word if there is one)."""
+    for word, keys in SHARED_OPTIONS.items():
+        if keys.get(provider) == key:
+            return f"--{word}"
+    return "--" + key.replace("_", "-")
+
+
+def stage_flags(provider: str, stage: str) -> list[str]:
+    """The flags ``provider`` takes on ``stage``, for a hint that says what to use instead."""
+    return sorted({_flag(provider, key) for key in STAGE_OPTIONS.get(provider, {}).get(stage, ())})
+
+
+def provider_options(
+    provider: str, profile: str, stage: str, given: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``given`` with the shared words under ``provider``'s own names; refuses one it lacks."""
+    result: dict[str, Any] = {}
+    for name, value in given.items():
+        keys = SHARED_OPTIONS.get(name)
+        if keys is None:
+            result[name] = value
+            continue
+        if provider not in keys and value in (None, False, [], ()):
+            continue
+        if provider not in keys:
+            raise UsageError(
+                f"{stage} --{name} is not an option of {provider} (profile {profile!r})",
+                hint=f"it is for {', '.join(sorted(keys))}; {provider} takes "
+                f"{', '.join(stage_flags(provider, stage))}",
+            )
+        key = keys[provider]
+        if isinstance(value, list) and key.endswith("_id"):
+            if len(value) > 1:
+                raise UsageError(f"{provider} takes one --{name}, not {len(value)}")
+            value = value[0]
+        result[key] = value
+    return result
 
 
 class Provider(Protocol):
@@ -212,6 +263,9 @@ def check_stage_options(provider: str, profile: str, stage: str, given: Mapping[
         flag = "--" + name.replace("_", "-")
         others = providers_with_option(stage, name)
         where = f"it is for {', '.join(others)}" if others else "no provider has it"
+        instead = stage_flags(provider, stage)
+        if instead:
+            where += f"; {provider} takes {', '.join(instead)}"
         raise UsageError(
             f"{stage} {flag} is not an option of {provider} (profile {profile!r})", hint=where
         )
