@@ -6,6 +6,7 @@ need no file at all, and ``sandbox`` is active when nothing is configured.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bookctl.core import fs, paths
+from bookctl.core import fs, jsonio, paths
 from bookctl.core.errors import LocalFileError, NotFoundError, UsageError
 
 PROVIDERS: tuple[str, ...] = ("bookinglayer", "bookingbug", "wix", "guestmanager", "rundl")
@@ -30,6 +31,7 @@ SANDBOX_PREFIXES: dict[str, str] = {
     "rundl": "/rundl/api",
 }
 DEFAULT_PROFILE = "sandbox"
+MAX_TIMEOUT = 3600.0
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,10 @@ class Profile:
     defaults: dict[str, Any] = field(default_factory=dict)
     builtin: bool = False
 
+    def __post_init__(self) -> None:
+        check_timeout(self.connect_timeout, "connect timeout")
+        check_timeout(self.read_timeout, "read timeout")
+
     @property
     def embedded(self) -> bool:
         """True when the profile reaches the in-process sandbox rather than the network."""
@@ -60,6 +66,23 @@ class Profile:
         if self.defaults:
             data["defaults"] = dict(self.defaults)
         return data
+
+
+def check_timeout(value: float | None, what: str) -> float | None:
+    """A timeout in seconds: finite, above 0, at most :data:`MAX_TIMEOUT` (None: the default)."""
+    if value is None:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not 0 < value <= MAX_TIMEOUT
+    ):
+        raise UsageError(
+            f"{what} {value!r} is not a number of seconds above 0 and at most {MAX_TIMEOUT:g}",
+            hint="e.g. --read-timeout 60, or read_timeout = 60.0 in the profile",
+        )
+    return float(value)
 
 
 def _builtin(name: str, provider: str, **extra: Any) -> Profile:
@@ -135,17 +158,25 @@ def validate_base_url(url: str, *, insecure_http: bool) -> str:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        data = path.read_bytes()
     except FileNotFoundError:
         return {}
-    except tomllib.TOMLDecodeError as err:
-        raise LocalFileError(
-            f"{path} is not valid TOML: {err}",
-            hint=f"fix or remove {path} (bookctl will not overwrite it)",
-        ) from err
     except OSError as err:
-        raise LocalFileError(f"cannot read {path}: {err.strerror}") from err
+        raise LocalFileError(
+            f"cannot read {path}: {err.strerror}", hint="check its permissions and owner"
+        ) from err
+    repair = f"fix or remove {path} (bookctl will not overwrite it)"
+    problem = jsonio.utf8_error(data)
+    if problem is not None:
+        raise LocalFileError(f"{path} is not UTF-8 text ({problem})", hint=repair)
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise LocalFileError(f"{path} is not valid TOML: {err}", hint=repair) from err
+    except RecursionError as err:
+        raise LocalFileError(
+            f"{path} is nested too deeply to be a bookctl file", hint=repair
+        ) from err
 
 
 def _write_toml(path: Path, data: dict[str, Any]) -> None:
@@ -192,7 +223,7 @@ class ConfigStore:
                 read_timeout=_opt_float(raw.get("read_timeout")),
                 defaults=dict(raw.get("defaults", {})),
             )
-        except (KeyError, TypeError, ValueError) as err:
+        except (KeyError, TypeError, ValueError, UsageError) as err:
             raise LocalFileError(
                 f"{self.config_path}: profile {name!r} is incomplete or malformed ({err})",
                 hint=f"fix it, or run 'bookctl profile remove {name}' and add it again",
