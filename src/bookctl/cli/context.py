@@ -145,7 +145,9 @@ class Application:
         from bookctl.core.fs import ensure_private_dir
 
         ensure_private_dir(db.parent)
-        transport = ASGISyncTransport(create_app(db, api_key=sandbox_key()))
+        from bookctl.cli.sandbox import open_sandbox
+
+        transport = ASGISyncTransport(open_sandbox(db, create_app, api_key=sandbox_key()))
         self._transports.append(transport)
         return transport
 
