@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from bookctl.batch.adapters import BatchAdapter, Invalid, Plan, Rules
     from bookctl.batch.journal import Journal
+    from bookctl.batch.pacing import RunPacer
     from bookctl.batch.report import Tally
     from bookctl.batch.runner import RowResult
 
@@ -166,7 +167,7 @@ def run(
             f"nothing to resume: {path} does not exist",
             hint="run without --resume to start, or pass the run's --journal",
         )
-    pacer = RunPacer(rate)
+    pacer = RunPacer(rate, slots=concurrency)
     provider = app.provider(pacer=pacer)
     rules = adapter.preflight(provider)
 
@@ -204,6 +205,7 @@ def run(
             total=valid + len(invalid),
             concurrency=concurrency,
             report=report,
+            pacer=pacer,
             head={
                 "file": str(file.resolve()),
                 "journal": None if journal is None else str(path),
@@ -267,6 +269,7 @@ def _book(
     total: int,
     concurrency: int,
     report: Path | None,
+    pacer: RunPacer,
     head: dict[str, Any],
 ) -> tuple[Tally, float]:
     from bookctl.batch.report import ReportWriter, Tally
@@ -274,7 +277,7 @@ def _book(
 
     tally = Tally()
     writer = ReportWriter(report, head) if report is not None else None
-    runner = BatchRunner(provider, adapter, journal, concurrency=concurrency)
+    runner = BatchRunner(provider, adapter, journal, concurrency=concurrency, pacer=pacer)
     started = time.monotonic()
     progress = _Progress(app, total)
     try:
