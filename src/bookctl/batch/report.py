@@ -11,12 +11,12 @@ import collections
 import contextlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from bookctl.batch.runner import RowResult
+from bookctl.core import fs
 from bookctl.core.errors import LocalFileError
 
 
@@ -60,7 +60,7 @@ class ReportWriter:
         self._rows = 0
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            fd, tmp = fs.temp_beside(path)
         except OSError as err:
             raise LocalFileError(f"cannot write report {path}: {err.strerror}") from err
         self._tmp = Path(tmp)

@@ -271,16 +271,23 @@ class ConfigStore:
                 f"{profile.name!r} is a built-in profile",
                 hint="pick another name; built-ins cannot be replaced",
             )
-        with self._editing() as data:
+        with fs.locked(self.config_path):
+            data = self._load()
             profiles = data.setdefault("profiles", {})
             if profile.name in profiles:
                 raise UsageError(
                     f"profile {profile.name!r} already exists",
                     hint=f"remove it first: bookctl profile remove {profile.name}",
                 )
+            creds = _read_toml(self.credentials_path) if api_key is not None else {}
             profiles[profile.name] = profile.to_toml()
+            data["version"] = CONFIG_VERSION
+            _write_toml(self.config_path, data)
+            # The key only after its profile: a kill in between leaves a profile without a
+            # key (re-add it), never a key without a profile.
             if api_key is not None:
-                self._set_key(profile.name, api_key)
+                creds[profile.name] = {"api_key": api_key}
+                _write_toml(self.credentials_path, creds)
 
     def remove(self, name: str) -> None:
         if name in BUILTIN_PROFILES:
@@ -289,25 +296,22 @@ class ConfigStore:
             profiles = data.get("profiles", {})
             if name not in profiles:
                 raise NotFoundError(f"no profile named {name!r}", hint="see 'bookctl profile list'")
+            # The key goes first: a kill in between never leaves a key without a profile.
+            self._remove_key(name)
             del profiles[name]
             if data.get("active") == name:
                 del data["active"]
-            self._set_key(name, None)
 
     def use(self, name: str) -> None:
         self.get(name)
         with self._editing() as data:
             data["active"] = name
 
-    def _set_key(self, name: str, key: str | None) -> None:
+    def _remove_key(self, name: str) -> None:
         creds = _read_toml(self.credentials_path)
-        if key is None:
-            if name not in creds:
-                return
+        if name in creds:
             creds.pop(name)
-        else:
-            creds[name] = {"api_key": key}
-        _write_toml(self.credentials_path, creds)
+            _write_toml(self.credentials_path, creds)
 
     def api_key(self, profile: Profile) -> str | None:
         """The key for ``profile``: the sandbox's for embedded profiles, else ``BOOKCTL_API_KEY``,
