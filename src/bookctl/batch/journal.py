@@ -98,6 +98,7 @@ class Journal:
         self.rows: dict[str, RowState] = {}
         self.records = 0
         self.repaired = False
+        self._new = False
         self._write_lock = threading.Lock()
         self._stack = contextlib.ExitStack()
 
@@ -119,8 +120,8 @@ class Journal:
         try:
             data = self.path.read_bytes()
         except FileNotFoundError:
-            self._create()
-            return
+            self._new = True  # created with the first record: a run that books nothing
+            return  # leaves no journal behind
         except OSError as err:
             raise LocalFileError(
                 f"cannot read batch journal {self.path}: {err.strerror}",
@@ -251,6 +252,9 @@ class Journal:
             self._apply(record)
 
     def _append(self, record: dict[str, Any]) -> None:
+        if self._new:
+            self._create()
+            self._new = False
         line = json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n"
         try:
             fs.append_durable(self.path, line.encode())
