@@ -14,7 +14,7 @@ _bookctl_files() {
 
 _bookctl_subcommands() {
     case "$1" in
-        "") echo "availability basket batch cart checkout completion deeplink demo member packages poll prices product products profile sandbox seasons settings smoke" ;;
+        "") echo "availability basket batch cart checkout completion deeplink demo login member packages poll prices product products profile sandbox seasons settings smoke" ;;
         "basket") echo "add" ;;
         "batch") echo "run validate" ;;
         "cart") echo "abandon add extend show" ;;
@@ -41,10 +41,11 @@ _bookctl_options() {
         "cart add") echo "--accommodation --attachment-id --bulk-purchase-id --connect-timeout --contact-file --currency --deal-id --end-date --event-chain-id --event-id --file --guest --help --insecure-http --item --json --member-id --new-cart --no-color --no-input --output --package --package-id --participants --product --product-id --profile --qty --quiet --rate-label --raw --read-timeout --service --service-id --session-id --start-date --ticket-type --verbose --version -f -h -o -p -q -v" ;;
         "cart extend") echo "--cart --connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "cart show") echo "--cart --connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "checkout") echo "--accept-terms --address-line-1 --address-line-2 --answers-file --birth-date --booking --cart --city --connect-timeout --country --coupon --customer-file --email --first-name --gender --help --insecure-http --json --language-code --last-name --locked-session-key --member-id --newsletter --no-color --no-input --no-notify --no-wallet --notify --output --payment-token --phone --phone-countrycode --plan --profile --quiet --raw --read-timeout --state --step --take-from-wallet --verbose --version --wait --zipcode -h -o -p -q -v" ;;
+        "checkout") echo "--accept-terms --address-line-1 --address-line-2 --answers-file --birth-date --booking --cart --city --connect-timeout --country --coupon --customer-file --email --first-name --gender --help --insecure-http --json --language-code --last-name --locked-session-key --member-id --newsletter --no-color --no-input --no-notify --no-wallet --notify --output --payment-method --payment-token --phone --phone-countrycode --plan --profile --quiet --raw --read-timeout --state --step --take-from-wallet --verbose --version --wait --zipcode -h -o -p -q -v" ;;
         "completion") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "deeplink") echo "--connect-timeout --couples --currency --duration --end-date --females --help --insecure-http --json --language --males --no-color --no-input --output --profile --quiet --raw --read-timeout --start-date --verbose --version -h -o -p -q -v" ;;
         "demo") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
+        "login") echo "--connect-timeout --email --help --insecure-http --json --no-color --no-input --output --password-stdin --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "member") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "member add") echo "--connect-timeout --email --first-name --help --insecure-http --json --last-name --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "member show") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
@@ -57,7 +58,7 @@ _bookctl_options() {
         "product show") echo "--connect-timeout --help --insecure-http --json --language --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "products") echo "--connect-timeout --help --insecure-http --json --language --location --no-color --no-input --output --profile --quiet --raw --read-timeout --service --type --verbose --version -h -o -p -q -v" ;;
         "profile") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "profile add") echo "--account --api-key-stdin --base-url --company-id --connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --provider --quiet --raw --read-timeout --use --verbose --version -h -o -p -q -v" ;;
+        "profile add") echo "--account --api-key-stdin --app-id --base-url --company-id --connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --provider --quiet --raw --read-timeout --use --verbose --version -h -o -p -q -v" ;;
         "profile list") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "profile remove") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "profile show") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
@@ -77,27 +78,27 @@ _bookctl_options() {
 _bookctl_takes_value() {
     case "$1|$2" in
         *"|--accommodation" | *"|--account" | *"|--address-line-1" | *"|--address-line-2" | \
-        *"|--answers-file" | *"|--api-key" | *"|--attachment-id" | *"|--base-url" | \
-        *"|--birth-date" | *"|--booking" | *"|--bulk-purchase-id" | *"|--cart" | \
-        *"|--category" | *"|--city" | *"|--company-id" | *"|--concurrency" | \
-        *"|--connect-timeout" | *"|--contact-file" | *"|--country" | *"|--couples" | \
-        *"|--coupon" | *"|--currency" | *"|--customer-file" | *"|--db" | \
-        *"|--deal-id" | *"|--duration" | *"|--email" | *"|--end-date" | \
-        *"|--event-chain-id" | *"|--event-id" | *"|--faults" | *"|--females" | \
-        *"|--file" | *"|--first-name" | *"|--format" | *"|--gender" | \
-        *"|--guest" | *"|--host" | *"|--interval" | *"|--item" | \
-        *"|--journal" | *"|--junit" | *"|--language" | *"|--language-code" | \
-        *"|--last-name" | *"|--location" | *"|--locked-session-key" | *"|--males" | \
-        *"|--member-id" | *"|--output" | *"|--package" | *"|--package-id" | \
-        *"|--participants" | *"|--pax" | *"|--payment-token" | *"|--phone" | \
-        *"|--phone-countrycode" | *"|--plan" | *"|--port" | *"|--product" | \
-        *"|--product-id" | *"|--profile" | *"|--provider" | *"|--qty" | \
-        *"|--rate" | *"|--rate-label" | *"|--read-timeout" | *"|--report" | \
-        *"|--seed" | *"|--service" | *"|--service-id" | *"|--session-id" | \
-        *"|--start-date" | *"|--state" | *"|--ticket-type" | *"|--timeout" | \
-        *"|--type" | *"|--unit" | *"|--until" | *"|--url" | \
-        *"|--zipcode" | *"|-c" | *"|-f" | *"|-o" | \
-        *"|-p")
+        *"|--answers-file" | *"|--api-key" | *"|--app-id" | *"|--attachment-id" | \
+        *"|--base-url" | *"|--birth-date" | *"|--booking" | *"|--bulk-purchase-id" | \
+        *"|--cart" | *"|--category" | *"|--city" | *"|--company-id" | \
+        *"|--concurrency" | *"|--connect-timeout" | *"|--contact-file" | *"|--country" | \
+        *"|--couples" | *"|--coupon" | *"|--currency" | *"|--customer-file" | \
+        *"|--db" | *"|--deal-id" | *"|--duration" | *"|--email" | \
+        *"|--end-date" | *"|--event-chain-id" | *"|--event-id" | *"|--faults" | \
+        *"|--females" | *"|--file" | *"|--first-name" | *"|--format" | \
+        *"|--gender" | *"|--guest" | *"|--host" | *"|--interval" | \
+        *"|--item" | *"|--journal" | *"|--junit" | *"|--language" | \
+        *"|--language-code" | *"|--last-name" | *"|--location" | *"|--locked-session-key" | \
+        *"|--males" | *"|--member-id" | *"|--output" | *"|--package" | \
+        *"|--package-id" | *"|--participants" | *"|--pax" | *"|--payment-method" | \
+        *"|--payment-token" | *"|--phone" | *"|--phone-countrycode" | *"|--plan" | \
+        *"|--port" | *"|--product" | *"|--product-id" | *"|--profile" | \
+        *"|--provider" | *"|--qty" | *"|--rate" | *"|--rate-label" | \
+        *"|--read-timeout" | *"|--report" | *"|--seed" | *"|--service" | \
+        *"|--service-id" | *"|--session-id" | *"|--start-date" | *"|--state" | \
+        *"|--ticket-type" | *"|--timeout" | *"|--type" | *"|--unit" | \
+        *"|--until" | *"|--url" | *"|--zipcode" | *"|-c" | \
+        *"|-f" | *"|-o" | *"|-p")
             return 0
             ;;
     esac

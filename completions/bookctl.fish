@@ -5,7 +5,7 @@
 function __bookctl_subcommands --argument-names cmd
     switch "$cmd"
         case ''
-            printf '%s\n' availability basket batch cart checkout completion deeplink demo member packages poll prices product products profile sandbox seasons settings smoke
+            printf '%s\n' availability basket batch cart checkout completion deeplink demo login member packages poll prices product products profile sandbox seasons settings smoke
         case 'basket'
             printf '%s\n' add
         case 'batch'
@@ -31,47 +31,47 @@ function __bookctl_takes_value --argument-names cmd opt
     switch "$cmd|$opt"
         case '*|--accommodation' '*|--account' '*|--address-line-1' '*|--address-line-2'
             return 0
-        case '*|--answers-file' '*|--api-key' '*|--attachment-id' '*|--base-url'
+        case '*|--answers-file' '*|--api-key' '*|--app-id' '*|--attachment-id'
             return 0
-        case '*|--birth-date' '*|--booking' '*|--bulk-purchase-id' '*|--cart'
+        case '*|--base-url' '*|--birth-date' '*|--booking' '*|--bulk-purchase-id'
             return 0
-        case '*|--category' '*|--city' '*|--company-id' '*|--concurrency'
+        case '*|--cart' '*|--category' '*|--city' '*|--company-id'
             return 0
-        case '*|--connect-timeout' '*|--contact-file' '*|--country' '*|--couples'
+        case '*|--concurrency' '*|--connect-timeout' '*|--contact-file' '*|--country'
             return 0
-        case '*|--coupon' '*|--currency' '*|--customer-file' '*|--db'
+        case '*|--couples' '*|--coupon' '*|--currency' '*|--customer-file'
             return 0
-        case '*|--deal-id' '*|--duration' '*|--email' '*|--end-date'
+        case '*|--db' '*|--deal-id' '*|--duration' '*|--email'
             return 0
-        case '*|--event-chain-id' '*|--event-id' '*|--faults' '*|--females'
+        case '*|--end-date' '*|--event-chain-id' '*|--event-id' '*|--faults'
             return 0
-        case '*|--file' '*|--first-name' '*|--format' '*|--gender'
+        case '*|--females' '*|--file' '*|--first-name' '*|--format'
             return 0
-        case '*|--guest' '*|--host' '*|--interval' '*|--item'
+        case '*|--gender' '*|--guest' '*|--host' '*|--interval'
             return 0
-        case '*|--journal' '*|--junit' '*|--language' '*|--language-code'
+        case '*|--item' '*|--journal' '*|--junit' '*|--language'
             return 0
-        case '*|--last-name' '*|--location' '*|--locked-session-key' '*|--males'
+        case '*|--language-code' '*|--last-name' '*|--location' '*|--locked-session-key'
             return 0
-        case '*|--member-id' '*|--output' '*|--package' '*|--package-id'
+        case '*|--males' '*|--member-id' '*|--output' '*|--package'
             return 0
-        case '*|--participants' '*|--pax' '*|--payment-token' '*|--phone'
+        case '*|--package-id' '*|--participants' '*|--pax' '*|--payment-method'
             return 0
-        case '*|--phone-countrycode' '*|--plan' '*|--port' '*|--product'
+        case '*|--payment-token' '*|--phone' '*|--phone-countrycode' '*|--plan'
             return 0
-        case '*|--product-id' '*|--profile' '*|--provider' '*|--qty'
+        case '*|--port' '*|--product' '*|--product-id' '*|--profile'
             return 0
-        case '*|--rate' '*|--rate-label' '*|--read-timeout' '*|--report'
+        case '*|--provider' '*|--qty' '*|--rate' '*|--rate-label'
             return 0
-        case '*|--seed' '*|--service' '*|--service-id' '*|--session-id'
+        case '*|--read-timeout' '*|--report' '*|--seed' '*|--service'
             return 0
-        case '*|--start-date' '*|--state' '*|--ticket-type' '*|--timeout'
+        case '*|--service-id' '*|--session-id' '*|--start-date' '*|--state'
             return 0
-        case '*|--type' '*|--unit' '*|--until' '*|--url'
+        case '*|--ticket-type' '*|--timeout' '*|--type' '*|--unit'
             return 0
-        case '*|--zipcode' '*|-c' '*|-f' '*|-o'
+        case '*|--until' '*|--url' '*|--zipcode' '*|-c'
             return 0
-        case '*|-p'
+        case '*|-f' '*|-o' '*|-p'
             return 0
     end
     return 1
@@ -123,6 +123,7 @@ complete -c bookctl -n '__bookctl_using \'\'' -a checkout -d 'Check out the cart
 complete -c bookctl -n '__bookctl_using \'\'' -a completion -d 'Print a completion script for SHELL (bash, zsh or fish).'
 complete -c bookctl -n '__bookctl_using \'\'' -a deeplink -d 'A link straight to the product in the business\' own booking form.'
 complete -c bookctl -n '__bookctl_using \'\'' -a demo -d 'Book the surf camp on the built-in sandbox, one narrated step at a time.'
+complete -c bookctl -n '__bookctl_using \'\'' -a login -d 'Log in to BookingBug (POST login) and keep the Auth-Token for the profile.'
 complete -c bookctl -n '__bookctl_using \'\'' -a member -d 'BookingBug clients (members) and their wallets.'
 complete -c bookctl -n '__bookctl_using \'\'' -a packages -d 'Package items and accommodations (bookinglayer).'
 complete -c bookctl -n '__bookctl_using \'\'' -a poll -d 'Follow an order until it settles: exit 0 as asked, 4 otherwise, 8 on timeout.'
@@ -151,7 +152,7 @@ complete -c bookctl -n '__bookctl_using \'\'' -l version -d 'Show the version an
 # bookctl availability
 complete -c bookctl -n '__bookctl_using \'availability\'' -l category -x -d 'All products of this backoffice category.'
 complete -c bookctl -n '__bookctl_using \'availability\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
-complete -c bookctl -n '__bookctl_using \'availability\'' -l end-date -x -d 'End date, YYYY-MM-DD.'
+complete -c bookctl -n '__bookctl_using \'availability\'' -l end-date -x -d 'End date, in the same forms as --start-date.'
 complete -c bookctl -n '__bookctl_using \'availability\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'availability\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
 complete -c bookctl -n '__bookctl_using \'availability\'' -l json -d 'Same as -o json.'
@@ -162,7 +163,7 @@ complete -c bookctl -n '__bookctl_using \'availability\'' -l profile -s p -x -d 
 complete -c bookctl -n '__bookctl_using \'availability\'' -l quiet -s q -d 'Only data and errors.'
 complete -c bookctl -n '__bookctl_using \'availability\'' -l raw -d 'Add the provider\'s own payload under \'raw\'.'
 complete -c bookctl -n '__bookctl_using \'availability\'' -l read-timeout -x -d 'Read timeout in seconds (default 30).'
-complete -c bookctl -n '__bookctl_using \'availability\'' -l start-date -x -d 'Start date, YYYY-MM-DD.'
+complete -c bookctl -n '__bookctl_using \'availability\'' -l start-date -x -d 'Start date: YYYY-MM-DD, today, tomorrow, +7d, +2w, next-wed, next-wed+1w (UTC).'
 complete -c bookctl -n '__bookctl_using \'availability\'' -l type -x -a 'accommodation activity bundle item package rental service' -d 'All products of this type.'
 complete -c bookctl -n '__bookctl_using \'availability\'' -l verbose -s v -d 'HTTP trace on stderr (secrets redacted).'
 complete -c bookctl -n '__bookctl_using \'availability\'' -l version -d 'Show the version and exit.'
@@ -191,7 +192,7 @@ complete -c bookctl -n '__bookctl_using \'basket add\'' -l connect-timeout -x -d
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l contact-file -r -F -d '(wix) JSON contact details.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l currency -x -d 'ISO 4217 currency code.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l deal-id -x -d '(bookingbug) Deal (discount) id.'
-complete -c bookctl -n '__bookctl_using \'basket add\'' -l end-date -x -d 'End date, YYYY-MM-DD.'
+complete -c bookctl -n '__bookctl_using \'basket add\'' -l end-date -x -d 'End date, in the same forms as --start-date.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l event-chain-id -x -d '(bookingbug) Event chain id.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l event-id -x -d '(bookingbug) Event id.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l file -s f -r -F -d 'The documented JSON request body.'
@@ -219,7 +220,7 @@ complete -c bookctl -n '__bookctl_using \'basket add\'' -l read-timeout -x -d 'R
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l service -x -d '(rundl) Service id.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l service-id -x -d '(bookingbug, wix) Service id.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l session-id -x -d '(wix) Session (slot) id.'
-complete -c bookctl -n '__bookctl_using \'basket add\'' -l start-date -x -d 'Start date, YYYY-MM-DD.'
+complete -c bookctl -n '__bookctl_using \'basket add\'' -l start-date -x -d 'Start date: YYYY-MM-DD, today, tomorrow, +7d, +2w, next-wed, next-wed+1w (UTC).'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l ticket-type -x -d '(guestmanager) Ticket type id.'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l verbose -s v -d 'HTTP trace on stderr (secrets redacted).'
 complete -c bookctl -n '__bookctl_using \'basket add\'' -l version -d 'Show the version and exit.'
@@ -326,7 +327,7 @@ complete -c bookctl -n '__bookctl_using \'cart add\'' -l connect-timeout -x -d '
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l contact-file -r -F -d '(wix) JSON contact details.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l currency -x -d 'ISO 4217 currency code.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l deal-id -x -d '(bookingbug) Deal (discount) id.'
-complete -c bookctl -n '__bookctl_using \'cart add\'' -l end-date -x -d 'End date, YYYY-MM-DD.'
+complete -c bookctl -n '__bookctl_using \'cart add\'' -l end-date -x -d 'End date, in the same forms as --start-date.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l event-chain-id -x -d '(bookingbug) Event chain id.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l event-id -x -d '(bookingbug) Event id.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l file -s f -r -F -d 'The documented JSON request body.'
@@ -354,7 +355,7 @@ complete -c bookctl -n '__bookctl_using \'cart add\'' -l read-timeout -x -d 'Rea
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l service -x -d '(rundl) Service id.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l service-id -x -d '(bookingbug, wix) Service id.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l session-id -x -d '(wix) Session (slot) id.'
-complete -c bookctl -n '__bookctl_using \'cart add\'' -l start-date -x -d 'Start date, YYYY-MM-DD.'
+complete -c bookctl -n '__bookctl_using \'cart add\'' -l start-date -x -d 'Start date: YYYY-MM-DD, today, tomorrow, +7d, +2w, next-wed, next-wed+1w (UTC).'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l ticket-type -x -d '(guestmanager) Ticket type id.'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l verbose -s v -d 'HTTP trace on stderr (secrets redacted).'
 complete -c bookctl -n '__bookctl_using \'cart add\'' -l version -d 'Show the version and exit.'
@@ -420,6 +421,7 @@ complete -c bookctl -n '__bookctl_using \'checkout\'' -l no-input -d 'Never prom
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l no-notify -l notify -d '(wix) Notify the participants.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l no-wallet -l take-from-wallet -d '(bookingbug) Pay from the member\'s wallet.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l output -s o -x -a 'csv json table' -d 'Output format: table, json or csv.'
+complete -c bookctl -n '__bookctl_using \'checkout\'' -l payment-method -x -d '(guestmanager) Id of one of the order\'s payment_methods.'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l payment-token -x -d '(guestmanager, rundl) Payment token (never card data).'
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l phone -x
 complete -c bookctl -n '__bookctl_using \'checkout\'' -l phone-countrycode -x -d 'e.g. 61'
@@ -456,7 +458,7 @@ complete -c bookctl -n '__bookctl_using \'deeplink\'' -l connect-timeout -x -d '
 complete -c bookctl -n '__bookctl_using \'deeplink\'' -l couples -x -d 'Number of couples.'
 complete -c bookctl -n '__bookctl_using \'deeplink\'' -l currency -x -d 'ISO 4217 currency code.'
 complete -c bookctl -n '__bookctl_using \'deeplink\'' -l duration -x -d 'Duration in the product\'s own unit.'
-complete -c bookctl -n '__bookctl_using \'deeplink\'' -l end-date -x -d 'End date, YYYY-MM-DD.'
+complete -c bookctl -n '__bookctl_using \'deeplink\'' -l end-date -x -d 'End date, in the same forms as --start-date.'
 complete -c bookctl -n '__bookctl_using \'deeplink\'' -l females -x -d 'Number of females.'
 complete -c bookctl -n '__bookctl_using \'deeplink\'' -l help -s h -d 'Show this message and exit.'
 complete -c bookctl -n '__bookctl_using \'deeplink\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
@@ -470,7 +472,7 @@ complete -c bookctl -n '__bookctl_using \'deeplink\'' -l profile -s p -x -d 'Pro
 complete -c bookctl -n '__bookctl_using \'deeplink\'' -l quiet -s q -d 'Only data and errors.'
 complete -c bookctl -n '__bookctl_using \'deeplink\'' -l raw -d 'Add the provider\'s own payload under \'raw\'.'
 complete -c bookctl -n '__bookctl_using \'deeplink\'' -l read-timeout -x -d 'Read timeout in seconds (default 30).'
-complete -c bookctl -n '__bookctl_using \'deeplink\'' -l start-date -x -d 'Start date, YYYY-MM-DD.'
+complete -c bookctl -n '__bookctl_using \'deeplink\'' -l start-date -x -d 'Start date: YYYY-MM-DD, today, tomorrow, +7d, +2w, next-wed, next-wed+1w (UTC).'
 complete -c bookctl -n '__bookctl_using \'deeplink\'' -l verbose -s v -d 'HTTP trace on stderr (secrets redacted).'
 complete -c bookctl -n '__bookctl_using \'deeplink\'' -l version -d 'Show the version and exit.'
 
@@ -488,6 +490,23 @@ complete -c bookctl -n '__bookctl_using \'demo\'' -l raw -d 'Add the provider\'s
 complete -c bookctl -n '__bookctl_using \'demo\'' -l read-timeout -x -d 'Read timeout in seconds (default 30).'
 complete -c bookctl -n '__bookctl_using \'demo\'' -l verbose -s v -d 'HTTP trace on stderr (secrets redacted).'
 complete -c bookctl -n '__bookctl_using \'demo\'' -l version -d 'Show the version and exit.'
+
+# bookctl login
+complete -c bookctl -n '__bookctl_using \'login\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'
+complete -c bookctl -n '__bookctl_using \'login\'' -l email -x -d 'The login\'s email (asked for when left out).'
+complete -c bookctl -n '__bookctl_using \'login\'' -l help -s h -d 'Show this message and exit.'
+complete -c bookctl -n '__bookctl_using \'login\'' -l insecure-http -d 'Allow plain http:// to a non-loopback host.'
+complete -c bookctl -n '__bookctl_using \'login\'' -l json -d 'Same as -o json.'
+complete -c bookctl -n '__bookctl_using \'login\'' -l no-color -d 'No colour (also NO_COLOR, TERM=dumb).'
+complete -c bookctl -n '__bookctl_using \'login\'' -l no-input -d 'Never prompt.'
+complete -c bookctl -n '__bookctl_using \'login\'' -l output -s o -x -a 'csv json table' -d 'Output format: table, json or csv.'
+complete -c bookctl -n '__bookctl_using \'login\'' -l password-stdin -d 'Read the password from standard input.'
+complete -c bookctl -n '__bookctl_using \'login\'' -l profile -s p -x -d 'Profile to use.'
+complete -c bookctl -n '__bookctl_using \'login\'' -l quiet -s q -d 'Only data and errors.'
+complete -c bookctl -n '__bookctl_using \'login\'' -l raw -d 'Add the provider\'s own payload under \'raw\'.'
+complete -c bookctl -n '__bookctl_using \'login\'' -l read-timeout -x -d 'Read timeout in seconds (default 30).'
+complete -c bookctl -n '__bookctl_using \'login\'' -l verbose -s v -d 'HTTP trace on stderr (secrets redacted).'
+complete -c bookctl -n '__bookctl_using \'login\'' -l version -d 'Show the version and exit.'
 
 # bookctl member
 complete -c bookctl -n '__bookctl_using \'member\'' -a add -d 'Create a client (POST client); its id is the --member-id of basket add and...'
@@ -573,7 +592,7 @@ complete -c bookctl -n '__bookctl_using \'packages accommodations\'' -l profile 
 complete -c bookctl -n '__bookctl_using \'packages accommodations\'' -l quiet -s q -d 'Only data and errors.'
 complete -c bookctl -n '__bookctl_using \'packages accommodations\'' -l raw -d 'Add the provider\'s own payload under \'raw\'.'
 complete -c bookctl -n '__bookctl_using \'packages accommodations\'' -l read-timeout -x -d 'Read timeout in seconds (default 30).'
-complete -c bookctl -n '__bookctl_using \'packages accommodations\'' -l start-date -x -d 'First day of the stay, YYYY-MM-DD.'
+complete -c bookctl -n '__bookctl_using \'packages accommodations\'' -l start-date -x -d 'First day of the stay: YYYY-MM-DD or +7d, next-mon, ... (UTC).'
 complete -c bookctl -n '__bookctl_using \'packages accommodations\'' -l verbose -s v -d 'HTTP trace on stderr (secrets redacted).'
 complete -c bookctl -n '__bookctl_using \'packages accommodations\'' -l version -d 'Show the version and exit.'
 
@@ -592,7 +611,7 @@ complete -c bookctl -n '__bookctl_using \'packages show\'' -l profile -s p -x -d
 complete -c bookctl -n '__bookctl_using \'packages show\'' -l quiet -s q -d 'Only data and errors.'
 complete -c bookctl -n '__bookctl_using \'packages show\'' -l raw -d 'Add the provider\'s own payload under \'raw\'.'
 complete -c bookctl -n '__bookctl_using \'packages show\'' -l read-timeout -x -d 'Read timeout in seconds (default 30).'
-complete -c bookctl -n '__bookctl_using \'packages show\'' -l start-date -x -d 'First day of the stay, YYYY-MM-DD.'
+complete -c bookctl -n '__bookctl_using \'packages show\'' -l start-date -x -d 'First day of the stay: YYYY-MM-DD or +7d, next-mon, ... (UTC).'
 complete -c bookctl -n '__bookctl_using \'packages show\'' -l verbose -s v -d 'HTTP trace on stderr (secrets redacted).'
 complete -c bookctl -n '__bookctl_using \'packages show\'' -l version -d 'Show the version and exit.'
 
@@ -631,7 +650,7 @@ complete -c bookctl -n '__bookctl_using \'prices\'' -l qty -x -d 'Quantity of ea
 complete -c bookctl -n '__bookctl_using \'prices\'' -l quiet -s q -d 'Only data and errors.'
 complete -c bookctl -n '__bookctl_using \'prices\'' -l raw -d 'Add the provider\'s own payload under \'raw\'.'
 complete -c bookctl -n '__bookctl_using \'prices\'' -l read-timeout -x -d 'Read timeout in seconds (default 30).'
-complete -c bookctl -n '__bookctl_using \'prices\'' -l start-date -x -d 'Start date, YYYY-MM-DD.'
+complete -c bookctl -n '__bookctl_using \'prices\'' -l start-date -x -d 'Start date: YYYY-MM-DD, +7d, next-wed, ...'
 complete -c bookctl -n '__bookctl_using \'prices\'' -l unit -x -d 'Duration unit: hour, day, night, week.'
 complete -c bookctl -n '__bookctl_using \'prices\'' -l verbose -s v -d 'HTTP trace on stderr (secrets redacted).'
 complete -c bookctl -n '__bookctl_using \'prices\'' -l version -d 'Show the version and exit.'
@@ -710,6 +729,7 @@ complete -c bookctl -n '__bookctl_using \'profile\'' -l version -d 'Show the ver
 # bookctl profile add
 complete -c bookctl -n '__bookctl_using \'profile add\'' -l account -x -d 'Rundl account id.'
 complete -c bookctl -n '__bookctl_using \'profile add\'' -l api-key-stdin -d 'Read the API key from standard input.'
+complete -c bookctl -n '__bookctl_using \'profile add\'' -l app-id -x -d 'BookingBug App-Id (issued with the App-Key; env BOOKCTL_APP_ID).'
 complete -c bookctl -n '__bookctl_using \'profile add\'' -l base-url -x -d 'API root URL.'
 complete -c bookctl -n '__bookctl_using \'profile add\'' -l company-id -x -d 'BookingBug company id.'
 complete -c bookctl -n '__bookctl_using \'profile add\'' -l connect-timeout -x -d 'Connect timeout in seconds (default 5).'

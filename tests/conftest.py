@@ -1,7 +1,9 @@
-"""Fixtures shared by every test: isolated dirs and env, the CLI runner, a served sandbox."""
+"""Fixtures shared by every test: isolated dirs and env, a fixed clock, the CLI runner, a served
+sandbox."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
@@ -27,6 +29,41 @@ _CLEARED_ENV = (
     "BOOKCTL_READ_TIMEOUT",
     "NO_COLOR",
 )
+
+
+#: The day every test runs on, for the client and the sandbox alike (a Wednesday, in UTC).
+TODAY = dt.date(2027, 3, 10)
+#: Seconds that move this process's wall clock to 09:00 UTC on TODAY (time flows from there).
+CLOCK_SHIFT = dt.datetime.combine(TODAY, dt.time(9), dt.UTC).timestamp() - time.time()
+
+
+def now() -> dt.datetime:
+    """The test's now in UTC, as bookctl and the sandbox see it (the clock fixture's)."""
+    shift = float(os.environ.get("BOOKCTL_CLOCK_SHIFT", CLOCK_SHIFT))
+    return dt.datetime.fromtimestamp(time.time() + shift, dt.UTC)
+
+
+class Clock:
+    """The one clock of a test: bookctl and the sandboxes it starts read it via the env."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self._monkeypatch = monkeypatch
+        self.today = TODAY
+        self._set(CLOCK_SHIFT)
+
+    def _set(self, shift: float) -> None:
+        self._monkeypatch.setenv("BOOKCTL_CLOCK_SHIFT", repr(shift))
+
+    def move_to(self, day: dt.date) -> None:
+        """Make ``day`` today (at about 09:00 UTC) for the client and the embedded sandbox."""
+        self.today = day
+        self._set(CLOCK_SHIFT + (day - TODAY).days * 86400)
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """No test depends on the real date: every test runs on TODAY unless it moves the clock."""
+    return Clock(monkeypatch)
 
 
 @pytest.fixture(autouse=True)
@@ -146,6 +183,7 @@ def start_sandbox(tmp: Path, *extra: str, api_key: str | None = None) -> ServedS
         args += ["--api-key", api_key]
     env = {
         **os.environ,
+        "BOOKCTL_CLOCK_SHIFT": repr(CLOCK_SHIFT),
         "BOOKCTL_STATE_DIR": str(tmp / "server-state"),
         "BOOKCTL_CONFIG_DIR": str(tmp / "server-config"),
     }

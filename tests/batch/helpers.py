@@ -6,6 +6,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from tests.conftest import TODAY
+
 HEADER = (
     "id,package,start_date,end_date,guest_first_name,guest_last_name,guest_gender,guest_email,"
     "customer_first_name,customer_last_name,customer_email,customer_phone,accept_terms"
@@ -15,7 +17,7 @@ DAY_PASS = "450"
 
 def day(n: int) -> dt.date:
     """Spread rows over 150 days from the day after tomorrow: the day pass has 500 a day."""
-    return dt.date.today() + dt.timedelta(days=2 + n % 150)
+    return TODAY + dt.timedelta(days=2 + n % 150)
 
 
 def csv_row(n: int, *, start: str | None = None, gender: str = "f") -> str:

@@ -6,8 +6,9 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from bookctl.sandbox.seed_bookinglayer import PRODUCTS
 from tests.batch.helpers import HEADER, booked_rows, csv_row, write_csv, write_jsonl
-from tests.conftest import Cli, ServedSandbox
+from tests.conftest import TODAY, Cli, ServedSandbox
 
 
 def test_validate_lists_invalid_rows_by_line(cli: Cli, tmp_path: Path) -> None:
@@ -94,8 +95,10 @@ def test_failed_rows_exit_7_with_reasons(
     cli: Cli, tmp_path: Path, served_profile: str, served: ServedSandbox
 ) -> None:
     # The double room has 8 beds a night: 10 guests on the same week leave 2 without one.
-    start = dt.date.today() + dt.timedelta(days=20)
-    while start.weekday() != 2 or start.toordinal() % 37 < 8:
+    start = TODAY + dt.timedelta(days=20)
+    while start.weekday() != 2 or any(
+        PRODUCTS[392].is_blocked(start + dt.timedelta(days=n)) for n in range(7)
+    ):
         start += dt.timedelta(days=1)
     end = start + dt.timedelta(days=7)
     lines = [HEADER.replace(",customer_first_name", ",accommodation,customer_first_name")]
@@ -108,7 +111,7 @@ def test_failed_rows_exit_7_with_reasons(
     path.write_text("\n".join(lines) + "\n")
     result = cli("-p", served_profile, "batch", "run", str(path), "--concurrency", "3", "--json")
     assert result.exit_code == 7, result
-    assert result.json["booked"] == 8
+    assert result.json["booked"] == 8, result
     assert result.json["failed_by_reason"] == {"sold_out": 2}
     assert "error: 2 of 10 rows failed" in result.stderr
     assert served.admin("GET", "stats")["bookinglayer"]["bookings"] == 8
@@ -170,7 +173,7 @@ def test_expired_cart_on_resume_gets_a_new_one(
     from tests.batch.helpers import csv_row as _  # noqa: F401  (same row as in the file)
 
     # What the killed run did: journalled the start, added the cart, journalled the cart.
-    start = dt.date.today() + dt.timedelta(days=2)
+    start = TODAY + dt.timedelta(days=2)
     body = {
         "guests": [
             {"first_name": "Ann", "last_name": "Lee0", "gender": "f", "email": "ann0@example.com",

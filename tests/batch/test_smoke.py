@@ -104,7 +104,7 @@ def test_cart_is_abandoned_when_a_later_step_fails(cli: Cli, tmp_path: Path) -> 
 
 PROVIDERS = ["bookingbug", "rundl", "wix", "guestmanager"]
 BASES = {
-    "bookingbug": ["/bookingbug/api/v1", "--company-id", "37000"],
+    "bookingbug": ["/bookingbug/api/v1", "--company-id", "37000", "--app-id", "bookctl-sandbox"],
     "rundl": ["/rundl/api", "--account", "17357980"],
     "wix": ["/wix/bookings/v1"],
     "guestmanager": ["/guestmanager"],

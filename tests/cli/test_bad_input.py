@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_flow import WEDNESDAY, add_args, next_weekday
-from tests.conftest import Cli, ServedSandbox
+from tests.conftest import TODAY, Cli, ServedSandbox
 
 
 def snapshot(root: Path) -> dict[str, str]:
@@ -39,7 +39,7 @@ def assert_clean_error(result: object, code: int, *needles: str) -> None:
 
 START = next_weekday(WEDNESDAY)
 END = START + dt.timedelta(days=7)
-PAST = dt.date.today() - dt.timedelta(days=3)
+PAST = TODAY - dt.timedelta(days=3)
 GUEST = "Oliver,Nicholson,m,ollie@example.com"
 
 

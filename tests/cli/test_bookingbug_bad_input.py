@@ -100,6 +100,8 @@ def test_profile_without_company_id(cli: Cli, isolated: dict[str, Path]) -> None
         "http://127.0.0.1:9/bookingbug/api/v1",
         "--company-id",
         "37000",
+        "--app-id",
+        "bookctl-sandbox",
         "--api-key-stdin",
         stdin="k\n",
     )
@@ -127,6 +129,8 @@ def test_wrong_key_and_unknown_company(cli: Cli, served: ServedSandbox) -> None:
             f"{served.url}/bookingbug/api/v1",
             "--company-id",
             company,
+            "--app-id",
+            "bookctl-sandbox",
             "--api-key-stdin",
             stdin=f"{key}\n",
         )

@@ -17,20 +17,20 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Cli, Result
+from tests.conftest import TODAY, Cli, Result
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bookinglayer"
 AMOUNT = re.compile(r"^\d+\.\d{2}$")
 
 
 def _wednesday(after_days: int = 9) -> dt.date:
-    day = dt.date.today() + dt.timedelta(days=after_days)
+    day = TODAY + dt.timedelta(days=after_days)
     return day + dt.timedelta(days=(2 - day.weekday()) % 7)
 
 
 START = _wednesday()
 W = START.isoformat()
-PAST = (dt.date.today() - dt.timedelta(days=2)).isoformat()
+PAST = (TODAY - dt.timedelta(days=2)).isoformat()
 
 
 @pytest.fixture(params=["embedded", "served"])
@@ -219,7 +219,7 @@ def test_availability_several_ids_type_and_category(cli: Cli, target: list[str])
 
 def test_availability_default_window_is_30_days(cli: Cli, target: list[str]) -> None:
     rows = ok(cli(*target, "availability", "393", "--json")).json
-    today = dt.datetime.now(dt.UTC).date()
+    today = TODAY
     assert rows[0]["date"] == today.isoformat()
     assert rows[-1]["date"] == (today + dt.timedelta(days=30)).isoformat()
     assert len(rows) == 31
@@ -290,7 +290,7 @@ def test_seasons(cli: Cli, target: list[str]) -> None:
     assert [(s["id"], s["title"]) for s in seasons] == [("80", "High"), ("81", "Low")]
     segment = seasons[0]["segments"][0]
     assert isinstance(segment["id"], str)
-    assert segment["start_date"] == f"{dt.datetime.now(dt.UTC).year}-01-01"
+    assert segment["start_date"] == f"{TODAY.year}-01-01"
     assert answer["raw"][0]["id"] == 80
 
 
@@ -438,7 +438,7 @@ LOCAL_BAD_INPUT = [
     (["prices", "3337", *PRICE, "--qty", "-1", "--duration", "1"], "--qty"),
     (["prices", "3337", "--start-date", W], "--pax"),
     (["prices", "package"], "--file"),
-    (["deeplink", "384", "--start-date", "tomorrow"], "date"),
+    (["deeplink", "384", "--start-date", "next-someday"], "date"),
     (["deeplink", "384", "--males", "-2"], "--males"),
     (["deeplink", "384", "--language", "english"], "two-letter"),
     (["deeplink", "384", "--currency", "EURO"], "currency"),

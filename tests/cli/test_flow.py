@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Cli, ServedSandbox
+from tests.conftest import TODAY, Cli, ServedSandbox, now
 
 
 def next_weekday(weekday: int, *, after_days: int = 9) -> dt.date:
     """The first date with ``weekday`` (Mon=0) at least ``after_days`` from today."""
-    day = dt.date.today() + dt.timedelta(days=after_days)
+    day = TODAY + dt.timedelta(days=after_days)
     while day.weekday() != weekday:
         day += dt.timedelta(days=1)
     return day
@@ -128,7 +128,7 @@ def test_full_booking_flow(
     extended = cli(*target, "cart", "extend", "--json")
     assert extended.exit_code == 0, extended
     expires = dt.datetime.fromisoformat(extended.json["expires_at"])
-    assert dt.timedelta(minutes=9) < expires - dt.datetime.now(dt.UTC) <= dt.timedelta(minutes=11)
+    assert dt.timedelta(minutes=9) < expires - now() <= dt.timedelta(minutes=11)
 
     me = tmp_path / "me.json"
     me.write_text(

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from tests.cli.targets import Target, make_target
-from tests.conftest import Cli
+from tests.conftest import TODAY, Cli
 
 YOGA = "f9969221-88b0-442d-9bfa-b7f0b739b0fc"
 PILATES = "5b3e4c2a-1d7f-4e55-9a0b-2c6d8e1f3a47"
 MASTER = "9e8d7c6b-5a4f-4e3d-2c1b-0a9f8e7d6c5b"
-DAY = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=3)).strftime("%Y%m%d")
+DAY = (TODAY + dt.timedelta(days=3)).strftime("%Y%m%d")
 
 
 @pytest.fixture(params=["embedded", "served"])

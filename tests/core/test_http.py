@@ -14,6 +14,7 @@ from bookctl.core import errors
 from bookctl.core.embedded import ASGISyncTransport
 from bookctl.core.http import ApiClient, ClientConfig, extract_error
 from bookctl.sandbox.app import create_app
+from tests.conftest import TODAY
 
 BASE = "http://sandbox.embedded/bookinglayer/api/pub/v2"
 KEY = "sandbox-key"
@@ -51,7 +52,7 @@ def stats(transport: ASGISyncTransport) -> dict[str, Any]:
 def add_body() -> dict[str, Any]:
     import datetime as dt
 
-    start = dt.date.today() + dt.timedelta(days=9)
+    start = TODAY + dt.timedelta(days=9)
     while start.weekday() != 2:
         start += dt.timedelta(days=1)
     return {

@@ -28,6 +28,7 @@ from bookctl.providers.bookinglayer import (
     to_availability_rows,
     to_product,
 )
+from tests.conftest import TODAY
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bookinglayer"
 RESPONSES = (
@@ -280,7 +281,7 @@ def _shift_dates(body: Any, days: int) -> Any:
 
 def _to_future(body: Any) -> Any:
     """Move the example's dates forward by whole years, so weekdays stay near the document's."""
-    years = dt.date.today().year - 2018 + 1
+    years = TODAY.year - 2018 + 1
     return _shift_dates(body, 364 * years)
 
 
@@ -298,7 +299,7 @@ def test_bookings_add_example_is_accepted_with_future_dates(tmp_path: Path) -> N
     items = guest["package"]["items"]
     assert [i["package_item_id"] for i in items] == [394, 400, 385]
     assert items[1]["dates"][0].endswith(" 10:30:00")
-    assert dt.date.fromisoformat(guest["package"]["start_date"]) > dt.date.today()
+    assert dt.date.fromisoformat(guest["package"]["start_date"]) > TODAY
 
 
 def test_bookings_add_with_a_session_cart_id_uses_the_session() -> None:
@@ -306,10 +307,10 @@ def test_bookings_add_with_a_session_cart_id_uses_the_session() -> None:
         {
             "package": "384",
             "guest": ["Oliver,Nicholson,m,ollie@bookinglayer.com,1984-02-04,en"],
-            "start_date": (dt.date.today() + dt.timedelta(days=30)).isoformat(),
-            "end_date": (dt.date.today() + dt.timedelta(days=37)).isoformat(),
+            "start_date": (TODAY + dt.timedelta(days=30)).isoformat(),
+            "end_date": (TODAY + dt.timedelta(days=37)).isoformat(),
             "accommodation": "392",
-            "item": ["400:" + (dt.date.today() + dt.timedelta(days=31)).isoformat() + " 10:30"],
+            "item": ["400:" + (TODAY + dt.timedelta(days=31)).isoformat() + " 10:30"],
         },
         "cart-1",
     )

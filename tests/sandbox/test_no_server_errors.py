@@ -10,7 +10,6 @@ import os
 import re
 import warnings
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -33,11 +32,34 @@ AUTH_BY_PREFIX = {
     "/rundl": {"Authorization": f"OAuth {DEFAULT_API_KEY}"},
 }
 # The query parameters the five documents name (the routes read them from the request).
-QUERY_NAMES = (
-    "account attachment_id backoffice_category_id bulk_purchase_id currency date deal_id "
-    "duration duration_unit end_date event_chain_id event_id from language location member_id "
-    "package_id pax product_id qty service_id start_date state take_from_wallet to type"
-).split()
+QUERY_NAMES = [
+    "account",
+    "attachment_id",
+    "backoffice_category_id",
+    "bulk_purchase_id",
+    "currency",
+    "date",
+    "deal_id",
+    "duration",
+    "duration_unit",
+    "end_date",
+    "event_chain_id",
+    "event_id",
+    "from",
+    "language",
+    "location",
+    "member_id",
+    "package_id",
+    "pax",
+    "product_id",
+    "qty",
+    "service_id",
+    "start_date",
+    "state",
+    "take_from_wallet",
+    "to",
+    "type",
+]
 MUTATING = {"post", "put", "patch", "delete"}
 
 

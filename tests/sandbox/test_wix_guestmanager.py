@@ -85,6 +85,9 @@ def test_payment_refuses_card_data(client: TestClient) -> None:
         json={"order": {"state": "address", "bill_address": address}},
         headers=GM_AUTH,
     )
+    unchosen = {"order": {"state": "payment", "payments": [{"token": "tok_visa"}]}}
+    refused = client.patch(f"{GM}/checkout/{oid}", json=unchosen, headers=GM_AUTH)
+    assert refused.status_code == 422 and "payment_methods" in refused.json()["error"]["message"]
     card = {"order": {"state": "payment", "payments": [{"number": "4242424242424242"}]}}
     refused = client.patch(f"{GM}/checkout/{oid}", json=card, headers=GM_AUTH)
     assert refused.status_code == 422 and "card data" in refused.json()["error"]["message"]

@@ -236,17 +236,7 @@ class BookinglayerAdapter:
             raise UsageError("'add' must be the bookings/add body (an object)")
         if not isinstance(order, dict):
             raise UsageError("'checkout' must be the checkout body (an object)")
-        guests = body.get("guests")
-        for n, guest in enumerate(guests if isinstance(guests, list) else []):
-            package = guest.get("package") if isinstance(guest, dict) else None
-            if isinstance(package, dict):
-                validate.parse_date_range(
-                    str(package.get("start_date", "")) or None,
-                    str(package.get("end_date", "")) or None,
-                    start_param=f"add.guests.{n}.package.start_date",
-                    end_param=f"add.guests.{n}.package.end_date",
-                    allow_past=False,
-                )
+        body = {**body, "guests": _with_iso_dates(body.get("guests"))}
         customer = order.get("customer")
         if not isinstance(customer, dict):
             raise UsageError("'checkout.customer' must be an object of customer fields")
@@ -339,3 +329,49 @@ def iter_plans(
             yield Invalid(row_id, line, err.message)
             continue
         yield Plan(row_id, line, add, checkout)
+
+
+def _with_iso_dates(guests: Any) -> Any:
+    """The guests with their package dates checked and written as the API takes them.
+
+    A batch file may give relative dates (``+7d``, ``next-wed``) so that it does not go stale;
+    the request carries the ``YYYY-MM-DD`` (and ``YYYY-MM-DD HH:MM:SS``) the document shows.
+    """
+    if not isinstance(guests, list):
+        return guests
+    out = []
+    for n, guest in enumerate(guests):
+        package = guest.get("package") if isinstance(guest, dict) else None
+        if not isinstance(package, dict):
+            out.append(guest)
+            continue
+        start, end = validate.parse_date_range(
+            str(package.get("start_date", "")) or None,
+            str(package.get("end_date", "")) or None,
+            start_param=f"add.guests.{n}.package.start_date",
+            end_param=f"add.guests.{n}.package.end_date",
+            allow_past=False,
+        )
+        package = dict(package)
+        if start is not None:
+            package["start_date"] = start.isoformat()
+        if end is not None:
+            package["end_date"] = end.isoformat()
+        items = package.get("items")
+        if isinstance(items, list):
+            package["items"] = [_item_with_iso_dates(item, n) for item in items]
+        out.append({**guest, "package": package})
+    return out
+
+
+def _item_with_iso_dates(item: Any, guest: int) -> Any:
+    dates = item.get("dates") if isinstance(item, dict) else None
+    if not isinstance(dates, list):
+        return item
+    iso = []
+    for value in dates:
+        day, _, time = str(value).partition(" ")
+        param = f"add.guests.{guest}.package.items.dates"
+        resolved = validate.parse_date(day, param).isoformat()
+        iso.append(f"{resolved} {time}" if time else resolved)
+    return {**item, "dates": iso}

@@ -18,7 +18,6 @@ the journal (a lock file beside it); within the process one lock serialises the 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 import json
 import os
@@ -27,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bookctl.core import fs, jsonio, paths
+from bookctl.core import clock, fs, jsonio, paths
 from bookctl.core.errors import LocalFileError, UsageError
 
 JOURNAL_VERSION = 1
@@ -267,4 +266,4 @@ class Journal:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+    return clock.now().isoformat(timespec="milliseconds")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from bookctl.core import clock
 from bookctl.core.errors import BookctlError, PollTimeoutError, RefusedError, UsageError
 from bookctl.core.provider import order_states
 
@@ -132,7 +133,7 @@ def _bookinglayer(run: SmokeRun, workdir: Path) -> tuple[Options, Options]:
             f"package {DAY_PASS} (Surf Day Pass) is not on sale here",
             hint="the Bookinglayer smoke flow books the sandbox's day pass",
         )
-    first = dt.date.today() + dt.timedelta(days=1)
+    first = clock.today() + dt.timedelta(days=1)
 
     def find_date() -> dt.date:
         rows, _ = provider.availability([product.id], {"start_date": first.isoformat()})
@@ -223,7 +224,7 @@ def _wix(run: SmokeRun, workdir: Path) -> tuple[Options, Options]:
     services = run.step(
         "products", lambda: provider.list_products({})[0], lambda ps: f"{len(ps)} services"
     )
-    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    tomorrow = (clock.today() + dt.timedelta(days=1)).isoformat()
 
     def find_session() -> tuple[Product, str]:
         for service in services:
@@ -320,7 +321,7 @@ def _session(provider: Provider, cart: Cart) -> CartSession:
     """An in-memory cart session (never saved: the profile's own session is left alone)."""
     from bookctl.core.session import CartSession
 
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    now = clock.now_iso()
     return CartSession(
         profile="smoke",
         provider=provider.key,

@@ -19,6 +19,7 @@ from bookctl.cli import (
     checkout,
     completion,
     demo,
+    login,
     member,
     packages,
     poll,
@@ -37,7 +38,7 @@ With no setup it talks to the built-in sandbox (profile 'sandbox'). Try:
 
   bookctl demo
   bookctl products
-  bookctl availability 384 --start-date 2026-12-01
+  bookctl availability 384 --start-date tomorrow
 """
 
 app = typer.Typer(
@@ -60,6 +61,7 @@ basket.register(app)
 cart.register(app)
 checkout.register(app)
 member.register(app)
+login.register(app)
 poll.register(app)
 batch.register(app)
 smoke.register(app)

@@ -93,7 +93,7 @@ def availability(
 
     Example:
 
-      bookctl availability 384 --start-date 2026-12-01
+      bookctl availability 384 --start-date tomorrow
     """
     app = get_app()
     ids = list(product_ids or [])

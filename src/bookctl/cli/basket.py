@@ -128,10 +128,10 @@ def add(
 
     Example:
 
-      bookctl basket add --package 384 --accommodation 392 \\
-          --start-date 2026-12-02 --end-date 2026-12-09 \\
+      bookctl basket add --package 384 --accommodation 393 \\
+          --start-date next-mon --end-date next-mon+1w \\
           --guest "Oliver,Nicholson,m,ollie@example.com" \\
-          --item "400:2026-12-03 10:30,2026-12-05 15:00"
+          --item "400:next-mon+1d 10:30,next-mon+3d 15:00"
     """
     app = get_app()
     options: dict[str, Any] = {

@@ -140,7 +140,7 @@ def deeplink(
 
     Example:
 
-      bookctl deeplink 384 --start-date 2026-12-02 --duration 7 --males 2
+      bookctl deeplink 384 --start-date next-mon --duration 7 --males 2
     """
     app = get_app()
     start, end = validate.parse_date_range(

@@ -10,6 +10,7 @@ import typer
 
 from bookctl.cli.context import Application, get_app
 from bookctl.cli.options import CartId, Yes
+from bookctl.core import clock
 from bookctl.core.errors import UsageError
 from bookctl.core.output import TableSpec
 from bookctl.core.session import CartSession
@@ -25,7 +26,7 @@ def register(app: typer.Typer) -> None:
 
 
 def now_iso() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return clock.now_iso()
 
 
 def date_span(dates: list[str]) -> str:

@@ -99,6 +99,14 @@ def checkout(
             metavar="TOKEN",
         ),
     ] = None,
+    payment_method: Annotated[
+        str | None,
+        typer.Option(
+            "--payment-method",
+            help="(guestmanager) Id of one of the order's payment_methods.",
+            metavar="ID",
+        ),
+    ] = None,
     step: Annotated[
         bool, typer.Option("--step", help="(guestmanager) Run one transition and stop.")
     ] = False,
@@ -152,6 +160,7 @@ def checkout(
         "notify": notify,
         "answers_file": str(answers_file) if answers_file is not None else None,
         "payment_token": payment_token,
+        "payment_method": payment_method,
         "step": step,
         "wait": wait,
     }
@@ -162,6 +171,8 @@ def checkout(
     options["prompt"] = _prompt if app.interactive else None
     order, raw = provider.checkout(cid, options, session)
     pending, success = order_states(provider)
+    for notice in order.notices:
+        app.output.warn(notice)
     app.output.success(f"order {order.id} {order.state}")
     if wait and order.state in pending:
         order, raw = follow(app, provider, order.id, session)

@@ -178,10 +178,16 @@ CartId = Annotated[
 ]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 StartDate = Annotated[
-    str | None, typer.Option("--start-date", help="Start date, YYYY-MM-DD.", metavar="DATE")
+    str | None,
+    typer.Option(
+        "--start-date",
+        help="Start date: YYYY-MM-DD, today, tomorrow, +7d, +2w, next-wed, next-wed+1w (UTC).",
+        metavar="DATE",
+    ),
 ]
 EndDate = Annotated[
-    str | None, typer.Option("--end-date", help="End date, YYYY-MM-DD.", metavar="DATE")
+    str | None,
+    typer.Option("--end-date", help="End date, in the same forms as --start-date.", metavar="DATE"),
 ]
 Language = Annotated[
     str | None, typer.Option("--language", help="Two-letter language code.", metavar="LANG")

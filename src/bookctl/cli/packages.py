@@ -23,7 +23,12 @@ PackageId = Annotated[
     str, typer.Argument(help="Package id (a product of type package).", metavar="ID")
 ]
 Start = Annotated[
-    str, typer.Option("--start-date", help="First day of the stay, YYYY-MM-DD.", metavar="DATE")
+    str,
+    typer.Option(
+        "--start-date",
+        help="First day of the stay: YYYY-MM-DD or +7d, next-mon, ... (UTC).",
+        metavar="DATE",
+    ),
 ]
 Duration = Annotated[
     int, typer.Option("--duration", help="Length of the stay in nights.", metavar="N")
@@ -141,7 +146,7 @@ def show(
 
     Example:
 
-      bookctl packages show 384 --start-date 2026-12-02 --duration 7
+      bookctl packages show 384 --start-date next-mon --duration 7
     """
     app = get_app()
     start = validate.parse_date(start_date, "--start-date")
@@ -239,7 +244,7 @@ def accommodations(
 
     Example:
 
-      bookctl packages accommodations 384 --start-date 2026-12-02 --duration 7 --males 1
+      bookctl packages accommodations 384 --start-date next-mon --duration 7 --males 1
     """
     app = get_app()
     start = validate.parse_date(start_date, "--start-date")

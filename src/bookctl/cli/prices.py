@@ -32,7 +32,10 @@ def prices(
         typer.Argument(help="Product id(s), or the word 'package' with --file.", metavar="ID..."),
     ] = None,
     start_date: Annotated[
-        str | None, typer.Option("--start-date", help="Start date, YYYY-MM-DD.", metavar="DATE")
+        str | None,
+        typer.Option(
+            "--start-date", help="Start date: YYYY-MM-DD, +7d, next-wed, ...", metavar="DATE"
+        ),
     ] = None,
     pax: Annotated[
         int | None, typer.Option("--pax", help="Number of guests (1 or more).", metavar="N")
@@ -71,8 +74,8 @@ def prices(
 
     Examples:
 
-      bookctl prices 3337 --start-date 2026-12-03 --pax 2
-      bookctl prices 3337 3339 --start-date 2026-12-03 --pax 2 --duration 1 --currency USD
+      bookctl prices 3337 --start-date +7d --pax 2
+      bookctl prices 3337 3339 --start-date +7d --pax 2 --duration 1 --currency USD
       bookctl prices package --file guests.json
     """
     app = get_app()

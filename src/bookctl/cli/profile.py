@@ -39,6 +39,7 @@ def _profile_json(profile: Profile, active: str, key: str | None) -> dict[str, o
         "base_url": "embedded sandbox" if profile.embedded else profile.base_url,
         "company_id": profile.company_id,
         "account": profile.account,
+        "app_id": profile.app_id,
         "connect_timeout": profile.connect_timeout,
         "read_timeout": profile.read_timeout,
         "builtin": profile.builtin,
@@ -60,12 +61,23 @@ def add(
     account: Annotated[
         str | None, typer.Option("--account", help="Rundl account id.", metavar="ID")
     ] = None,
+    app_id: Annotated[
+        str | None,
+        typer.Option(
+            "--app-id",
+            help="BookingBug App-Id (issued with the App-Key; env BOOKCTL_APP_ID).",
+            metavar="ID",
+        ),
+    ] = None,
     api_key_stdin: Annotated[
         bool, typer.Option("--api-key-stdin", help="Read the API key from standard input.")
     ] = False,
     use: Annotated[bool, typer.Option("--use", help="Make it the active profile.")] = False,
 ) -> None:
     """Create a profile. The key comes from stdin or BOOKCTL_API_KEY, never from a flag.
+
+    A bookingbug profile takes --company-id and --app-id (the App-Id BookingBug issues with
+    the App-Key); its key is the App-Key.
 
     --connect-timeout and --read-timeout given here are kept as the profile's defaults.
 
@@ -86,6 +98,16 @@ def add(
         raise UsageError("a bookingbug profile needs --company-id")
     if provider == "rundl" and not account:
         raise UsageError("a rundl profile needs --account")
+    if app_id is not None and provider != "bookingbug":
+        raise UsageError("--app-id is for bookingbug profiles only")
+    if provider == "bookingbug":
+        app_id = (app_id or os.environ.get("BOOKCTL_APP_ID") or "").strip()
+        if not app_id:
+            raise UsageError(
+                "a bookingbug profile needs --app-id",
+                hint="BookingBug issues an App-Id with every App-Key; give it with --app-id "
+                "or BOOKCTL_APP_ID",
+            )
     key: str | None = None
     if api_key_stdin:
         key = sys.stdin.readline().strip()
@@ -99,6 +121,7 @@ def add(
         base_url=url,
         company_id=company_id,
         account=account,
+        app_id=app_id,
         connect_timeout=app.options.connect_timeout,
         read_timeout=app.options.read_timeout,
     )

@@ -23,6 +23,8 @@ PROVIDERS: tuple[str, ...] = ("bookinglayer", "bookingbug", "wix", "guestmanager
 CONFIG_VERSION = 1
 EMBEDDED_HOST = "sandbox.embedded"
 SANDBOX_DEFAULT_KEY = "sandbox-key"
+#: The application id the embedded sandbox issues with its key (for providers that pair one).
+SANDBOX_APP_ID = "bookctl-sandbox"
 SANDBOX_PREFIXES: dict[str, str] = {
     "bookinglayer": "/bookinglayer/api/pub/v2",
     "bookingbug": "/bookingbug/api/v1",
@@ -43,6 +45,8 @@ class Profile:
     base_url: str
     company_id: str | None = None
     account: str | None = None
+    #: The application id some platforms issue with each key (sent beside it; not a secret).
+    app_id: str | None = None
     connect_timeout: float | None = None
     read_timeout: float | None = None
     defaults: dict[str, Any] = field(default_factory=dict)
@@ -59,7 +63,7 @@ class Profile:
 
     def to_toml(self) -> dict[str, Any]:
         data: dict[str, Any] = {"provider": self.provider, "base_url": self.base_url}
-        for key in ("company_id", "account", "connect_timeout", "read_timeout"):
+        for key in ("company_id", "account", "app_id", "connect_timeout", "read_timeout"):
             value = getattr(self, key)
             if value is not None:
                 data[key] = value
@@ -94,7 +98,7 @@ BUILTIN_PROFILES: dict[str, Profile] = {
     p.name: p
     for p in (
         _builtin("sandbox", "bookinglayer"),
-        _builtin("sandbox-bookingbug", "bookingbug", company_id="37000"),
+        _builtin("sandbox-bookingbug", "bookingbug", company_id="37000", app_id=SANDBOX_APP_ID),
         _builtin("sandbox-wix", "wix"),
         _builtin("sandbox-guestmanager", "guestmanager"),
         _builtin("sandbox-rundl", "rundl", account="17357980"),
@@ -219,6 +223,7 @@ class ConfigStore:
                 base_url=str(raw["base_url"]),
                 company_id=_opt_str(raw.get("company_id")),
                 account=_opt_str(raw.get("account")),
+                app_id=_opt_str(raw.get("app_id")),
                 connect_timeout=_opt_float(raw.get("connect_timeout")),
                 read_timeout=_opt_float(raw.get("read_timeout")),
                 defaults=dict(raw.get("defaults", {})),
@@ -313,6 +318,22 @@ class ConfigStore:
             creds.pop(name)
             _write_toml(self.credentials_path, creds)
 
+    def set_login_token(self, name: str, token: str) -> None:
+        """Keep the session token a login answered for profile ``name`` (credentials.toml)."""
+        self.get(name)
+        with fs.locked(self.config_path):
+            creds = _read_toml(self.credentials_path)
+            entry = creds.get(name)
+            creds[name] = {**(entry if isinstance(entry, dict) else {}), "login_token": token}
+            _write_toml(self.credentials_path, creds)
+
+    def login_token(self, profile: Profile) -> str | None:
+        """The session token of the profile's last login, if any."""
+        entry = _read_toml(self.credentials_path).get(profile.name)
+        if isinstance(entry, dict) and isinstance(entry.get("login_token"), str):
+            return str(entry["login_token"])
+        return None
+
     def api_key(self, profile: Profile) -> str | None:
         """The key for ``profile``: the sandbox's for embedded profiles, else ``BOOKCTL_API_KEY``,
         then credentials.toml."""
@@ -326,6 +347,14 @@ class ConfigStore:
         if isinstance(entry, dict) and isinstance(entry.get("api_key"), str):
             return str(entry["api_key"])
         return None
+
+
+def app_id(profile: Profile) -> str | None:
+    """The profile's application id: the sandbox's for embedded profiles, else
+    ``BOOKCTL_APP_ID``, then the profile's own."""
+    if profile.embedded:
+        return SANDBOX_APP_ID
+    return os.environ.get("BOOKCTL_APP_ID") or profile.app_id
 
 
 def sandbox_key() -> str:

@@ -7,6 +7,7 @@ transport (:class:`bookctl.core.embedded.ASGISyncTransport`), exactly like the n
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -32,6 +33,11 @@ USER_AGENT = f"bookctl/{__version__}"
 REDACTED = "***"
 
 Trace = Callable[[str], None]
+#: JSON fields whose values are secrets wherever they appear (a login's password and token).
+_SECRET_FIELDS = re.compile(
+    r'("(?:password|auth_token|access_token|refresh_token|api_key)"\s*:\s*)"(?:[^"\\]|\\.)*"',
+    re.IGNORECASE,
+)
 
 
 class Pacer(Protocol):
@@ -238,7 +244,7 @@ class ApiClient:
         for secret in self.config.secrets:
             if secret:
                 text = text.replace(secret, REDACTED)
-        return text
+        return _SECRET_FIELDS.sub(rf'\1"{REDACTED}"', text)
 
     def _redact_header(self, name: str, value: str) -> str:
         if name.lower() in ("authorization", "auth-token", "x-api-key", "app-key"):

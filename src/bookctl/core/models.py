@@ -96,6 +96,9 @@ class Order(_Model):
     reference: str | None = None
     #: Provider facts worth showing beside the neutral fields (e.g. what a wallet paid).
     details: dict[str, Any] = Field(default_factory=dict)
+    #: Things the user should hear about (e.g. that a lost answer was read back from the
+    #: order): the CLI prints them as warnings.
+    notices: list[str] = Field(default_factory=list, exclude=True, repr=False)
 
 
 class Result(BaseModel):

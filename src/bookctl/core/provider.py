@@ -102,6 +102,7 @@ STAGE_OPTIONS: dict[str, dict[str, frozenset[str]]] = {
                 "phone",
                 "answers_file",
                 "payment_token",
+                "payment_method",
                 "step",
                 "wait",
             }

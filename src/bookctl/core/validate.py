@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from bookctl.core import jsonio
+from bookctl.core import clock, jsonio
 from bookctl.core.errors import UsageError
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -16,26 +16,89 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
 
 
-def parse_date(value: str, param: str, *, allow_past: bool = False) -> dt.date:
-    """A ``YYYY-MM-DD`` date; past dates are refused unless ``allow_past``."""
+DATE_FORMS = "YYYY-MM-DD, today, tomorrow, +7d, +2w, -3d, next-wed or next-wed+1w"
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_RELATIVE = re.compile(
+    r"^(?P<base>today|tomorrow|yesterday|next-(?P<day>[a-z]+))?"
+    r"(?:(?P<sign>[+-])(?P<count>\d{1,4})(?P<unit>[dw]))?$"
+)
+_NAMED = {"today": 0, "tomorrow": 1, "yesterday": -1}
+
+
+def _relative_date(text: str, today: dt.date) -> dt.date | None:
+    match = _RELATIVE.match(text)
+    if match is None or not (match["base"] or match["sign"]):
+        return None
+    day = today
+    if match["day"] is not None:
+        weekday = next(
+            (n for n, full in enumerate(_WEEKDAYS) if match["day"] in (full, full[:3])), None
+        )
+        if weekday is None:
+            return None
+        day = today + dt.timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
+    elif match["base"]:
+        day = today + dt.timedelta(days=_NAMED[match["base"]])
+    if match["sign"]:
+        days = int(match["count"]) * (7 if match["unit"] == "w" else 1)
+        day += dt.timedelta(days=days if match["sign"] == "+" else -days)
+    return day
+
+
+def resolve_date(value: str, today: dt.date, *, relative: bool = True) -> dt.date | None:
+    """The date a user wrote, absolute or relative to ``today``; None if it is neither.
+
+    ``next-wed`` is the first Wednesday after today (a week ahead when today is one).
+    """
+    text = value.strip().lower()
+    if relative and (found := _relative_date(text, today)) is not None:
+        return found
+    if len(text) != 10:
+        return None
     try:
-        parsed = dt.date.fromisoformat(value.strip())
-        if len(value.strip()) != 10:
-            raise ValueError(value)
-    except ValueError as err:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def parse_date(
+    value: str, param: str, *, allow_past: bool = False, relative: bool = True
+) -> dt.date:
+    """A date as ``YYYY-MM-DD`` or a relative form (``+7d``, ``next-wed``, ...), in UTC.
+
+    Past dates are refused unless ``allow_past``. ``relative=False`` takes only ``YYYY-MM-DD``
+    (a value that goes to the provider as written, such as a field of a documented body).
+    """
+    today = clock.today()
+    parsed = resolve_date(value, today, relative=relative)
+    if parsed is None:
+        forms = DATE_FORMS if relative else "YYYY-MM-DD, e.g. 2027-01-31"
+        raise UsageError(f"{param}: {value!r} is not a date", hint=f"write {forms}")
+    if not allow_past and parsed < today:
+        shown = value if value.strip() == parsed.isoformat() else f"{value} ({parsed})"
         raise UsageError(
-            f"{param}: {value!r} is not a date", hint="write dates as YYYY-MM-DD, e.g. 2026-12-02"
-        ) from err
-    if not allow_past and parsed < dt.date.today():
-        raise UsageError(f"{param}: {value} is in the past", hint="choose today or a later date")
+            f"{param}: {shown} is in the past",
+            hint=f"choose today ({today}, UTC) or later; write {DATE_FORMS}",
+        )
     return parsed
 
 
 def parse_date_range(
-    start: str | None, end: str | None, *, start_param: str, end_param: str, allow_past: bool
+    start: str | None,
+    end: str | None,
+    *,
+    start_param: str,
+    end_param: str,
+    allow_past: bool,
+    relative: bool = True,
 ) -> tuple[dt.date | None, dt.date | None]:
-    start_date = parse_date(start, start_param, allow_past=allow_past) if start else None
-    end_date = parse_date(end, end_param, allow_past=allow_past) if end else None
+    def one(value: str | None, param: str) -> dt.date | None:
+        if not value:
+            return None
+        return parse_date(value, param, allow_past=allow_past, relative=relative)
+
+    start_date = one(start, start_param)
+    end_date = one(end, end_param)
     if start_date and end_date and end_date < start_date:
         raise UsageError(
             f"{end_param} {end_date} is before {start_param} {start_date}",

@@ -1,26 +1,37 @@
-"""BookingBug (JRNI) REST API v1 (seeds/000): events, services, clients, baskets, wallets.
+"""BookingBug (JRNI) REST API v1 (seeds/000 and BookingBug's public REST docs).
 
-Wire models follow BookingBug's field names; ``to_*`` functions map them to neutral models.
-Amounts on the wire are integers in pence. ``add_item`` answers an ``Auth-Token`` header that
-the later basket and checkout calls of the same basket must send: it travels in
-``Cart.session_tokens`` to the cart session file and comes back as ``session.tokens``.
+Wire models read the answers as the public docs shape them (HAL: ``_embedded``, ``_links``; the
+basket of basket.md, the purchase of purchases.md, the login of authentication.md), require only
+what the neutral models cannot do without, ignore unknown fields and take ids and amounts as
+numbers or strings; ``to_*`` functions map them to neutral models. Amounts on the wire are
+integers in pence. ``add_item`` answers an ``Auth-Token`` header that the later basket and
+checkout calls of the same basket must send: it travels in ``Cart.session_tokens`` to the cart
+session file and comes back as ``session.tokens``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, ClassVar
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bookctl.core import validate
+from bookctl.core import clock, config, validate
 from bookctl.core.config import Profile
 from bookctl.core.errors import (
+    ApiAuthError,
     ApiNotFoundError,
+    ApiRefusedError,
+    ApiUnavailableError,
+    BookctlError,
+    InvalidRequestError,
     NotFoundError,
     UnknownOutcomeError,
+    UnreachableError,
     UsageError,
 )
 from bookctl.core.http import ApiClient, decode_json
@@ -31,46 +42,53 @@ from bookctl.providers._common import iso_timestamp
 
 KEY = "bookingbug"
 AUTH_TOKEN = "Auth-Token"
-APP_ID = "bookctl"
 ADD_ITEM_PARAMS = BOOKINGBUG_ADD_ITEM_PARAMS
 BOOKABLE_PARAMS = ("event_id", "event_chain_id", "service_id", "product_id")
 SERVICE_DAYS_SHOWN = 6
+#: How far back a lost checkout's purchase is looked for (clocks differ).
+PURCHASE_LOOKBACK = dt.timedelta(minutes=10)
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class _Wire(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    # Read leniently: unknown fields are ignored and ids may come as numbers or strings.
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True, populate_by_name=True)
 
 
 class WireEvent(_Wire):
-    id: int
+    id: str
     name: str
     description: str | None = None
     datetime: str
     end_datetime: str | None = None
     duration: int | None = None
-    price: int
-    currency: str
-    num_spaces: int
-    spaces_left: int
-    event_chain_id: int | None = None
-    package_ids: list[int] = []
+    price: int | None = None
+    currency: str | None = None
+    num_spaces: int | None = None
+    spaces_left: int | None = None
+    event_chain_id: str | None = None
+    package_ids: list[str] = []
 
 
 class WireService(_Wire):
-    id: int
+    id: str
     name: str
     description: str | None = None
     duration: int | None = None
-    price: int
-    currency: str
+    durations: list[int] = []
+    price: int | None = None
+    prices: list[int] = []
+    currency: str | None = None
     times: list[str] = []
 
 
 class WirePurchasable(_Wire):
-    id: int
+    id: str
     name: str
-    price: int
-    currency: str
+    price: int | None = None
+    currency: str | None = None
 
 
 class WireTime(_Wire):
@@ -86,69 +104,95 @@ class WireDay(_Wire):
 
 class WireWallet(_Wire):
     amount: int
-    currency: str
+    currency: str | None = None
 
 
 class WireClient(_Wire):
-    id: int
-    first_name: str
-    last_name: str
-    email: str
+    id: str
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
     wallet: WireWallet | None = None
 
 
 class WireItem(_Wire):
-    id: int
-    type: str
-    name: str
-    event_id: int | None = None
-    event_chain_id: int | None = None
-    service_id: int | None = None
-    product_id: int | None = None
-    package_id: int | None = None
-    deal_id: int | None = None
-    bulk_purchase_id: int | None = None
-    attachment: dict[str, Any] | None = None
+    """A basket item as basket.md shows it (`service_name`, `date`, `time` in minutes, ...)."""
+
+    id: str | None = None
+    type: str | None = None
+    name: str | None = None
+    service_name: str | None = None
+    event_name: str | None = None
+    product_name: str | None = None
+    event_id: str | None = None
+    event_chain_id: str | None = None
+    service_id: str | None = None
+    product_id: str | None = None
+    num_book: int | None = None
+    date: str | None = None
+    time: int | None = None
     datetime: str | None = None
-    end_datetime: str | None = None
-    price: int
-    discount: int = 0
-    total_price: int
+    price: int | None = None
+    total_price: int | None = None
+
+
+class _BasketEmbedded(_Wire):
+    items: list[WireItem] = []
 
 
 class WireBasket(_Wire):
-    id: int
-    member_id: int | None = None
-    status: str
-    currency: str
-    created_at: str | None = None
-    expires_at: str | None = None
-    items: list[WireItem] = []
-    discount: int = 0
-    total_price: int
-    purchase_id: int | None = None
+    """The HAL basket of basket.md: totals, ``_embedded.items``, ``_links``."""
+
+    total_price: int | None = None
+    total_due_price: int | None = None
+    currency: str | None = None
+    embedded: _BasketEmbedded = Field(default_factory=_BasketEmbedded, alias="_embedded")
+
+    @property
+    def items(self) -> list[WireItem]:
+        return self.embedded.items
+
+
+class _Person(_Wire):
+    id: str | None = None
+
+
+class _PurchaseEmbedded(_Wire):
+    member: _Person | None = None
+    client: _Person | None = None
 
 
 class WirePurchase(_Wire):
-    id: int
-    basket_id: int
-    member_id: int
-    status: str
-    payment_status: str
-    currency: str
-    total_price: int
-    paid_from_wallet: int
-    amount_due: int
-    wallet: WireWallet | None = None
+    """A purchase total as purchases.md shows it (what ``basket/checkout`` answers)."""
+
+    id: str
+    long_id: str | None = None
+    total_price: int | None = None
+    paid: int | None = None
+    due_now: int | None = None
+    currency: str | None = None
+    client_name: str | None = None
     created_at: str | None = None
+    embedded: _PurchaseEmbedded = Field(default_factory=_PurchaseEmbedded, alias="_embedded")
+
+    @property
+    def member_id(self) -> str | None:
+        for person in (self.embedded.member, self.embedded.client):
+            if person is not None and person.id:
+                return person.id
+        return None
+
+
+class WireLogin(_Wire):
+    """The answer of ``POST login`` (authentication.md)."""
+
+    auth_token: str | None = None
 
 
 def _parse(model: type[BaseModel], data: Any, what: str) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as err:
-        from bookctl.core.errors import UnreachableError
-
         raise UnreachableError(
             f"BookingBug sent a {what} bookctl does not understand ({err.error_count()} "
             "field errors)",
@@ -164,13 +208,15 @@ def pence(value: int | None) -> str | None:
     return None if value is None else money(Decimal(value) / 100)
 
 
-def _price(amount: int, currency: str) -> Money:
+def _price(amount: int | None, currency: str | None) -> Money | None:
+    if amount is None or not currency:
+        return None
     return Money(amount=pence(amount) or "0.00", currency=currency)
 
 
 def to_event_product(wire: WireEvent) -> Product:
     return Product(
-        id=str(wire.id),
+        id=wire.id,
         provider=KEY,
         type="event",
         title=wire.name,
@@ -190,19 +236,25 @@ def to_event_product(wire: WireEvent) -> Product:
 
 def to_service_product(wire: WireService) -> Product:
     return Product(
-        id=str(wire.id),
+        id=wire.id,
         provider=KEY,
         type="service",
         title=wire.name,
-        price_from=_price(wire.price, wire.currency),
+        price_from=_price(
+            wire.price if wire.price is not None else min(wire.prices, default=None),
+            wire.currency,
+        ),
         description=wire.description,
-        details={"when": ", ".join(wire.times) + " daily", "duration": wire.duration},
+        details={
+            "when": ", ".join(wire.times) + " daily" if wire.times else None,
+            "duration": wire.duration or next(iter(wire.durations), None),
+        },
     )
 
 
 def to_purchasable_product(wire: WirePurchasable) -> Product:
     return Product(
-        id=str(wire.id),
+        id=wire.id,
         provider=KEY,
         type="product",
         title=wire.name,
@@ -213,7 +265,7 @@ def to_purchasable_product(wire: WirePurchasable) -> Product:
 def to_event_row(wire: WireEvent) -> AvailabilityRow:
     when = iso_timestamp(wire.datetime) or wire.datetime
     return AvailabilityRow(
-        product_id=str(wire.id),
+        product_id=wire.id,
         date=when[:10],
         available=wire.spaces_left,
         capacity=wire.num_spaces,
@@ -230,12 +282,7 @@ def to_service_rows(service_id: str, days: list[WireDay]) -> list[AvailabilityRo
     rows = []
     for day in days:
         slots = [
-            {
-                "time": f"{t.time // 60:02d}:{t.time % 60:02d}",
-                "available": t.avail,
-                "capacity": None,
-            }
-            for t in day.times
+            {"time": _clock(t.time), "available": t.avail, "capacity": None} for t in day.times
         ]
         rows.append(
             AvailabilityRow(
@@ -252,48 +299,75 @@ def to_service_rows(service_id: str, days: list[WireDay]) -> list[AvailabilityRo
     return rows
 
 
-def to_cart(wire: WireBasket, token: str | None = None) -> Cart:
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def basket_id(token: str) -> str:
+    """A basket's id for bookctl: BookingBug's basket has none, its Auth-Token names it.
+
+    A digest, so the id can be shown and logged while the token stays secret.
+    """
+    return hashlib.sha256(token.encode()).hexdigest()[:12]
+
+
+def _line(item: WireItem) -> CartLine:
+    product = item.service_id or item.event_id or item.product_id or item.event_chain_id
+    title = item.name or item.service_name or item.event_name or item.product_name
+    when = iso_timestamp(item.datetime) if item.datetime else None
+    if when is None and item.date:
+        when = item.date if item.time is None else f"{item.date}T{_clock(item.time)}:00"
+    amount = item.total_price if item.total_price is not None else item.price
+    return CartLine(
+        product_id=product or item.id or "",
+        title=title or f"item {item.id or ''}".strip(),
+        quantity=item.num_book or 1,
+        dates=[when] if when else [],
+        amount=pence(amount),
+        kind=item.type,
+    )
+
+
+def to_cart(wire: WireBasket, cart_id: str, token: str | None = None) -> Cart:
+    """The neutral cart of a HAL basket. The basket names no state: it is ``open`` while it
+    holds items and ``empty`` once they are gone (checked out, expired or emptied)."""
     return Cart(
-        id=str(wire.id),
+        id=cart_id,
         provider=KEY,
-        state=wire.status,
-        expires_at=iso_timestamp(wire.expires_at),
+        state="open" if wire.items else "empty",
+        expires_at=None,
         currency=wire.currency,
         total=pence(wire.total_price),
-        lines=[
-            CartLine(
-                product_id=str(
-                    item.event_id or item.service_id or item.product_id or item.event_chain_id
-                ),
-                title=item.name,
-                quantity=1,
-                dates=[iso_timestamp(item.datetime) or item.datetime] if item.datetime else [],
-                amount=pence(item.total_price),
-                kind=item.type,
-            )
-            for item in wire.items
-        ],
+        lines=[_line(item) for item in wire.items],
         session_tokens={AUTH_TOKEN: token} if token else {},
     )
 
 
-def to_order(wire: WirePurchase) -> Order:
-    details: dict[str, Any] = {
-        "paid_from_wallet": pence(wire.paid_from_wallet),
-        "amount_due": pence(wire.amount_due),
-        "member_id": str(wire.member_id),
-    }
-    if wire.wallet is not None:
-        details["wallet_balance"] = pence(wire.wallet.amount)
+def to_order(wire: WirePurchase, cart_id: str | None) -> Order:
+    due = wire.due_now
+    if due is None and wire.total_price is not None and wire.paid is not None:
+        due = wire.total_price - wire.paid
+    if due is None:
+        state, payment_state = "booked", None
+    elif due <= 0:
+        state, payment_state = "confirmed", "paid"
+    else:
+        state, payment_state = "pending_payment", "balance_due"
+    details: dict[str, Any] = {"paid": pence(wire.paid), "amount_due": pence(due)}
+    if wire.member_id is not None:
+        details["member_id"] = wire.member_id
+    if wire.client_name:
+        details["client"] = wire.client_name
     return Order(
-        id=str(wire.id),
-        cart_id=str(wire.basket_id),
+        id=wire.id,
+        cart_id=cart_id,
         provider=KEY,
-        state=wire.status,
-        payment_state=wire.payment_status,
+        state=state,
+        payment_state=payment_state,
         total=pence(wire.total_price),
         currency=wire.currency,
         completed_at=iso_timestamp(wire.created_at),
+        reference=wire.long_id,
         details=details,
     )
 
@@ -341,7 +415,13 @@ def build_checkout_params(options: Mapping[str, Any]) -> dict[str, str]:
 
 
 class BookingBug:
-    """BookingBug REST API v1 client for one company."""
+    """BookingBug REST API v1 client for one company.
+
+    Every call carries ``App-Id`` (the profile's) and ``App-Key`` (its key). The token of
+    ``bookctl login`` goes, as ``Auth-Token``, on the calls that act for someone: clients,
+    the first ``add_item`` of a basket and the purchase look-ups; the basket's own Auth-Token
+    (answered by ``add_item``) goes on the later calls of that basket.
+    """
 
     key: ClassVar[str] = KEY
     #: A basket purchase is settled at checkout: nothing to poll.
@@ -355,19 +435,70 @@ class BookingBug:
                 hint=f"re-add it with: bookctl profile add {profile.name} --provider bookingbug "
                 "--company-id ID ...",
             )
+        app = config.app_id(profile)
+        if not app:
+            raise UsageError(
+                f"profile {profile.name!r} has no BookingBug App-Id",
+                hint="BookingBug issues an App-Id with every App-Key: set BOOKCTL_APP_ID, or "
+                f"re-add the profile with: bookctl profile add {profile.name} --app-id ID ...",
+            )
         self.client = client
         self.profile = profile
+        self.app_id = app
         self.company = _id(profile.company_id, "company id")
 
     @staticmethod
     def auth_headers(api_key: str) -> dict[str, str]:
-        return {"App-Id": APP_ID, "App-Key": api_key}
+        return {"App-Key": api_key}
 
-    def _path(self, path: str) -> str:
-        return f"{self.company}/{path}"
+    @cached_property
+    def login_token(self) -> str | None:
+        """The Auth-Token of the profile's last ``bookctl login``, if any."""
+        return config.ConfigStore().login_token(self.profile)
 
-    def _get(self, path: str, **kwargs: Any) -> Any:
-        return self.client.get_json(self._path(path), **kwargs)
+    def _headers(self, token: str | None = None) -> dict[str, str]:
+        headers = {"App-Id": self.app_id}
+        if token:
+            headers[AUTH_TOKEN] = token
+        return headers
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        idempotency_key: str | None = None,
+    ) -> httpx.Response:
+        return self.client.request(
+            method,
+            path,
+            params=params,
+            json_body=json_body,
+            headers=self._headers(token),
+            idempotency_key=idempotency_key,
+        )
+
+    def _get(self, path: str, *, token: str | None = None, **kwargs: Any) -> Any:
+        return decode_json(self._request("GET", f"{self.company}/{path}", token=token, **kwargs))
+
+    # login
+
+    def login(self, email: str, password: str) -> str:
+        """``POST login`` with an email and password; the answer's ``auth_token``."""
+        response = self._request("POST", "login", json_body={"email": email, "password": password})
+        wire: WireLogin = _parse(WireLogin, decode_json(response), "login answer")
+        token = wire.auth_token or response.headers.get(AUTH_TOKEN)
+        if not token:
+            from bookctl.core.errors import UnreachableError
+
+            raise UnreachableError(
+                "BookingBug's login answer holds no auth_token",
+                hint="run with -v to see the answer (the token is redacted)",
+            )
+        return token
 
     # catalogue
 
@@ -401,7 +532,7 @@ class BookingBug:
         products_raw = self._get("products")
         for item in _embedded(products_raw, "products"):
             wire = _parse(WirePurchasable, item, "product")
-            if str(wire.id) == pid:
+            if wire.id == pid:
                 return to_purchasable_product(wire), item
         raise NotFoundError(
             f"BookingBug has no event, service or product {pid}",
@@ -423,7 +554,7 @@ class BookingBug:
                 rows.append(to_event_row(_parse(WireEvent, raw, "event")))
                 raws[pid] = raw
                 continue
-            start = filters.get("start_date") or dt.date.today().isoformat()
+            start = filters.get("start_date") or clock.today().isoformat()
             end = (
                 filters.get("end_date")
                 or (
@@ -444,8 +575,12 @@ class BookingBug:
             "last_name": fields["last_name"],
             "email": validate.check_email(fields["email"], "--email"),
         }
-        response = self.client.request(
-            "POST", self._path("client"), json_body=body, idempotency_key=fields.get("key")
+        response = self._request(
+            "POST",
+            f"{self.company}/client",
+            token=self.login_token,
+            json_body=body,
+            idempotency_key=fields.get("key"),
         )
         raw = decode_json(response)
         return _parse(WireClient, raw, "client"), raw
@@ -454,9 +589,9 @@ class BookingBug:
         """A client by id, or by email when ``member`` has an ``@``."""
         if "@" in member:
             email = validate.check_email(member, "member")
-            raw = self._get(f"client/find_by_email/{email}")
+            raw = self._get(f"client/find_by_email/{email}", token=self.login_token)
         else:
-            raw = self._get(f"client/{_id(member, 'member id')}")
+            raw = self._get(f"client/{_id(member, 'member id')}", token=self.login_token)
         return _parse(WireClient, raw, "client"), raw
 
     # basket
@@ -469,49 +604,59 @@ class BookingBug:
         key = options.get("idempotency_key")
         if session is not None and token:
             return self._add_reconciling(params, session.cart_id, token, key)
-        response = self.client.request(
-            "POST", self._path("basket/add_item"), params=params, idempotency_key=key
+        response = self._request(
+            "POST",
+            f"{self.company}/basket/add_item",
+            token=self.login_token,
+            params=params,
+            idempotency_key=key,
         )
         raw = decode_json(response)
-        new_token = response.headers.get(AUTH_TOKEN)
-        return to_cart(_parse(WireBasket, raw, "basket"), new_token), raw
+        new_token = response.headers.get(AUTH_TOKEN) or self.login_token
+        if not new_token:
+            from bookctl.core.errors import UnreachableError
+
+            raise UnreachableError(
+                "BookingBug's add_item answer carried no Auth-Token header, so bookctl cannot "
+                "reach the basket again",
+                hint="run with -v to see the answer (tokens are redacted); 'bookctl login' "
+                "gives bookctl a session token of its own",
+            )
+        wire = _parse(WireBasket, raw, "basket")
+        return to_cart(wire, basket_id(new_token), new_token), raw
 
     def _add_reconciling(
-        self, params: dict[str, str], basket_id: str, token: str, key: str | None
+        self, params: dict[str, str], cart_id: str, token: str, key: str | None
     ) -> tuple[Cart, Any]:
-        before = len(self._get_basket(basket_id, token)[0].items)
+        before = len(self._get_basket(token)[0].items)
         try:
-            response = self.client.request(
+            response = self._request(
                 "POST",
-                self._path("basket/add_item"),
+                f"{self.company}/basket/add_item",
+                token=token,
                 params=params,
-                headers={AUTH_TOKEN: token},
                 idempotency_key=key,
             )
         except UnknownOutcomeError:
             # The answer was lost: look before sending anything new.
-            wire, raw = self._get_basket(basket_id, token)
+            wire, raw = self._get_basket(token)
             if len(wire.items) > before:
-                return to_cart(wire, token), raw
+                return to_cart(wire, cart_id, token), raw
             raise
         raw = decode_json(response)
-        return to_cart(_parse(WireBasket, raw, "basket"), token), raw
+        # BookingBug may answer a fresh Auth-Token; the basket keeps its id.
+        token = response.headers.get(AUTH_TOKEN) or token
+        return to_cart(_parse(WireBasket, raw, "basket"), cart_id, token), raw
 
-    def _get_basket(self, basket_id: str, token: str) -> tuple[WireBasket, Any]:
-        raw = self._get("basket", headers={AUTH_TOKEN: token})
+    def _get_basket(self, token: str) -> tuple[WireBasket, Any]:
+        raw = self._get("basket", token=token)
         wire: WireBasket = _parse(WireBasket, raw, "basket")
-        if str(wire.id) != basket_id:
-            raise UsageError(
-                f"the Auth-Token of this profile's session belongs to basket {wire.id}, "
-                f"not {basket_id}",
-                hint="run the command without --cart",
-            )
         return wire, raw
 
     def cart_show(self, cart_id: str, session: CartSession | None) -> tuple[Cart, Any]:
         token = _token(cart_id, session)
-        wire, raw = self._get_basket(cart_id, token)
-        return to_cart(wire, token), raw
+        wire, raw = self._get_basket(token)
+        return to_cart(wire, cart_id, token), raw
 
     def cart_extend(self, cart_id: str, session: CartSession | None) -> tuple[Cart, Any]:
         """BookingBug has no extend call: every add_item re-arms the basket's hold."""
@@ -519,30 +664,134 @@ class BookingBug:
 
     def cart_abandon(self, cart_id: str, session: CartSession | None) -> Any:
         token = _token(cart_id, session)
-        response = self.client.request("DELETE", self._path("basket"), headers={AUTH_TOKEN: token})
-        return decode_json(response)
+        response = self._request("DELETE", f"{self.company}/basket", token=token)
+        return decode_json(response) if response.content else None
 
     def checkout(
         self, cart_id: str, options: Mapping[str, Any], session: CartSession | None
     ) -> tuple[Order, Any]:
+        """``basket/checkout``; when its answer is lost or unreadable, or it is refused, the
+        basket and the purchases are read back before anything is reported, so a purchase
+        BookingBug made is never reported as a failure."""
         params = build_checkout_params(options)
         token = _token(cart_id, session)
+        since = clock.now() - PURCHASE_LOOKBACK
         try:
-            response = self.client.request(
+            response = self._request(
                 "POST",
-                self._path("basket/checkout"),
+                f"{self.company}/basket/checkout",
+                token=token,
                 params=params,
-                headers={AUTH_TOKEN: token},
                 idempotency_key=options.get("idempotency_key"),
             )
-        except UnknownOutcomeError:
-            wire, _ = self._get_basket(cart_id, token)
-            if wire.purchase_id is not None:
-                raw = self._get(f"purchases/{wire.purchase_id}")
-                return to_order(_parse(WirePurchase, raw, "purchase")), raw
-            raise
-        raw = decode_json(response)
-        return to_order(_parse(WirePurchase, raw, "purchase")), raw
+            raw = decode_json(response)
+            return to_order(_parse(WirePurchase, raw, "purchase"), cart_id), raw
+        except (UnreachableError, ApiUnavailableError) as err:
+            # Sent, perhaps done, answer lost or unreadable: read back before reporting.
+            return self._recover(cart_id, token, params, session, since, err, lost=True)
+        except (ApiRefusedError, InvalidRequestError) as err:
+            # A retry of a checkout that went through is refused: find that purchase.
+            return self._recover(cart_id, token, params, session, since, err, lost=False)
+
+    def _recover(
+        self,
+        cart_id: str,
+        token: str,
+        params: Mapping[str, str],
+        session: CartSession | None,
+        since: dt.datetime,
+        err: BookctlError,
+        *,
+        lost: bool,
+    ) -> tuple[Order, Any]:
+        try:
+            wire, _ = self._get_basket(token)
+            holds_items = bool(wire.items)
+        except (ApiAuthError, ApiNotFoundError, ApiRefusedError):
+            holds_items = False  # the basket's token died with its checkout
+        except BookctlError:
+            if lost:
+                err.hint = (
+                    "the checkout may have gone through and bookctl could not look: run "
+                    "'bookctl cart show' (an empty basket means it did) before checking out again"
+                )
+            raise err from None
+        if holds_items:
+            if lost:
+                err.hint = (
+                    "BookingBug still holds the basket's items, so nothing was bought; "
+                    "it is safe to run checkout again"
+                )
+            raise err
+        total = session.total if session is not None else None
+        found = self._find_purchase(params["member_id"], total, since)
+        what = "lost" if lost else "refused"
+        if found is not None:
+            purchase, raw = found
+            order = to_order(purchase, cart_id)
+            order.notices.append(
+                f"BookingBug's answer to checkout was {what}, but basket {cart_id} is checked "
+                f"out: bookctl read purchase {purchase.id} back"
+            )
+            return order, raw
+        if not lost:
+            err.hint = (
+                f"basket {cart_id} is empty: if an earlier checkout went through, "
+                "'bookctl login' lets bookctl find that purchase"
+            )
+            raise err
+        order = Order(
+            id=cart_id,
+            cart_id=cart_id,
+            provider=KEY,
+            state="checked_out",
+            payment_state=None,
+            total=total,
+            currency=session.currency if session is not None else None,
+            completed_at=None,
+            details={"purchase": "unconfirmed"},
+        )
+        order.notices.append(
+            f"BookingBug's answer to checkout was lost and basket {cart_id} is now empty: the "
+            "purchase was most likely made. Do not book it again before you check in "
+            "BookingBug; with 'bookctl login' bookctl reads purchases back itself"
+        )
+        return order, None
+
+    def _find_purchase(
+        self, member_id: str, total: str | None, since: dt.datetime
+    ) -> tuple[WirePurchase, Any] | None:
+        """The newest purchase since ``since`` of this member (and total), from the admin
+        purchase list of purchases.md; needs the token of ``bookctl login``."""
+        if not self.login_token:
+            return None
+        created_from = since.strftime("%Y-%m-%dT%H:%M:%S")
+        try:
+            raw = decode_json(
+                self._request(
+                    "GET",
+                    f"admin/{self.company}/purchases",
+                    token=self.login_token,
+                    params={"created_from": created_from},
+                )
+            )
+        except BookctlError:
+            return None
+        entries = raw.get("_embedded", {}).get("purchases") if isinstance(raw, dict) else None
+        candidates: list[tuple[WirePurchase, Any]] = []
+        for entry in entries if isinstance(entries, list) else []:
+            try:
+                wire = WirePurchase.model_validate(entry)
+            except ValidationError:
+                continue
+            if wire.member_id is not None and wire.member_id != member_id:
+                continue
+            if None not in (total, wire.total_price) and pence(wire.total_price) != total:
+                continue
+            candidates.append((wire, entry))
+        if not candidates:
+            return None
+        return max(candidates, key=lambda c: (c[0].created_at or "", c[0].id))
 
     def get_order(self, order_id: str, session: CartSession | None) -> tuple[Order, Any]:
         """A BookingBug purchase is settled at checkout; there is nothing to follow."""
@@ -574,8 +823,6 @@ def _embedded(data: Any, name: str) -> list[Any]:
     """The list of a HAL answer (``{"_embedded": {name: [...]}}``)."""
     items = data.get("_embedded", {}).get(name) if isinstance(data, dict) else None
     if not isinstance(items, list):
-        from bookctl.core.errors import UnreachableError
-
         raise UnreachableError(
             f"BookingBug sent a {name} list bookctl does not understand",
             hint="run with -v to see the answer",

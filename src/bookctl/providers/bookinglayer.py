@@ -345,7 +345,7 @@ def parse_item(spec: str) -> dict[str, Any]:
     if not sep or not head.strip().isdigit() or not rest.strip():
         raise UsageError(
             f"--item {spec!r}: expected PKG_ITEM_ID:DATE[ TIME],...",
-            hint='e.g. --item "400:2026-12-03 10:30,2026-12-05 15:00"',
+            hint='e.g. --item "400:next-mon+1d 10:30,next-mon+3d 15:00"',
         )
     dates = []
     for chunk in rest.split(","):

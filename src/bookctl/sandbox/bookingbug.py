@@ -21,6 +21,8 @@ from bookctl.sandbox.bookinglayer_rules import parse_date, parse_email, parse_in
 from bookctl.sandbox.context import Sandbox, get_sandbox
 from bookctl.sandbox.errors import ApiError, invalid
 from bookctl.sandbox.seed_bookingbug import (
+    ADMINISTRATORS,
+    APP_ID,
     ATTACHMENTS,
     BULK_PURCHASES,
     COMPANY_ID,
@@ -42,6 +44,18 @@ from bookctl.sandbox.seed_bookingbug import (
 from bookctl.sandbox.store import increment_counter, read_counter
 
 PREFIX = "/bookingbug/api/v1"
+#: add_item's nine documented parameters, as its `_links` template names them.
+ADD_ITEM_PARAMS = (
+    "event_id",
+    "member_id",
+    "event_chain_id",
+    "service_id",
+    "product_id",
+    "attachment_id",
+    "deal_id",
+    "package_id",
+    "bulk_purchase_id",
+)
 NAME = "bookingbug"
 ADMIN_PREFIX = "/_sandbox/bookingbug"
 
@@ -75,6 +89,11 @@ CREATE TABLE IF NOT EXISTS bb_purchases (
     basket_id INTEGER NOT NULL UNIQUE REFERENCES bb_baskets(id),
     data TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS bb_logins (
+    auth_token TEXT PRIMARY KEY,
+    email TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS bb_wallet_tx (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     member_id INTEGER NOT NULL,
@@ -84,12 +103,33 @@ CREATE TABLE IF NOT EXISTS bb_wallet_tx (
 );
 """
 # Wiped by reset, children first; the catalogue and seeded members live in code.
-STATE_TABLES = ("bb_wallet_tx", "bb_purchases", "bb_items", "bb_baskets", "bb_clients")
+STATE_TABLES = ("bb_logins", "bb_wallet_tx", "bb_purchases", "bb_items", "bb_baskets", "bb_clients")
 
 
 def _authenticate(request: Request, sandbox: Sandbox = Depends(get_sandbox)) -> None:
     if request.headers.get("app-key") != sandbox.api_key:
         raise ApiError(401, "invalid_app_key", "The App-Key header is missing or wrong.")
+    if request.headers.get("app-id") != APP_ID:
+        raise ApiError(
+            401,
+            "invalid_app_id",
+            f"The App-Id header is missing or wrong (the sandbox's is {APP_ID}).",
+        )
+
+
+def _login_email(conn: sqlite3.Connection, request: Request) -> str | None:
+    token = request.headers.get("auth-token")
+    if not token:
+        return None
+    row = conn.execute("SELECT email FROM bb_logins WHERE auth_token = ?", (token,)).fetchone()
+    return None if row is None else str(row["email"])
+
+
+def _require_login(conn: sqlite3.Connection, request: Request) -> str:
+    email = _login_email(conn, request)
+    if email is None:
+        raise ApiError(401, "unauthorized", "401 Unauthorized")
+    return email
 
 
 def _company(company_id: str) -> int:
@@ -99,6 +139,8 @@ def _company(company_id: str) -> int:
 
 
 _api = APIRouter(prefix=PREFIX + "/{company_id}", dependencies=[Depends(_authenticate)])
+_root = APIRouter(prefix=PREFIX, dependencies=[Depends(_authenticate)])
+_admin_api = APIRouter(prefix=PREFIX + "/admin/{company_id}", dependencies=[Depends(_authenticate)])
 _admin = APIRouter(prefix=ADMIN_PREFIX, tags=["sandbox"])
 
 
@@ -480,26 +522,56 @@ def _require_open(row: sqlite3.Row, now_ts: float) -> None:
         raise ApiError(409, "basket_emptied", "The basket was emptied.")
 
 
-def _basket_json(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
-    items = []
-    for item in conn.execute(
-        "SELECT id, data FROM bb_items WHERE basket_id = ? ORDER BY id", (row["id"],)
-    ):
-        items.append({"id": int(item["id"]), **json.loads(item["data"])})
-    total = sum(i["total_price"] for i in items)
+def _stored_items(conn: sqlite3.Connection, row: sqlite3.Row) -> list[dict[str, Any]]:
+    return [
+        {"id": int(item["id"]), **json.loads(item["data"])}
+        for item in conn.execute(
+            "SELECT id, data FROM bb_items WHERE basket_id = ? ORDER BY id", (row["id"],)
+        )
+    ]
+
+
+def _base(request: Request) -> str:
+    """The API root as the client reached it, for the `_links` of HAL answers."""
+    return str(request.base_url).rstrip("/") + PREFIX
+
+
+def _item_json(item: dict[str, Any], company_url: str) -> dict[str, Any]:
+    """A basket item as basket.md shows one (string `id`, `num_book`, `date`, `time` in
+    minutes, `service_name`, `status`, `_links`), plus what the sandbox knows besides."""
+    item_id = f"{item['id']:016x}"
+    out: dict[str, Any] = {**item, "id": item_id, "num_book": 1, "status": 4}
+    if item.get("datetime"):
+        start = datetime.fromisoformat(str(item["datetime"]).replace("Z", "+00:00"))
+        out.update(date=start.date().isoformat(), time=start.hour * 60 + start.minute)
+    if item.get("type") == "service":
+        out["service_name"] = item["name"]
+    out["_links"] = {"self": {"href": f"{company_url}/basket/{item_id}"}}
+    return out
+
+
+def _basket_json(conn: sqlite3.Connection, row: sqlite3.Row, base: str) -> dict[str, Any]:
+    """The HAL basket of basket.md. A basket that expired, was emptied or was checked out
+    holds nothing any more: its items were released or booked."""
+    status = basket_status(row, clock.now_ts(conn))
+    items = _stored_items(conn, row) if status == "open" else []
+    total = sum(int(i["total_price"]) for i in items)
+    company_url = f"{base}/{COMPANY_ID}"
+    params = ",".join(ADD_ITEM_PARAMS)
     return {
-        "id": int(row["id"]),
         "company_id": COMPANY_ID,
-        "member_id": row["member_id"],
-        "status": basket_status(row, clock.now_ts(conn)),
-        "currency": CURRENCY,
-        "created_at": clock.iso(float(row["created_at"])),
-        "expires_at": clock.iso(float(row["expires_at"])),
-        "items": items,
-        "discount": sum(i["discount"] for i in items),
         "total_price": total,
-        "total_due": total,
-        "purchase_id": row["purchase_id"],
+        "total_due_price": total,
+        "_embedded": {"items": [_item_json(i, company_url) for i in items]},
+        "_links": {
+            "self": {"href": f"{company_url}/basket"},
+            "checkout": {
+                "href": f"{company_url}/basket/checkout{{?member_id,take_from_wallet}}",
+                "templated": True,
+            },
+            "items": {"href": f"{company_url}/basket{{?id}}", "templated": True},
+            "add_item": {"href": f"{company_url}/basket/add_item{{?{params}}}"},
+        },
     }
 
 
@@ -692,15 +764,22 @@ def _apply_deal(params: Any, item: dict[str, Any], price: int) -> int:
 def add_item(
     company_id: str, request: Request, response: Response, sandbox: Sandbox = Depends(get_sandbox)
 ) -> dict[str, Any]:
-    """Hold one item in the basket named by `Auth-Token`, or in a new basket without one."""
+    """Hold one item in the basket named by `Auth-Token`, or in a new basket without one (or
+    with the Auth-Token of a login); the answer's `Auth-Token` header names the basket."""
     _company(company_id)
     params = request.query_params
     with sandbox.store.write() as conn:
         now_ts = clock.now_ts(conn)
         row = None
-        if request.headers.get("auth-token"):
-            row = _basket_by_token(conn, request)
-            _require_open(row, now_ts)
+        token_in = request.headers.get("auth-token")
+        if token_in:
+            row = conn.execute(
+                "SELECT * FROM bb_baskets WHERE auth_token = ?", (token_in,)
+            ).fetchone()
+            if row is None and _login_email(conn, request) is None:
+                raise ApiError(401, "invalid_auth_token", "The Auth-Token matches no basket.")
+            if row is not None:
+                _require_open(row, now_ts)
         member_id = None
         if params.get("member_id"):
             member_id = int(_client(conn, params["member_id"])["id"])
@@ -735,7 +814,7 @@ def add_item(
         )
         response.headers["Auth-Token"] = token
         basket = conn.execute("SELECT * FROM bb_baskets WHERE id = ?", (basket_id,)).fetchone()
-        return _basket_json(conn, basket)
+        return _basket_json(conn, basket, _base(request))
 
 
 @_api.get("/basket")
@@ -745,7 +824,7 @@ def view_basket(
     """The basket of the `Auth-Token`: items, totals and when the hold expires."""
     _company(company_id)
     with sandbox.store.read() as conn:
-        return _basket_json(conn, _basket_by_token(conn, request))
+        return _basket_json(conn, _basket_by_token(conn, request), _base(request))
 
 
 @_api.delete("/basket")
@@ -760,7 +839,9 @@ def empty_basket(
             _require_open(row, clock.now_ts(conn))
         conn.execute("UPDATE bb_baskets SET status = 'emptied' WHERE id = ?", (row["id"],))
         return _basket_json(
-            conn, conn.execute("SELECT * FROM bb_baskets WHERE id = ?", (row["id"],)).fetchone()
+            conn,
+            conn.execute("SELECT * FROM bb_baskets WHERE id = ?", (row["id"],)).fetchone(),
+            _base(request),
         )
 
 
@@ -794,10 +875,10 @@ def checkout(
                 "member_id", f"The basket belongs to member {row['member_id']}.", "member_mismatch"
             )
         _require_open(row, now_ts)
-        basket = _basket_json(conn, row)
-        if not basket["items"]:
+        items = _stored_items(conn, row)
+        if not items:
             raise ApiError(409, "basket_empty", "The basket has nothing to check out.")
-        total = int(basket["total_price"])
+        total = sum(int(i["total_price"]) for i in items)
         balance = _wallet(conn, member_id)
         paid = 0
         if use_wallet:
@@ -814,29 +895,13 @@ def checkout(
                     "VALUES (?, ?, ?, ?)",
                     (member_id, -paid, f"basket {row['id']}", now_ts),
                 )
-        due = total - paid
         cursor = conn.execute(
             "INSERT INTO bb_purchases (basket_id, data) VALUES (?, '{}')", (row["id"],)
         )
         purchase_id = int(cursor.lastrowid or 0)
-        purchase: dict[str, Any] = {
-            "id": purchase_id,
-            "basket_id": int(row["id"]),
-            "member_id": member_id,
-            "status": "confirmed" if due == 0 else "pending_payment",
-            "payment_status": "paid" if due == 0 else "balance_due",
-            "take_from_wallet": use_wallet,
-            "currency": CURRENCY,
-            "total_price": total,
-            "paid_from_wallet": paid,
-            "amount_due": due,
-            "wallet": {"amount": balance - paid, "currency": CURRENCY},
-            "created_at": clock.iso(now_ts),
-            "items": basket["items"],
-            "_links": {}
-            if due == 0
-            else {"payment": {"href": f"https://sandbox.bookingbug.com/pay/{purchase_id}"}},
-        }
+        purchase = _purchase_json(
+            purchase_id, member, items, total, paid, clock.iso(now_ts), _base(request)
+        )
         conn.execute(
             "UPDATE bb_purchases SET data = ? WHERE id = ?", (json.dumps(purchase), purchase_id)
         )
@@ -851,14 +916,155 @@ def checkout(
         return purchase
 
 
-@_api.get("/purchases/{purchase_id}")
-def get_purchase(
-    company_id: str, purchase_id: str, sandbox: Sandbox = Depends(get_sandbox)
+def _purchase_json(
+    purchase_id: int,
+    member: dict[str, Any],
+    items: list[dict[str, Any]],
+    total: int,
+    paid: int,
+    created_at: str,
+    base: str,
 ) -> dict[str, Any]:
-    """A purchase made by a basket checkout."""
+    """A purchase total as purchases.md shows one: `id`, `long_id`, `total_price`, `paid`,
+    `due_now`, the client, member and bookings under `_embedded`, and `_links`. What the
+    wallet paid is `paid`; the rest is `due_now`."""
+    long_id = secrets.token_urlsafe(18)
+    company_url = f"{base}/{COMPANY_ID}"
+    purchase_url = f"{base}/purchases/{long_id}"
+    person = {k: member[k] for k in ("id", "first_name", "last_name", "email")}
+    name = f"{member['first_name']} {member['last_name']}"
+    client_links = {"self": {"href": f"{company_url}/client/{member['id']}"}}
+    bookings = [
+        {
+            "id": item["id"],
+            "full_describe": item["name"],
+            "describe": item["datetime"],
+            "datetime": item["datetime"],
+            "end_datetime": item["end_datetime"],
+            "price": item["total_price"],
+            "quantity": 1,
+            "event_id": item["event_id"],
+            "service_id": item["service_id"],
+            "purchase_id": purchase_id,
+            "purchase_ref": long_id,
+            "service_name": item["name"],
+            "booking_type": "Booking",
+            "first_name": member["first_name"],
+            "last_name": member["last_name"],
+            "email": member["email"],
+        }
+        for item in items
+        if item["type"] in ("event", "service")
+    ]
+    products = [
+        {
+            "id": item["id"],
+            "product_id": item["product_id"],
+            "name": item["name"],
+            "price": item["total_price"],
+        }
+        for item in items
+        if item["type"] == "product"
+    ]
+    links: dict[str, Any] = {
+        "self": {"href": purchase_url},
+        "client": {"href": f"{company_url}/client/{member['id']}"},
+        "bookings": {"href": f"{purchase_url}/bookings"},
+        "products": {"href": f"{purchase_url}/products"},
+    }
+    due = total - paid
+    if due > 0:
+        links["paypal_express"] = {
+            "href": f"/pay/paypal_express/{long_id}{{?landing_page,allow_guest_checkout}}",
+            "templated": True,
+            "type": "location",
+        }
+    return {
+        "total_price": total,
+        "price": total,
+        "paid": paid,
+        "deposit": 0,
+        "tax_payable_on_price": 0,
+        "tax_payable_on_deposit": 0,
+        "tax_payable_on_due_now": 0,
+        "due_now": due,
+        "long_id": long_id,
+        "id": purchase_id,
+        "client_name": name,
+        "created_at": created_at,
+        "payment_type": "wallet" if paid else "online",
+        "_embedded": {
+            "client": {**person, "_links": client_links},
+            "member": {**person, "name": name, "company_id": COMPANY_ID},
+            "bookings": bookings,
+            "packages": [],
+            "products": products,
+            "deals": [],
+        },
+        "_links": links,
+    }
+
+
+def _purchase_rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    return [
+        json.loads(r["data"]) for r in conn.execute("SELECT data FROM bb_purchases ORDER BY id")
+    ]
+
+
+@_root.get("/purchases/{long_id}")
+def get_purchase(long_id: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict[str, Any]:
+    """A purchase by its `long_id` (the `self` link of a purchase)."""
+    with sandbox.store.read() as conn:
+        for purchase in _purchase_rows(conn):
+            if purchase.get("long_id") == long_id:
+                return purchase
+    raise ApiError(404, "purchase_not_found", "No purchase has this reference.")
+
+
+def _moment(raw: str, name: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    except ValueError as err:
+        raise invalid(name, f"{name} must be an ISO-8601 date and time.", "invalid_date") from err
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@_admin_api.get("/purchases")
+def admin_list_purchases(
+    company_id: str, request: Request, sandbox: Sandbox = Depends(get_sandbox)
+) -> dict[str, Any]:
+    """List Purchases created from `created_from` (required) to `created_to`; needs the
+    Auth-Token of a login."""
+    _company(company_id)
+    params = request.query_params
+    if not params.get("created_from"):
+        raise invalid("created_from", "created_from is required.", "missing_field")
+    start = _moment(params["created_from"], "created_from")
+    end = _moment(params["created_to"], "created_to") if params.get("created_to") else None
+    with sandbox.store.read() as conn:
+        _require_login(conn, request)
+        found = [
+            p
+            for p in _purchase_rows(conn)
+            if _moment(p["created_at"], "created_at") >= start
+            and (end is None or _moment(p["created_at"], "created_at") <= end)
+        ]
+    return {
+        "total_entries": len(found),
+        "_embedded": {"purchases": found},
+        "_links": {"self": {"href": f"{_base(request)}/admin/{COMPANY_ID}/purchases"}},
+    }
+
+
+@_admin_api.get("/purchases/{purchase_id}")
+def admin_get_purchase(
+    company_id: str, purchase_id: str, request: Request, sandbox: Sandbox = Depends(get_sandbox)
+) -> dict[str, Any]:
+    """Get Purchase; needs the Auth-Token of a login."""
     _company(company_id)
     pid = parse_int(purchase_id, "purchase_id")
     with sandbox.store.read() as conn:
+        _require_login(conn, request)
         row = conn.execute("SELECT data FROM bb_purchases WHERE id = ?", (pid,)).fetchone()
     if row is None:
         raise ApiError(404, "purchase_not_found", f"Purchase {pid} was not found.")
@@ -866,7 +1072,54 @@ def get_purchase(
     return data
 
 
+@_root.post("/login", status_code=201)
+def login(
+    request: Request, payload: Any = Body(None), sandbox: Sandbox = Depends(get_sandbox)
+) -> dict[str, Any]:
+    """Log in with an administrator's `email` and `password`; the answer's `auth_token` goes
+    in the Auth-Token header of the calls made for them."""
+    if not isinstance(payload, dict):
+        raise ApiError(422, "invalid_body", "The request body must be a JSON object.")
+    email = str(payload.get("email") or "").strip().lower()
+    admin = ADMINISTRATORS.get(email)
+    if admin is None or payload.get("password") != admin.password:
+        raise ApiError(401, "unauthorized", "401 Unauthorized")
+    token = secrets.token_urlsafe(24)
+    with sandbox.store.write() as conn:
+        conn.execute(
+            "INSERT INTO bb_logins (auth_token, email, created_at) VALUES (?, ?, ?)",
+            (token, admin.email, clock.now_ts(conn)),
+        )
+    base = _base(request)
+    admin_url = f"{base}/admin/{COMPANY_ID}/administrators/1"
+    return {
+        "email": admin.email,
+        "auth_token": token,
+        "company_id": COMPANY_ID,
+        "path": base,
+        "_embedded": {
+            "members": [],
+            "administrators": [
+                {
+                    "name": admin.name,
+                    "email": admin.email,
+                    "role": "owner",
+                    "company_id": COMPANY_ID,
+                    "company_name": COMPANY_NAME,
+                    "_links": {"self": {"href": admin_url}},
+                }
+            ],
+        },
+        "_links": {
+            "self": {"href": f"{base}/login/{COMPANY_ID}"},
+            "administrator": {"href": admin_url, "templated": True},
+        },
+    }
+
+
 router = APIRouter()
+router.include_router(_root, tags=[NAME])
+router.include_router(_admin_api, tags=[NAME])
 router.include_router(_api, tags=[NAME])
 router.include_router(_admin)
 

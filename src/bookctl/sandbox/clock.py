@@ -2,10 +2,14 @@
 
 The offset lives in SQLite so every process sharing the file sees the same sandbox time,
 which is what lets a test "advance 11 minutes" and watch carts expire everywhere.
+``BOOKCTL_CLOCK_SHIFT`` (seconds) moves the wall clock underneath, as it does for the client,
+so a test or a recorded demo can pin client and sandbox to the same day.
 """
 
 from __future__ import annotations
 
+import math
+import os
 import sqlite3
 import time
 from datetime import UTC, datetime
@@ -13,6 +17,16 @@ from datetime import UTC, datetime
 from bookctl.sandbox.store import get_meta, set_meta
 
 _OFFSET_KEY = "clock_offset_seconds"
+_SHIFT_ENV = "BOOKCTL_CLOCK_SHIFT"
+
+
+def wall_ts() -> float:
+    """The wall clock as the sandbox sees it: real time plus ``BOOKCTL_CLOCK_SHIFT``."""
+    try:
+        shift = float(os.environ.get(_SHIFT_ENV, "") or 0)
+    except ValueError:
+        shift = 0.0
+    return time.time() + (shift if math.isfinite(shift) else 0.0)
 
 
 def offset(conn: sqlite3.Connection) -> float:
@@ -22,7 +36,7 @@ def offset(conn: sqlite3.Connection) -> float:
 
 def now_ts(conn: sqlite3.Connection) -> float:
     """Sandbox now as a POSIX timestamp."""
-    return time.time() + offset(conn)
+    return wall_ts() + offset(conn)
 
 
 def now(conn: sqlite3.Connection) -> datetime:

@@ -365,7 +365,7 @@ def _order_json(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
         "phone_number": data.get("phone_number"),
         "phone_number_country": data.get("phone_number_country"),
         "line_items": line_items,
-        "tickets": data.get("tickets", []),
+        "tickets": [_ticket_json(t) for t in data.get("tickets", [])],
         "bill_address_id": data.get("bill_address_id"),
         "ship_address_id": data.get("ship_address_id"),
         "bill_address": data.get("bill_address"),
@@ -380,6 +380,17 @@ def _order_json(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
             "checkout": f"{LINK_BASE}/{number}/checkout",
         },
     }
+
+
+def _ticket_json(ticket: dict[str, Any]) -> dict[str, Any]:
+    """A ticket of the order's `tickets` attribute: the document's `id, name, email, keep`,
+    plus the member id (`member` step) and which ticket type and line item it belongs to.
+
+    The ticket type's `collect_name`/`collect_email` flags stay inside: the document says the
+    `tickets` attribute itself is what needs names and emails.
+    """
+    hidden = ("collect_name", "collect_email")
+    return {k: v for k, v in ticket.items() if k not in hidden}
 
 
 def _object(payload: Any, name: str = "order") -> dict[str, Any]:
@@ -560,9 +571,8 @@ def _step_tickets(body: dict[str, Any], data: dict[str, Any]) -> None:
     sent = body.get("tickets")
     if not isinstance(sent, list):
         raise _invalid("tickets", "tickets must be an array of {id, name, email, keep}.")
-    tickets = {
-        t["id"]: t for t in data.get("tickets", []) if t["collect_name"] or t["collect_email"]
-    }
+    # The document: every ticket of the `tickets` attribute gets a name, or `keep` for one.
+    tickets = {t["id"]: t for t in data.get("tickets", [])}
     given: dict[int, dict[str, Any]] = {}
     for item in sent:
         if not isinstance(item, dict) or item.get("id") not in tickets:
@@ -708,9 +718,12 @@ def _step_payment(body: dict[str, Any], data: dict[str, Any], total: Decimal) ->
         raise _invalid("payments", "payments[0].token is required.")
     if _CARD.match(token):
         raise _invalid("payments", "That looks like a card number; send a payment token instead.")
-    if payment.get("payment_method_id", 1) not in [m["id"] for m in PAYMENT_METHODS]:
+    # The document: the method is one of the order's `payment_methods`, chosen by the client.
+    if payment.get("payment_method_id") not in [m["id"] for m in PAYMENT_METHODS]:
         raise _invalid(
-            "payments", f"Unknown payment_method_id {payment.get('payment_method_id')!r}."
+            "payments",
+            f"payments[0].payment_method_id must be one of the order's payment_methods "
+            f"(got {payment.get('payment_method_id')!r}).",
         )
     try:
         amount = Decimal(str(payment.get("amount", total)))
@@ -721,7 +734,7 @@ def _step_payment(body: dict[str, Any], data: dict[str, Any], total: Decimal) ->
     data.setdefault("payments", []).append(
         {
             "id": len(data.get("payments", [])) + 1,
-            "payment_method_id": payment.get("payment_method_id", 1),
+            "payment_method_id": payment["payment_method_id"],
             "amount": str(amount.quantize(Decimal("0.01"))),
             "state": "pending",
             "token": token,

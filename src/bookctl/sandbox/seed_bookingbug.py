@@ -167,3 +167,20 @@ MEMBERS: dict[int, Member] = {
         Member(1003, "Carol", "Small", "carol@example.com", 1000),
     )
 }
+
+#: The App-Id the sandbox issues with its App-Key; every call must carry both.
+APP_ID = "bookctl-sandbox"
+
+
+@dataclass(frozen=True)
+class Administrator:
+    name: str
+    email: str
+    password: str
+
+
+#: Who may `POST /login` (authentication.md): the answer's `auth_token` acts for them.
+ADMINISTRATORS: dict[str, Administrator] = {
+    a.email: a
+    for a in (Administrator("Olive Miller", "admin@oldmill.example", "sandbox-password"),)
+}
