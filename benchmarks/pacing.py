@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import httpx
+
 from batch import KEY, free_port, reset, stats, write_csv
 
 

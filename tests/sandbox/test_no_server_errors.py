@@ -32,7 +32,7 @@ AUTH_BY_PREFIX = {
     "/rundl": {"Authorization": f"OAuth {DEFAULT_API_KEY}"},
 }
 # The query parameters the five documents name (the routes read them from the request).
-QUERY_NAMES = [
+QUERY_NAMES = (
     "account",
     "attachment_id",
     "backoffice_category_id",
@@ -59,7 +59,7 @@ QUERY_NAMES = [
     "take_from_wallet",
     "to",
     "type",
-]
+)
 MUTATING = {"post", "put", "patch", "delete"}
 
 

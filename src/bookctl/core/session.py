@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bookctl.core import fs, jsonio, paths
+from bookctl.core import clock, fs, jsonio, paths
 from bookctl.core.errors import LocalFileError, NotFoundError
 
 SESSION_VERSION = 1
@@ -201,7 +201,7 @@ class SessionStore:
         one. Call it under :meth:`editing`.
         """
         path = self.pending_path(profile)
-        now = dt.datetime.now(dt.UTC)
+        now = clock.now()
         pending = self._read_pending(path)
         if pending is not None and pending.get("fingerprint") == fingerprint:
             try:
