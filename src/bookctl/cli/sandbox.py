@@ -17,6 +17,8 @@ from bookctl.core.errors import LocalFileError, UsageError
 from bookctl.core.output import TableSpec
 
 if TYPE_CHECKING:
+    import httpx
+
     from bookctl.core.http import ApiClient
 
 group = typer.Typer(help="The built-in sandbox that emulates all five APIs.", no_args_is_help=True)
@@ -66,13 +68,32 @@ def open_sandbox(db: Path, factory: Callable[..., T], **kwargs: Any) -> T:
     try:
         return factory(db, **kwargs)
     except DamagedStore as err:
-        embedded = db == paths.embedded_sandbox_db()
-        raise LocalFileError(
-            f"the sandbox database {db} cannot be used ({err.detail})",
-            hint="run 'bookctl sandbox reset' to start a fresh sandbox"
-            if embedded
-            else f"remove {db} (and its -wal and -shm files) to start a fresh sandbox there",
-        ) from err
+        raise _damaged(db, err.detail) from err
+
+
+def embedded_transport(db: Path, *, api_key: str) -> httpx.BaseTransport:
+    """The in-process sandbox on ``db``; a request finding it damaged is a local file error."""
+    from bookctl.core.embedded import ASGISyncTransport
+    from bookctl.sandbox.app import DAMAGED_HEADER, create_app
+
+    class _Embedded(ASGISyncTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            response = super().handle_request(request)
+            if response.headers.get(DAMAGED_HEADER):
+                raise _damaged(db, str(response.json().get("message", "")).rstrip("."))
+            return response
+
+    return _Embedded(open_sandbox(db, create_app, api_key=api_key))
+
+
+def _damaged(db: Path, detail: str) -> LocalFileError:
+    embedded = db == paths.embedded_sandbox_db()
+    return LocalFileError(
+        f"the sandbox database {db} cannot be used ({detail})",
+        hint="run 'bookctl sandbox reset' to start a fresh sandbox"
+        if embedded
+        else f"remove {db} (and its -wal and -shm files) to start a fresh sandbox there",
+    )
 
 
 def _free_port(host: str) -> int:

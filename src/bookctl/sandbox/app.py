@@ -23,6 +23,8 @@ from bookctl.sandbox.registry import PROVIDER_MODULES
 from bookctl.sandbox.store import OutOfRange, Store
 
 DEFAULT_API_KEY = "sandbox-key"
+#: Marks the answer of a request that found the database damaged (the CLI says how to repair).
+DAMAGED_HEADER = "x-sandbox-damaged"
 
 # Path prefix -> provider name; one module (one APIRouter) per emulated provider.
 PROVIDERS: dict[str, str] = {m.PREFIX: m.NAME for m in PROVIDER_MODULES}
@@ -99,10 +101,11 @@ def _damaged(store: Store) -> Any:
             return JSONResponse(
                 {"message": message, "code": "busy"}, status_code=503, headers={"retry-after": "1"}
             )
-        message = (
-            f"The sandbox database {store.path} is damaged ({exc}); "
-            "run 'bookctl sandbox reset' to start afresh."
+        message = f"The sandbox database {store.path} is damaged ({exc})."
+        return JSONResponse(
+            {"message": message, "code": "sandbox_damaged"},
+            status_code=500,
+            headers={DAMAGED_HEADER: "1"},
         )
-        return JSONResponse({"message": message, "code": "sandbox_damaged"}, status_code=500)
 
     return handler

@@ -46,6 +46,17 @@ class DamagedStore(Exception):
         self.detail = detail
 
 
+class DamagedText(sqlite3.DatabaseError):
+    """A stored text that is not UTF-8: the database file was damaged."""
+
+
+def _text(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise DamagedText(f"a stored text is not UTF-8 ({err.reason})") from err
+
+
 def _check_params(sql: str, params: Any) -> None:
     values: Iterable[Any] = params.values() if isinstance(params, Mapping) else params
     for value in values:
@@ -63,13 +74,19 @@ class _Connection(sqlite3.Connection):
 
     def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
         _check_params(sql, parameters)
-        return super().execute(sql, parameters)
+        try:
+            return super().execute(sql, parameters)
+        except UnicodeDecodeError as err:
+            raise DamagedText(f"a stored text is not UTF-8 ({err.reason})") from err
 
     def executemany(self, sql: str, parameters: Iterable[Any], /) -> sqlite3.Cursor:
         rows = list(parameters)
         for row in rows:
             _check_params(sql, row)
-        return super().executemany(sql, rows)
+        try:
+            return super().executemany(sql, rows)
+        except UnicodeDecodeError as err:
+            raise DamagedText(f"a stored text is not UTF-8 ({err.reason})") from err
 
 
 def remove_database(path: Path) -> None:
@@ -128,6 +145,7 @@ class Store:
             self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, factory=_Connection
         )
         conn.row_factory = sqlite3.Row
+        conn.text_factory = _text
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA synchronous = NORMAL")
         return conn
