@@ -72,11 +72,19 @@ class ReportWriter:
         self._rows += 1
 
     def finish(self, summary: dict[str, Any]) -> None:
-        self._handle.write('\n], "summary": ' + json.dumps(summary) + "}\n")
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
-        self._handle.close()
-        os.replace(self._tmp, self.path)
+        try:
+            self._handle.write('\n], "summary": ' + json.dumps(summary) + "}\n")
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+            self._handle.close()
+            os.replace(self._tmp, self.path)
+        except OSError as err:
+            self.discard()
+            raise LocalFileError(
+                f"cannot write report {self.path}: {err.strerror}",
+                hint="the bookings are in the journal; pass --report with another path and "
+                "run the same command again to write it",
+            ) from err
 
     def discard(self) -> None:
         with contextlib.suppress(OSError):

@@ -161,6 +161,8 @@ def run(
     fmt = detect_format(file, fmt)
     if not file.is_file():
         raise UsageError(f"batch file {file} does not exist")
+    if report is not None and report.is_dir():
+        raise UsageError(f"--report {report} is a directory", hint="give the path of a file")
     adapter = _adapter(app)
     path = journal_path or journals.default_path(file)
     if resume and not path.exists():
