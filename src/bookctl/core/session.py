@@ -134,7 +134,10 @@ class SessionStore:
         except FileNotFoundError:
             return None
         except OSError as err:
-            raise LocalFileError(f"cannot read {path}: {err.strerror}") from err
+            raise LocalFileError(
+                f"cannot read {path}: {err.strerror}",
+                hint=f"fix its permissions, or remove {path} to forget that cart",
+            ) from err
         try:
             data = jsonio.loads(raw)
             if not isinstance(data, dict):
