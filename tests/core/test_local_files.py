@@ -181,3 +181,17 @@ def test_profile_add_never_leaves_a_key_without_its_profile(
             "k-123456789",
         )
     assert not (isolated["config"] / "credentials.toml").exists()
+
+
+def test_a_file_where_a_directory_goes_is_a_clear_error(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a directory")
+    batch = tmp_path / "rows.csv"
+    batch.write_text("id,package\nr1,450\n")
+    journal = blocker / "j.jsonl"
+    assert_clear(cli("batch", "run", str(batch), "--journal", str(journal)), str(blocker))
+    monkeypatch.setenv("BOOKCTL_STATE_DIR", str(blocker))
+    assert_clear(cli("products"), str(blocker))
+    assert blocker.read_text() == "a file, not a directory"

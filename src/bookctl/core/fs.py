@@ -15,7 +15,15 @@ PRIVATE_DIR = 0o700
 
 def ensure_private_dir(path: Path) -> None:
     """Create ``path`` (and parents) as a directory only its owner can enter."""
-    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    except OSError as err:
+        from bookctl.core.errors import LocalFileError
+
+        raise LocalFileError(
+            f"cannot create the directory {path}: {err.strerror}",
+            hint="a file may stand where the directory goes; check the path and its permissions",
+        ) from err
     with contextlib.suppress(PermissionError):
         os.chmod(path, PRIVATE_DIR)
 
