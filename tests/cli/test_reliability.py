@@ -261,3 +261,17 @@ def test_sandbox_serve_refuses_a_damaged_db(tmp_path: Path) -> None:
     assert result.exit_code == 2, result
     assert "Traceback" not in result.stderr
     assert str(db) in result.stderr and "remove" in result.stderr
+
+
+def test_sandbox_serve_on_a_port_in_use_is_a_usage_error(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = run_bookctl(
+            "sandbox", "serve", "--port", str(port), "--db", str(tmp_path / "s.db"), timeout=60
+        )
+    assert result.exit_code == 2, result
+    assert f"127.0.0.1:{port}" in result.stderr and "--port 0" in result.stderr

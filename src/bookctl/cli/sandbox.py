@@ -96,12 +96,20 @@ def _damaged(db: Path, detail: str) -> LocalFileError:
     )
 
 
-def _free_port(host: str) -> int:
+def _free_port(host: str, port: int) -> int:
+    """``port`` if it can be bound on ``host`` (0: a free one), else a usage error."""
     import socket
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family) as sock:
-        sock.bind((host, 0))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind((host, port))
+        except OSError as err:
+            raise UsageError(
+                f"cannot serve on {host}:{port}: {err.strerror}",
+                hint="another process holds that port; pass --port 0 to pick a free one",
+            ) from err
         return int(sock.getsockname()[1])
 
 
@@ -159,8 +167,7 @@ def serve(
         parse_spec(faults)
     except ValueError as err:
         raise UsageError(f"--faults: {err}", hint="e.g. '503=0.1,latency=1@50'") from err
-    if port == 0:
-        port = _free_port(host)
+    port = _free_port(host, port)
     path = db or paths.embedded_sandbox_db()
     try:
         ensure_private_dir(path.parent)
