@@ -195,3 +195,10 @@ def test_a_file_where_a_directory_goes_is_a_clear_error(
     monkeypatch.setenv("BOOKCTL_STATE_DIR", str(blocker))
     assert_clear(cli("products"), str(blocker))
     assert blocker.read_text() == "a file, not a directory"
+
+
+@pytest.mark.parametrize(
+    "flags", [("--interval", "nan"), ("--timeout", "nan"), ("--timeout", "inf")]
+)
+def test_poll_waits_a_finite_number_of_seconds(cli: Cli, flags: tuple[str, str]) -> None:
+    assert_clear(cli("-p", "sandbox-wix", "poll", "x1", *flags), flags[0], "finite")
