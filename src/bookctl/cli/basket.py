@@ -180,6 +180,8 @@ def add(
             raise
         remember(app, cart, session)
         app.sessions.settle_pending(profile)
+    for notice in cart.notices:
+        app.output.warn(notice)
     verb = "added to" if session is not None and session.cart_id == cart.id else "created"
     expiry = f"; expires at {cart.expires_at}" if cart.expires_at else ""
     app.output.success(f"cart {cart.id} {verb}{expiry}")
