@@ -6,6 +6,7 @@ draws (path ids, query parameters, JSON bodies) and asserts that the answer is n
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import warnings
@@ -29,7 +30,7 @@ AUTH_BY_PREFIX = {
     "/bookingbug": {"App-Id": "bookctl-sandbox", "App-Key": DEFAULT_API_KEY},
     "/wix": {"Authorization": DEFAULT_API_KEY},
     "/guestmanager": {"Authorization": f"Token {DEFAULT_API_KEY}"},
-    "/rundl": {"Authorization": f"OAuth {DEFAULT_API_KEY}"},
+    "/rundl": {"Authorization": "OAuth " + base64.b64encode(DEFAULT_API_KEY.encode()).decode()},
 }
 # The query parameters the five documents name (the routes read them from the request).
 QUERY_NAMES = (
