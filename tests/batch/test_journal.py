@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,8 +57,8 @@ def test_corrupt_middle_line_names_the_file_and_line(tmp_path: Path) -> None:
 
 def test_journal_of_another_file_or_profile_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "j.jsonl"
-    with open_journal(path, tmp_path / "one.csv"):
-        pass
+    with open_journal(path, tmp_path / "one.csv") as journal:
+        journal.record("a", "started", key="k1", gen=1, line=2, digest="d1")
     with (
         pytest.raises(UsageError, match="belongs to file"),
         open_journal(path, tmp_path / "two.csv"),
@@ -116,3 +117,86 @@ def test_default_path_is_in_the_state_dir_and_per_file(
     assert one.parent == isolated["state"] / "journals"
     assert one.name.startswith("rows-") and one.suffix == ".jsonl"
     assert one != two
+
+
+# -- a file that is not a journal is never written to (issue 12, failure 1) -----------------
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"my notes\nline two",  # a user's file without a final newline
+        b"my notes",  # one line, no newline
+        b"",  # empty
+        b'{"journal": 1, "file": "x", "prov',  # a torn header
+        b"\xff\xfe garbage \x00\n\x01\x02",  # garbage
+        b'{"hello": 1}\n{"row": "a"',  # JSON, not a journal, torn last line
+    ],
+)
+def test_a_file_that_is_not_a_journal_is_refused_untouched(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_bytes(content)
+    with (
+        pytest.raises(LocalFileError, match="is not a bookctl batch journal") as caught,
+        open_journal(path, tmp_path / "b.csv"),
+    ):
+        pass
+    assert str(path) in caught.value.message
+    assert path.read_bytes() == content
+
+
+def test_the_cli_refuses_a_users_file_as_journal_and_leaves_it(cli: Any, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_bytes(b"my notes\nline two")
+    batch = tmp_path / "b.csv"
+    batch.write_text("id,package\nr1,450\n")
+    result = cli("batch", "run", str(batch), "--journal", str(notes))
+    assert result.exit_code == 2, result
+    assert f"{notes} is not a bookctl batch journal" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert notes.read_bytes() == b"my notes\nline two"
+
+
+@pytest.mark.parametrize(
+    ("record", "why"),
+    [
+        ('{"row":"a","step":"started","gen":1,"line":2,"digest":"d"}', "'key'"),
+        ('{"row":"a","step":"started","key":"k","gen":"abc","line":2,"digest":"d"}', "'gen'"),
+        ('{"row":"a","step":"launched","key":"k"}', "unknown step"),
+        ('{"step":"started","key":"k","gen":1,"line":2,"digest":"d"}', "no row id"),
+        ("[" * 1000 + "]" * 1000, "not JSON"),
+    ],
+)
+def test_a_record_that_is_json_but_malformed_names_the_line(
+    tmp_path: Path, record: str, why: str
+) -> None:
+    """These were KeyError / ValueError / RecursionError: exit 1 (issue 12, failure 2)."""
+    batch, path = tmp_path / "b.csv", tmp_path / "j.jsonl"
+    with open_journal(path, batch) as journal:
+        journal.record("z", "started", key="k0", gen=1, line=2, digest="d0")
+    before = path.read_bytes() + record.encode() + b"\n"
+    path.write_bytes(before)
+    with pytest.raises(LocalFileError) as caught, open_journal(path, batch):
+        pass
+    assert f"{path} is corrupt at line 3" in caught.value.message
+    assert why in caught.value.message
+    assert path.read_bytes() == before
+
+
+def test_a_torn_record_after_a_corrupt_line_is_not_cut(tmp_path: Path) -> None:
+    """Repair only ever touches a real journal: everything is checked before the cut."""
+    batch, path = tmp_path / "b.csv", tmp_path / "j.jsonl"
+    with open_journal(path, batch) as journal:
+        journal.record("a", "started", key="k1", gen=1, line=2, digest="d1")
+    before = path.read_bytes() + b"garbage\n" + b'{"row":"a","st'
+    path.write_bytes(before)
+    with pytest.raises(LocalFileError, match="corrupt at line 3"), open_journal(path, batch):
+        pass
+    assert path.read_bytes() == before
+
+
+def test_a_run_that_records_nothing_leaves_no_journal(tmp_path: Path) -> None:
+    path = tmp_path / "j.jsonl"
+    with open_journal(path, tmp_path / "b.csv"):
+        pass
+    assert not path.exists()

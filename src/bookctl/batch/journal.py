@@ -22,15 +22,35 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bookctl.core import clock, fs, paths
+from bookctl.core import clock, fs, jsonio, paths
 from bookctl.core.errors import LocalFileError, UsageError
 
 JOURNAL_VERSION = 1
+STEPS = frozenset({"started", "added", "booked", "failed"})
+
+
+class _BadRecord(ValueError):
+    """A record that is JSON but not one this journal writes."""
+
+
+def _field(record: dict[str, Any], name: str, kind: type[Any]) -> Any:
+    value = record.get(name)
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise _BadRecord(f"{name!r} is missing or not a {kind.__name__}")
+    return value
+
+
+def _optional(record: dict[str, Any], name: str) -> str | None:
+    value = record.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise _BadRecord(f"{name!r} is not text")
+    return str(value)
 
 
 @dataclass
@@ -77,6 +97,7 @@ class Journal:
         self.rows: dict[str, RowState] = {}
         self.records = 0
         self.repaired = False
+        self._new = False
         self._write_lock = threading.Lock()
         self._stack = contextlib.ExitStack()
 
@@ -98,39 +119,64 @@ class Journal:
         try:
             data = self.path.read_bytes()
         except FileNotFoundError:
-            self._append({**self.header, "created_at": _now()})
-            return
+            self._new = True  # created with the first record: a run that books nothing
+            return  # leaves no journal behind
         except OSError as err:
             raise LocalFileError(
                 f"cannot read batch journal {self.path}: {err.strerror}",
                 hint="fix its permissions, or pass --journal with another path",
             ) from err
-        if not data:
-            self._append({**self.header, "created_at": _now()})
-            return
-        if not data.endswith(b"\n"):
-            # A torn last record: the process died while writing it, so nothing was sent
-            # after it. Cut it off so the next record starts on its own line.
-            keep = data.rfind(b"\n") + 1
-            os.truncate(self.path, keep)
-            data = data[:keep]
-            self.repaired = True
-        for number, record in enumerate(self._records(data), 1):
+        # Everything is checked before anything is written: a file that is not a complete
+        # journal of this batch is refused untouched.
+        lines = data.split(b"\n")
+        torn = lines.pop()  # b"" when the file ends with a newline
+        if not lines:
+            raise self._not_a_journal("it has no complete first line")
+        for number, text in enumerate(lines, 1):
+            record = self._parse(number, text)
             if number == 1:
                 self._check_header(record)
             else:
-                self._apply(record)
+                self._apply_line(number, record)
+        self.records = len(lines)
+        if torn:
+            # A torn last record of a real journal: the process died while writing it, so
+            # nothing was sent after it. Cut it off so the next record starts on its own line.
+            os.truncate(self.path, len(data) - len(torn))
+            self.repaired = True
 
-    def _records(self, data: bytes) -> Iterator[dict[str, Any]]:
-        for number, text in enumerate(data.splitlines(), 1):
-            try:
-                record = json.loads(text)
-            except ValueError as err:
-                raise self._corrupt(number, "not JSON") from err
-            if not isinstance(record, dict):
-                raise self._corrupt(number, "not a JSON object")
-            self.records += 1
-            yield record
+    def _create(self) -> None:
+        # The header goes in atomically: a journal never exists without a complete header,
+        # so a file without one is never bookctl's to write to.
+        header = {**self.header, "created_at": _now()}
+        line = json.dumps(header, separators=(",", ":"), ensure_ascii=False) + "\n"
+        try:
+            fs.write_atomic(self.path, line.encode())
+        except OSError as err:
+            raise LocalFileError(
+                f"cannot create batch journal {self.path}: {err.strerror}",
+                hint="check the directory's permissions, or pass --journal with another path",
+            ) from err
+        self.records = 1
+
+    def _parse(self, number: int, text: bytes) -> dict[str, Any]:
+        try:
+            record = jsonio.loads(text)
+        except jsonio.JsonInputError as err:
+            if number == 1:
+                raise self._not_a_journal("its first line is not JSON") from err
+            raise self._corrupt(number, "not JSON") from err
+        if not isinstance(record, dict):
+            if number == 1:
+                raise self._not_a_journal("its first line is not a JSON object")
+            raise self._corrupt(number, "not a JSON object")
+        return record
+
+    def _not_a_journal(self, why: str) -> LocalFileError:
+        return LocalFileError(
+            f"{self.path} is not a bookctl batch journal ({why}); it was left as it is",
+            hint="pass --journal with the path of a new file (bookctl creates it)",
+        )
 
     def _corrupt(self, number: int, what: str) -> LocalFileError:
         return LocalFileError(
@@ -141,9 +187,13 @@ class Journal:
 
     def _check_header(self, record: dict[str, Any]) -> None:
         if record.get("journal") != JOURNAL_VERSION:
+            version = record.get("journal")
+            if version is None:
+                raise self._not_a_journal("line 1 is not a journal header")
             raise LocalFileError(
-                f"{self.path} is not a bookctl batch journal (version {record.get('journal')!r})",
-                hint="pass --journal with another path",
+                f"{self.path} is a bookctl batch journal of format {version!r}; "
+                f"this bookctl reads {JOURNAL_VERSION}",
+                hint="finish it with the bookctl that wrote it, or pass --journal with a new path",
             )
         for name in ("file", "provider", "profile"):
             if record.get(name) != self.header[name]:
@@ -153,32 +203,42 @@ class Journal:
                     hint="pass --journal with a path of its own for this run",
                 )
 
+    def _apply_line(self, number: int, record: dict[str, Any]) -> None:
+        try:
+            self._apply(record)
+        except _BadRecord as err:
+            raise self._corrupt(number, str(err)) from None
+
     def _apply(self, record: dict[str, Any]) -> None:
-        row_id = str(record.get("row"))
+        row = record.get("row")
         step = record.get("step")
-        current = self.rows.get(row_id)
+        if not isinstance(row, str) or not row:
+            raise _BadRecord("no row id")
+        if step not in STEPS:
+            raise _BadRecord(f"row {row!r} has unknown step {step!r}")
+        current = self.rows.get(row)
         if step == "started":
-            self.rows[row_id] = RowState(
-                key=str(record["key"]),
-                gen=int(record.get("gen", 1)),
-                line=int(record.get("line", 0)),
-                digest=str(record.get("digest", "")),
+            self.rows[row] = RowState(
+                key=_field(record, "key", str),
+                gen=_field(record, "gen", int),
+                line=_field(record, "line", int),
+                digest=_field(record, "digest", str),
             )
             return
         if current is None:
-            raise self._corrupt(self.records, f"row {row_id!r} has {step!r} before 'started'")
-        current.step = str(step)
+            raise _BadRecord(f"row {row!r} has {step!r} before 'started'")
+        current.step = step
         if step == "added":
-            current.cart_id = record.get("cart_id")
+            current.cart_id = _field(record, "cart_id", str)
         elif step == "booked":
-            current.cart_id = record.get("cart_id") or current.cart_id
-            current.order_id = record.get("order_id")
-            current.state = record.get("state")
-            current.amount = record.get("amount")
-            current.currency = record.get("currency")
+            current.cart_id = _optional(record, "cart_id") or current.cart_id
+            current.order_id = _optional(record, "order_id")
+            current.state = _optional(record, "state")
+            current.amount = _optional(record, "amount")
+            current.currency = _optional(record, "currency")
         elif step == "failed":
-            current.code = record.get("code")
-            current.message = record.get("message")
+            current.code = _optional(record, "code")
+            current.message = _optional(record, "message")
             current.definitive = bool(record.get("definitive"))
 
     # -- writing --------------------------------------------------------------------------
@@ -191,6 +251,9 @@ class Journal:
             self._apply(record)
 
     def _append(self, record: dict[str, Any]) -> None:
+        if self._new:
+            self._create()
+            self._new = False
         line = json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n"
         try:
             fs.append_durable(self.path, line.encode())

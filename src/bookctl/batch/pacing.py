@@ -1,10 +1,20 @@
 """The pace of a batch run: one rate ceiling and one "slow down" gate shared by every worker.
 
 :class:`RunPacer` implements the HTTP client's ``Pacer`` hook. Each attempt books a send time
-no sooner than ``1/rate`` after the previous one (a token bucket without burst). A 429 with
-``Retry-After`` closes the gate for everyone until that time and halves the rate; the rate
-grows back by half every ``RECOVER_AFTER`` quiet seconds, up to the ``--rate`` ceiling (or
-back to unlimited when there is none).
+no sooner than ``1/rate`` after the previous one (a token bucket without burst).
+
+A 429 with ``Retry-After`` is answered in proportion. The worker that was told always waits
+what ``Retry-After`` says (the client's retry does that). The other workers wait too only when
+the provider is limiting the whole run, that is when at least half of the sends of the last
+second were refused: then the gate closes for everyone until ``Retry-After`` has passed and the
+rate drops to what was getting through. It grows back by half every ``RECOVER_AFTER`` quiet
+seconds, up to the ``--rate`` ceiling (or back to unlimited when there is none). Sparse 429s
+(a provider refusing one request in ten) cost only the waits they asked for.
+
+With ``slots`` (the run's ``--concurrency``), at most that many workers send at a time: a worker
+takes a slot at its first send and gives it back when its row is done (:meth:`release`) or while
+it waits out a ``Retry-After``, so another row goes on meanwhile and a told worker's wait does
+not idle the run.
 """
 
 from __future__ import annotations
@@ -19,6 +29,8 @@ RECOVER_AFTER = 2.0
 RECOVER_FACTOR = 1.5
 #: Without a ceiling, a recovered rate above this many requests per second is lifted again.
 UNLIMITED_AGAIN = 1000.0
+#: The share of the last second's sends refused with 429 from which the whole run slows down.
+LIMITED_SHARE = 0.5
 _WINDOW = 1.0
 
 
@@ -31,8 +43,11 @@ class RunPacer:
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        slots: int | None = None,
     ) -> None:
         self.ceiling = rate
+        self._slots = threading.Semaphore(slots) if slots else None
+        self._holding = threading.local()
         self.rate = rate
         self.slowdowns = 0
         self.sent = 0
@@ -43,9 +58,13 @@ class RunPacer:
         self._gate = 0.0
         self._last_slowdown = 0.0
         self._recent: collections.deque[float] = collections.deque()
+        self._refused: collections.deque[float] = collections.deque()
 
     def before_send(self) -> None:
-        """Block until this worker may send: the gate is open and the rate allows it."""
+        """Block until this worker may send: it has a slot, the gate is open, the rate allows."""
+        if self._slots is not None and not getattr(self._holding, "slot", False):
+            self._slots.acquire()
+            self._holding.slot = True
         with self._lock:
             now = self._clock()
             self._recover(now)
@@ -55,22 +74,36 @@ class RunPacer:
                 self._next = at + 1.0 / self.rate
             self.sent += 1
             self._recent.append(at)
-            while self._recent and self._recent[0] < at - _WINDOW:
-                self._recent.popleft()
+            _trim(self._recent, at - _WINDOW)
         if at > now:
             self._sleep(at - now)
 
     def slow_down(self, seconds: float) -> None:
-        """The provider said 429, retry after ``seconds``: every worker waits, the rate halves."""
+        """The provider said 429, retry after ``seconds`` (the told worker waits that itself).
+
+        Every worker waits, and the rate drops, only when most recent sends were refused.
+        """
+        self.release()
         with self._lock:
             now = self._clock()
-            self._gate = max(self._gate, now + seconds)
             self.slowdowns += 1
-            measured = len([t for t in self._recent if t >= now - _WINDOW]) / _WINDOW
-            base = self.rate if self.rate is not None else max(measured, 2 * MIN_RATE)
-            self.rate = max(MIN_RATE, base / 2)
+            self._refused.append(now)
+            _trim(self._refused, now - _WINDOW)
+            _trim(self._recent, now - _WINDOW)
+            refused, sent = len(self._refused), max(len(self._recent), 1)
+            if refused < 2 or refused < LIMITED_SHARE * sent:
+                return
+            self._gate = max(self._gate, now + seconds)
+            through = max((sent - refused) / _WINDOW, MIN_RATE)
+            self.rate = through if self.rate is None else max(min(self.rate, through), MIN_RATE)
             self._next = max(self._next, self._gate)
             self._last_slowdown = now
+
+    def release(self) -> None:
+        """The calling worker stops sending for now (row done, or waiting): free its slot."""
+        if self._slots is not None and getattr(self._holding, "slot", False):
+            self._holding.slot = False
+            self._slots.release()
 
     def _recover(self, now: float) -> None:
         if self.rate is None or self.rate == self.ceiling:
@@ -83,3 +116,8 @@ class RunPacer:
             self.rate = min(grown, self.ceiling)
         else:
             self.rate = None if grown > UNLIMITED_AGAIN else grown
+
+
+def _trim(times: collections.deque[float], before: float) -> None:
+    while times and times[0] < before:
+        times.popleft()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from bookctl.core import jsonio
 from bookctl.core.errors import LocalFileError, UsageError
 
 FORMATS = ("csv", "jsonl", "json")
@@ -73,7 +74,10 @@ def read_rows(
         else:
             yield from _json_rows(path, handle)
     except UnicodeDecodeError as err:
-        raise UsageError(f"batch file {path} is not UTF-8 text ({err.reason})") from err
+        where = jsonio.file_utf8_error(path) or err.reason
+        raise UsageError(
+            f"batch file {path} is not UTF-8 text ({where})", hint="save it as UTF-8"
+        ) from err
     finally:
         handle.close()
 
@@ -137,9 +141,9 @@ def _jsonl_rows(path: Path, handle: IO[str]) -> Iterator[tuple[int, Row]]:
             continue
         rows += 1
         try:
-            value = json.loads(text)
-        except json.JSONDecodeError as err:
-            yield line, BadRow(f"not valid JSON (column {err.colno}: {err.msg})")
+            value = jsonio.loads(text)
+        except jsonio.JsonInputError as err:
+            yield line, BadRow(f"not valid JSON ({err})")
             continue
         yield line, value if isinstance(value, dict) else BadRow("is not a JSON object")
     if rows == 0:
@@ -208,8 +212,13 @@ def _json_rows(path: Path, handle: IO[str]) -> Iterator[tuple[int, Row]]:
                 if fill():
                     continue
                 raise malformed(f"not valid JSON ({err.msg})") from err
+            except RecursionError as err:
+                raise malformed(f"nested more than {jsonio.MAX_DEPTH} levels deep") from err
         rows += 1
-        yield line, value if isinstance(value, dict) else BadRow("is not a JSON object")
+        if jsonio.depth(value) > jsonio.MAX_DEPTH:
+            yield line, BadRow(f"is nested more than {jsonio.MAX_DEPTH} levels deep")
+        else:
+            yield line, value if isinstance(value, dict) else BadRow("is not a JSON object")
         line += buffer.count("\n", 0, end)
         buffer = buffer[end:]
     if rows == 0:

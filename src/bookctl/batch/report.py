@@ -11,13 +11,13 @@ import collections
 import contextlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
 from bookctl.batch.runner import RowResult
+from bookctl.core import fs
 from bookctl.core.errors import LocalFileError
 
 #: Row states whose amount counts as booked (in this run or an earlier one of the journal).
@@ -106,7 +106,7 @@ class ReportWriter:
         self._rows = 0
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            fd, tmp = fs.temp_beside(path)
         except OSError as err:
             raise LocalFileError(f"cannot write report {path}: {err.strerror}") from err
         self._tmp = Path(tmp)
@@ -118,11 +118,19 @@ class ReportWriter:
         self._rows += 1
 
     def finish(self, summary: dict[str, Any]) -> None:
-        self._handle.write('\n], "summary": ' + json.dumps(summary) + "}\n")
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
-        self._handle.close()
-        os.replace(self._tmp, self.path)
+        try:
+            self._handle.write('\n], "summary": ' + json.dumps(summary) + "}\n")
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+            self._handle.close()
+            os.replace(self._tmp, self.path)
+        except OSError as err:
+            self.discard()
+            raise LocalFileError(
+                f"cannot write report {self.path}: {err.strerror}",
+                hint="the bookings are in the journal; pass --report with another path and "
+                "run the same command again to write it",
+            ) from err
 
     def discard(self) -> None:
         with contextlib.suppress(OSError):

@@ -32,6 +32,7 @@ from bookctl.core.errors import (
 
 if TYPE_CHECKING:
     from bookctl.batch.journal import Journal, RowState
+    from bookctl.batch.pacing import RunPacer
     from bookctl.core.models import Cart, Order
     from bookctl.core.provider import Provider
 
@@ -43,6 +44,8 @@ STEP_ROUNDS = 5
 STEP_BACKOFF = 0.25
 #: Cart generations a row may use in one run (a cart expiring before checkout needs a new one).
 MAX_GENERATIONS = 3
+#: Rows under way per send slot when a pacer shares the slots (see :class:`RunPacer`).
+WAITING_ROWS_FACTOR = 4
 
 
 @dataclass
@@ -104,12 +107,18 @@ class BatchRunner:
     concurrency: int = 4
     sleep: Callable[[float], None] = time.sleep
     stop: threading.Event = field(default_factory=threading.Event)
+    #: With a pacer holding ``concurrency`` send slots, more rows than that may be under way:
+    #: the extra ones take over the slots of rows waiting out a Retry-After.
+    pacer: RunPacer | None = None
 
     def run(self, items: Iterable[Plan | Invalid]) -> Iterator[RowResult]:
         """Yield each row's result as it finishes (in the caller's thread)."""
-        bound = self.concurrency * 2
+        workers = self.concurrency
+        if self.pacer is not None:
+            workers = min(self.concurrency * WAITING_ROWS_FACTOR, self.concurrency + 64)
+        bound = workers * 2
         with futures.ThreadPoolExecutor(
-            max_workers=self.concurrency, thread_name_prefix="bookctl-batch"
+            max_workers=workers, thread_name_prefix="bookctl-batch"
         ) as pool:
             pending: set[futures.Future[RowResult]] = set()
             try:
@@ -143,20 +152,22 @@ class BatchRunner:
         try:
             return self._dry(plan) if self.journal is None else self._book(plan, self.journal)
         except _RowFailed as failed:
-            if isinstance(failed.err, AuthError | ApiError) and failed.err.exit_code == 5:
-                self.stop.set()  # a bad key fails every row: stop early
-            return RowResult(
-                plan.line,
-                plan.row_id,
-                "failed",
-                key=self._key_of(plan),
-                cart_id=self._cart_of(plan),
-                error={
-                    "code": failed.code,
-                    "message": failed.err.message,
-                    "stage": failed.stage,
-                },
-            )
+            return self._failed(plan, failed)
+        finally:
+            if self.pacer is not None:
+                self.pacer.release()
+
+    def _failed(self, plan: Plan, failed: _RowFailed) -> RowResult:
+        if isinstance(failed.err, AuthError | ApiError) and failed.err.exit_code == 5:
+            self.stop.set()  # a bad key fails every row: stop early
+        return RowResult(
+            plan.line,
+            plan.row_id,
+            "failed",
+            key=self._key_of(plan),
+            cart_id=self._cart_of(plan),
+            error={"code": failed.code, "message": failed.err.message, "stage": failed.stage},
+        )
 
     def _key_of(self, plan: Plan) -> str | None:
         state = self.journal.rows.get(plan.row_id) if self.journal else None
@@ -295,5 +306,7 @@ class BatchRunner:
                     raise _RowFailed(stage, err, definitive=True) from err
                 if round_ == STEP_ROUNDS or self.stop.is_set():
                     raise _RowFailed(stage, err, definitive=False) from err
+                if self.pacer is not None:
+                    self.pacer.release()
                 self.sleep(min(STEP_BACKOFF * 2 ** (round_ - 1), 5.0))
         raise AssertionError("unreachable")  # pragma: no cover

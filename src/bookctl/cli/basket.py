@@ -11,7 +11,14 @@ from bookctl.cli.cart import cart_tables, remember, start_new_cart
 from bookctl.cli.cart import group as cart_group
 from bookctl.cli.context import get_app
 from bookctl.cli.options import BodyFile, Currency, EndDate, StartDate
+from bookctl.core.errors import (
+    ApiRefusedError,
+    ApiUnavailableError,
+    BookctlError,
+    UnreachableError,
+)
 from bookctl.core.provider import provider_options
+from bookctl.core.session import fingerprint
 
 group = typer.Typer(
     help="""Add items to the cart (basket).
@@ -172,17 +179,37 @@ def add(
     }
     options = provider_options(app.profile.provider, app.profile_name, "basket add", given)
     provider = app.provider("basket add", options)
-    session = app.sessions.load(app.profile_name)
-    if session is not None and session.provider != provider.key:
-        session = None
-    previous, session = (session, None) if new_cart else (None, session)
-    cart, raw = provider.basket_add(options, session)
-    if previous is not None:
-        start_new_cart(app, provider, previous)
-    remember(app, cart, session)
+    profile = app.profile_name
+    # One add at a time per profile: parallel adds join one cart instead of each making one.
+    with app.sessions.editing(profile):
+        # Read even with --new-cart: an unreadable session is refused before a cart is made.
+        session = app.sessions.load(profile)
+        if session is not None and session.provider != provider.key:
+            session = None
+        previous, session = (session, None) if new_cart else (None, session)
+        target = session.cart_id if session is not None else None
+        key = app.sessions.pending_key(profile, fingerprint(provider.key, target, options))
+        try:
+            cart, raw = provider.basket_add({**options, "idempotency_key": key}, session)
+        except BookctlError as err:
+            if not _outcome_unknown(err):
+                # A definitive answer: a retry is a new add and needs a new key.
+                app.sessions.settle_pending(profile)
+            raise
+        if previous is not None:
+            start_new_cart(app, provider, previous)
+        remember(app, cart, session)
+        app.sessions.settle_pending(profile)
     for notice in cart.notices:
         app.output.warn(notice)
     verb = "added to" if session is not None and session.cart_id == cart.id else "created"
     expiry = f"; expires at {cart.expires_at}" if cart.expires_at else ""
     app.output.success(f"cart {cart.id} {verb}{expiry}")
     app.emit(cart.model_dump(mode="json"), cart_tables(cart), raw=raw)
+
+
+def _outcome_unknown(err: BookctlError) -> bool:
+    """The add may have been made (lost answer, 5xx, 429, still in flight): keep its key."""
+    if isinstance(err, ApiRefusedError):
+        return err.provider_code == "idempotency_in_flight"
+    return isinstance(err, UnreachableError | ApiUnavailableError)

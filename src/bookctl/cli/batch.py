@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from bookctl.cli.context import Application, get_app
-from bookctl.cli.errors import exit_after_data
+from bookctl.cli.errors import Interrupted, exit_after_data
 from bookctl.core.errors import BatchFailedError, UsageError
 from bookctl.core.output import Amount, TableSpec
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
     from bookctl.batch.adapters import BatchAdapter, Invalid, Plan, Rules
     from bookctl.batch.journal import Journal
+    from bookctl.batch.pacing import RunPacer
     from bookctl.batch.report import Tally
     from bookctl.batch.runner import RowResult
 
@@ -160,11 +162,13 @@ def run(
     app = get_app()
     if not 1 <= concurrency <= MAX_CONCURRENCY:
         raise UsageError(f"--concurrency must be 1 to {MAX_CONCURRENCY}, not {concurrency}")
-    if rate is not None and rate <= 0:
-        raise UsageError(f"--rate must be above 0, not {rate}")
+    if rate is not None and not (math.isfinite(rate) and rate > 0):
+        raise UsageError(f"--rate must be a number above 0, not {rate}")
     fmt = detect_format(file, fmt)
     if not file.is_file():
         raise UsageError(f"batch file {file} does not exist")
+    if report is not None and report.is_dir():
+        raise UsageError(f"--report {report} is a directory", hint="give the path of a file")
     adapter = _adapter(app)
     path = journal_path or journals.default_path(file)
     if resume and not path.exists():
@@ -172,7 +176,7 @@ def run(
             f"nothing to resume: {path} does not exist",
             hint="run without --resume to start, or pass the run's --journal",
         )
-    pacer = RunPacer(rate)
+    pacer = RunPacer(rate, slots=concurrency)
     provider = app.provider(pacer=pacer)
     rules = adapter.preflight(provider)
 
@@ -201,7 +205,7 @@ def run(
                 hint="fix them, or pass --skip-invalid to book the valid rows",
             )
 
-        tally, elapsed = _book(
+        tally, elapsed, interrupted = _book(
             app,
             provider,
             adapter,
@@ -210,6 +214,7 @@ def run(
             total=valid + len(invalid),
             concurrency=concurrency,
             report=report,
+            pacer=pacer,
             head={
                 "file": str(file.resolve()),
                 "journal": None if journal is None else str(path),
@@ -226,7 +231,16 @@ def run(
         "elapsed_seconds": round(elapsed, 3),
         "report": str(report) if report else None,
     }
+    if interrupted:
+        summary["interrupted"] = True
     app.emit(summary, _summary_table(tally, dry_run))
+    if interrupted:
+        exit_after_data(
+            Interrupted(
+                "interrupted",
+                hint=_resume_hint(app, file, None if dry_run else path, report, dry_run),
+            )
+        )
     if tally.failed:
         exit_after_data(
             BatchFailedError(
@@ -234,6 +248,25 @@ def run(
                 hint="see the summary (and --report); run the same command again to retry them",
             )
         )
+
+
+def _resume_hint(
+    app: Application, file: Path, journal: Path | None, report: Path | None, dry_run: bool
+) -> str:
+    import shlex
+
+    parts = ["bookctl", "-p", app.profile_name, "batch", "run", str(file)]
+    if journal is not None:
+        parts += ["--journal", str(journal)]
+    if report is not None:
+        parts += ["--report", str(report)]
+    if dry_run:
+        parts.append("--dry-run")
+    where = f"the report of the rows so far is in {report}; " if report is not None else ""
+    command = " ".join(shlex.quote(p) for p in parts)
+    if dry_run:
+        return f"{where}run it again: {command}"
+    return f"{where}booked rows are journalled; resume (nothing is booked twice): {command}"
 
 
 def _check_all(
@@ -273,16 +306,18 @@ def _book(
     total: int,
     concurrency: int,
     report: Path | None,
+    pacer: RunPacer,
     head: dict[str, Any],
-) -> tuple[Tally, float]:
+) -> tuple[Tally, float, bool]:
     from bookctl.batch.report import ReportWriter, Tally
     from bookctl.batch.runner import BatchRunner
 
     tally = Tally()
     writer = ReportWriter(report, head) if report is not None else None
-    runner = BatchRunner(provider, adapter, journal, concurrency=concurrency)
+    runner = BatchRunner(provider, adapter, journal, concurrency=concurrency, pacer=pacer)
     started = time.monotonic()
     progress = _Progress(app, total)
+    interrupted = False
     try:
         with progress:
             for result in runner.run(items):
@@ -290,14 +325,19 @@ def _book(
                 if writer is not None:
                     writer.add(result)
                 progress.update(tally, result)
+    except KeyboardInterrupt:
+        # The runner let the rows in flight finish and journal; report what was done.
+        interrupted = True
     except BaseException:
         if writer is not None:
             writer.discard()
         raise
     elapsed = time.monotonic() - started
     if writer is not None:
-        writer.finish({**tally.to_json(), "elapsed_seconds": round(elapsed, 3)})
-    return tally, elapsed
+        writer.finish(
+            {**tally.to_json(), "elapsed_seconds": round(elapsed, 3), "interrupted": interrupted}
+        )
+    return tally, elapsed, interrupted
 
 
 class _Progress:

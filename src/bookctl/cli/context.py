@@ -175,15 +175,13 @@ class Application:
         return client
 
     def _embedded_transport(self) -> httpx.BaseTransport:
+        from bookctl.cli.sandbox import embedded_transport
         from bookctl.core import paths
-        from bookctl.core.embedded import ASGISyncTransport
-        from bookctl.sandbox.app import create_app
-
-        db = paths.embedded_sandbox_db()
         from bookctl.core.fs import ensure_private_dir
 
+        db = paths.embedded_sandbox_db()
         ensure_private_dir(db.parent)
-        transport = ASGISyncTransport(create_app(db, api_key=sandbox_key()))
+        transport = embedded_transport(db, api_key=sandbox_key())
         self._transports.append(transport)
         return transport
 

@@ -24,6 +24,21 @@ from bookctl.core.errors import (
 REPORT_URL = "https://github.com/bookctl/bookctl/issues"
 
 
+class Interrupted(BookctlError):
+    """Ctrl-C: what was done is on disk; the hint says how to go on."""
+
+    exit_code = EXIT_INTERRUPTED
+    code = "interrupted"
+
+
+def _interrupted(as_json: bool) -> NoReturn:
+    _report(
+        Interrupted("interrupted", hint="what was done is saved; run the command again"),
+        as_json=as_json,
+    )
+    sys.exit(EXIT_INTERRUPTED)
+
+
 def _wants_json(argv: list[str]) -> bool:
     import os
 
@@ -70,7 +85,12 @@ def _usage_message(err: click.ClickException) -> str:
     return f"{head} Did you mean {rest.split('?')[0]}?"
 
 
+#: Set when a command already printed its error line after its data (:func:`exit_after_data`).
+_reported: list[bool] = [False]
+
+
 def run(command: click.Command, argv: list[str] | None, *, debug: bool) -> NoReturn:
+    _reported[0] = False
     args = list(sys.argv[1:] if argv is None else argv)
     as_json = _wants_json(args)
     hints.start(command)
@@ -78,6 +98,8 @@ def run(command: click.Command, argv: list[str] | None, *, debug: bool) -> NoRet
     try:
         result = command.main(args=args, prog_name="bookctl", standalone_mode=False)
     except click.exceptions.Exit as done:
+        if done.exit_code == EXIT_INTERRUPTED and not _reported[0]:
+            _interrupted(as_json)
         sys.exit(done.exit_code)
     except click.exceptions.NoArgsIsHelpError as shown:
         # A group given no command prints its help (as gh does), not an empty error.
@@ -100,8 +122,7 @@ def run(command: click.Command, argv: list[str] | None, *, debug: bool) -> NoRet
         _report(err, as_json=as_json)
         sys.exit(err.exit_code)
     except KeyboardInterrupt:
-        sys.stderr.write("error: interrupted\n")
-        sys.exit(EXIT_INTERRUPTED)
+        _interrupted(as_json)
     except BrokenPipeError:
         sys.exit(result if isinstance(result, int) else EXIT_OK)
     except Exception as err:  # the last resort: a bug, reported as one
@@ -114,6 +135,9 @@ def run(command: click.Command, argv: list[str] | None, *, debug: bool) -> NoRet
         )
         _report(bug, as_json=as_json)
         sys.exit(EXIT_BUG)
+    if result == EXIT_INTERRUPTED and not _reported[0]:
+        # Typer turns Ctrl-C into a silent exit 130; say what happened.
+        _interrupted(as_json)
     sys.exit(result if isinstance(result, int) else EXIT_OK)
 
 
@@ -125,4 +149,5 @@ def exit_after_data(err: BookctlError) -> NoReturn:
     import typer
 
     _report(err, as_json=False)
+    _reported[0] = True
     raise typer.Exit(err.exit_code)

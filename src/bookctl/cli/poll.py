@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import time
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -144,6 +145,9 @@ def poll(
       bookctl -p sandbox-wix poll 3f2a... --until CONFIRMED --json
     """
     app = get_app()
+    for flag, value in (("--interval", interval), ("--timeout", timeout)):
+        if not math.isfinite(value):
+            raise UsageError(f"{flag} must be a finite number of seconds, not {value}")
     provider = app.provider()
     session = app.sessions.load(app.profile_name)
     if order_id is None:

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from bookctl.cli.context import get_app
+from bookctl.core import paths
 from bookctl.core.config import EMBEDDED_HOST, Profile, sandbox_key, validate_base_url
-from bookctl.core.errors import UsageError
+from bookctl.core.errors import LocalFileError, UsageError
 from bookctl.core.output import TableSpec
 
 if TYPE_CHECKING:
+    import httpx
+
     from bookctl.core.http import ApiClient
 
 group = typer.Typer(
@@ -40,6 +45,8 @@ group.add_typer(clock_group, name="clock")
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
+T = TypeVar("T")
+
 Url = Annotated[
     str | None,
     typer.Option(
@@ -58,21 +65,68 @@ def parse_duration(text: str) -> float:
     """``90s``, ``15m``, ``2h``, ``1d``, ``1h30m`` or plain seconds."""
     cleaned = text.strip().lower()
     try:
-        return float(cleaned)
+        seconds = float(cleaned)
     except ValueError:
         pass
+    else:
+        if not math.isfinite(seconds):
+            raise UsageError(f"{text!r} is not a duration", hint="e.g. 90s, 15m, 2h, 1d or 1h30m")
+        return seconds
     parts = _DURATION.findall(cleaned)
     if not parts or "".join(n + u for n, u in parts) != cleaned:
         raise UsageError(f"{text!r} is not a duration", hint="e.g. 90s, 15m, 2h, 1d or 1h30m")
     return sum(float(n) * _UNIT_SECONDS[u] for n, u in parts)
 
 
-def _free_port(host: str) -> int:
+def open_sandbox(db: Path, factory: Callable[..., T], **kwargs: Any) -> T:
+    """``factory(db, **kwargs)`` (the sandbox app), a damaged database a clear local error."""
+    from bookctl.sandbox.store import DamagedStore
+
+    try:
+        return factory(db, **kwargs)
+    except DamagedStore as err:
+        raise _damaged(db, err.detail) from err
+
+
+def embedded_transport(db: Path, *, api_key: str) -> httpx.BaseTransport:
+    """The in-process sandbox on ``db``; a request finding it damaged is a local file error."""
+    from bookctl.core.embedded import ASGISyncTransport
+    from bookctl.sandbox.app import DAMAGED_HEADER, create_app
+
+    class _Embedded(ASGISyncTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            response = super().handle_request(request)
+            if response.headers.get(DAMAGED_HEADER):
+                raise _damaged(db, str(response.json().get("message", "")).rstrip("."))
+            return response
+
+    return _Embedded(open_sandbox(db, create_app, api_key=api_key))
+
+
+def _damaged(db: Path, detail: str) -> LocalFileError:
+    embedded = db == paths.embedded_sandbox_db()
+    return LocalFileError(
+        f"the sandbox database {db} cannot be used ({detail})",
+        hint="run 'bookctl sandbox reset' to start a fresh sandbox"
+        if embedded
+        else f"remove {db} (and its -wal and -shm files) to start a fresh sandbox there",
+    )
+
+
+def _free_port(host: str, port: int) -> int:
+    """``port`` if it can be bound on ``host`` (0: a free one), else a usage error."""
     import socket
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family) as sock:
-        sock.bind((host, 0))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind((host, port))
+        except OSError as err:
+            raise UsageError(
+                f"cannot serve on {host}:{port}: {err.strerror}",
+                hint="another process holds that port; pass --port 0 to pick a free one",
+            ) from err
         return int(sock.getsockname()[1])
 
 
@@ -113,7 +167,6 @@ def serve(
 
       bookctl sandbox serve --port 8765
     """
-    from bookctl.core import paths
     from bookctl.core.fs import ensure_private_dir
     from bookctl.sandbox.faults import parse_spec
     from bookctl.sandbox.server import is_loopback
@@ -131,10 +184,15 @@ def serve(
         parse_spec(faults)
     except ValueError as err:
         raise UsageError(f"--faults: {err}", hint="e.g. '503=0.1,latency=1@50'") from err
-    if port == 0:
-        port = _free_port(host)
+    port = _free_port(host, port)
     path = db or paths.embedded_sandbox_db()
-    ensure_private_dir(path.parent)
+    try:
+        ensure_private_dir(path.parent)
+    except OSError as err:
+        raise LocalFileError(f"cannot create {path.parent}: {err.strerror}") from err
+    from bookctl.sandbox.store import check_database
+
+    open_sandbox(path, check_database)
     app.output.info(f"sandbox serving on http://{host}:{port} (db {path}); Ctrl-C stops it")
     try:
         run_server(
@@ -158,12 +216,28 @@ def reset(url: Url = None) -> None:
       bookctl sandbox reset
     """
     app = get_app()
+    if url is None:
+        _discard_if_damaged(app.output.warn)
     client = _admin(url)
     client.request("POST", "_sandbox/reset")
     app.output.success("sandbox reset")
     app.emit(
         {"ok": True}, TableSpec(columns=["SANDBOX", "STATE"], rows=[[url or "embedded", "reset"]])
     )
+
+
+def _discard_if_damaged(warn: Callable[[str], None]) -> None:
+    """A damaged embedded database is removed: resetting it is what the user asked for."""
+    from bookctl.core.fs import ensure_private_dir
+    from bookctl.sandbox.store import DamagedStore, check_database, remove_database
+
+    db = paths.embedded_sandbox_db()
+    ensure_private_dir(db.parent)
+    try:
+        check_database(db)
+    except DamagedStore as err:
+        remove_database(db)
+        warn(f"removed the damaged sandbox database {db} ({err.detail})")
 
 
 @clock_group.command("advance")

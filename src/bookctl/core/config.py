@@ -6,6 +6,7 @@ need no file at all, and ``sandbox`` is active when nothing is configured.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bookctl.core import fs, paths
+from bookctl.core import fs, jsonio, paths
 from bookctl.core.errors import LocalFileError, NotFoundError, UsageError
 
 PROVIDERS: tuple[str, ...] = ("bookinglayer", "bookingbug", "wix", "guestmanager", "rundl")
@@ -32,6 +33,7 @@ SANDBOX_PREFIXES: dict[str, str] = {
     "rundl": "/rundl/api",
 }
 DEFAULT_PROFILE = "sandbox"
+MAX_TIMEOUT = 3600.0
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,10 @@ class Profile:
     defaults: dict[str, Any] = field(default_factory=dict)
     builtin: bool = False
 
+    def __post_init__(self) -> None:
+        check_timeout(self.connect_timeout, "connect timeout")
+        check_timeout(self.read_timeout, "read timeout")
+
     @property
     def embedded(self) -> bool:
         """True when the profile reaches the in-process sandbox rather than the network."""
@@ -64,6 +70,23 @@ class Profile:
         if self.defaults:
             data["defaults"] = dict(self.defaults)
         return data
+
+
+def check_timeout(value: float | None, what: str) -> float | None:
+    """A timeout in seconds: finite, above 0, at most :data:`MAX_TIMEOUT` (None: the default)."""
+    if value is None:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not 0 < value <= MAX_TIMEOUT
+    ):
+        raise UsageError(
+            f"{what} {value!r} is not a number of seconds above 0 and at most {MAX_TIMEOUT:g}",
+            hint="e.g. --read-timeout 60, or read_timeout = 60.0 in the profile",
+        )
+    return float(value)
 
 
 def _builtin(name: str, provider: str, **extra: Any) -> Profile:
@@ -139,17 +162,25 @@ def validate_base_url(url: str, *, insecure_http: bool) -> str:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        data = path.read_bytes()
     except FileNotFoundError:
         return {}
-    except tomllib.TOMLDecodeError as err:
-        raise LocalFileError(
-            f"{path} is not valid TOML: {err}",
-            hint=f"fix or remove {path} (bookctl will not overwrite it)",
-        ) from err
     except OSError as err:
-        raise LocalFileError(f"cannot read {path}: {err.strerror}") from err
+        raise LocalFileError(
+            f"cannot read {path}: {err.strerror}", hint="check its permissions and owner"
+        ) from err
+    repair = f"fix or remove {path} (bookctl will not overwrite it)"
+    problem = jsonio.utf8_error(data)
+    if problem is not None:
+        raise LocalFileError(f"{path} is not UTF-8 text ({problem})", hint=repair)
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise LocalFileError(f"{path} is not valid TOML: {err}", hint=repair) from err
+    except RecursionError as err:
+        raise LocalFileError(
+            f"{path} is nested too deeply to be a bookctl file", hint=repair
+        ) from err
 
 
 def _write_toml(path: Path, data: dict[str, Any]) -> None:
@@ -197,7 +228,7 @@ class ConfigStore:
                 read_timeout=_opt_float(raw.get("read_timeout")),
                 defaults=dict(raw.get("defaults", {})),
             )
-        except (KeyError, TypeError, ValueError) as err:
+        except (KeyError, TypeError, ValueError, UsageError) as err:
             raise LocalFileError(
                 f"{self.config_path}: profile {name!r} is incomplete or malformed ({err})",
                 hint=f"fix it, or run 'bookctl profile remove {name}' and add it again",
@@ -245,16 +276,23 @@ class ConfigStore:
                 f"{profile.name!r} is a built-in profile",
                 hint="pick another name; built-ins cannot be replaced",
             )
-        with self._editing() as data:
+        with fs.locked(self.config_path):
+            data = self._load()
             profiles = data.setdefault("profiles", {})
             if profile.name in profiles:
                 raise UsageError(
                     f"profile {profile.name!r} already exists",
                     hint=f"remove it first: bookctl profile remove {profile.name}",
                 )
+            creds = _read_toml(self.credentials_path) if api_key is not None else {}
             profiles[profile.name] = profile.to_toml()
+            data["version"] = CONFIG_VERSION
+            _write_toml(self.config_path, data)
+            # The key only after its profile: a kill in between leaves a profile without a
+            # key (re-add it), never a key without a profile.
             if api_key is not None:
-                self._set_key(profile.name, api_key)
+                creds[profile.name] = {"api_key": api_key}
+                _write_toml(self.credentials_path, creds)
 
     def remove(self, name: str) -> None:
         if name in BUILTIN_PROFILES:
@@ -263,25 +301,22 @@ class ConfigStore:
             profiles = data.get("profiles", {})
             if name not in profiles:
                 raise NotFoundError(f"no profile named {name!r}", hint="see 'bookctl profile list'")
+            # The key goes first: a kill in between never leaves a key without a profile.
+            self._remove_key(name)
             del profiles[name]
             if data.get("active") == name:
                 del data["active"]
-            self._set_key(name, None)
 
     def use(self, name: str) -> None:
         self.get(name)
         with self._editing() as data:
             data["active"] = name
 
-    def _set_key(self, name: str, key: str | None) -> None:
+    def _remove_key(self, name: str) -> None:
         creds = _read_toml(self.credentials_path)
-        if key is None:
-            if name not in creds:
-                return
+        if name in creds:
             creds.pop(name)
-        else:
-            creds[name] = {"api_key": key}
-        _write_toml(self.credentials_path, creds)
+            _write_toml(self.credentials_path, creds)
 
     def set_login_token(self, name: str, token: str) -> None:
         """Keep the session token a login answered for profile ``name`` (credentials.toml)."""

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from pathlib import Path
 from typing import Any
 
-from bookctl.core import clock
-from bookctl.core.errors import LocalFileError, UsageError
+from bookctl.core import clock, jsonio
+from bookctl.core.errors import UsageError
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
@@ -151,16 +150,4 @@ def check_choice(value: str, param: str, choices: tuple[str, ...]) -> str:
 
 def read_json_file(path: Path, param: str) -> Any:
     """Parse a JSON input file; errors name the file and the parameter."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as err:
-        raise UsageError(f"{param}: {path} does not exist") from err
-    except OSError as err:
-        raise LocalFileError(f"{param}: cannot read {path}: {err.strerror}") from err
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
-        raise UsageError(
-            f"{param}: {path} is not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})",
-            hint="fix the file and try again",
-        ) from err
+    return jsonio.read_json_file(path, param)

@@ -6,10 +6,13 @@ database is created (schema; the catalogue lives in code) when the app is built.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 
 from bookctl.sandbox import admin
 from bookctl.sandbox.context import Sandbox
@@ -17,9 +20,11 @@ from bookctl.sandbox.errors import ApiError, api_error_handler, validation_error
 from bookctl.sandbox.faults import FaultInjector
 from bookctl.sandbox.middleware import ProviderMiddleware
 from bookctl.sandbox.registry import PROVIDER_MODULES
-from bookctl.sandbox.store import Store
+from bookctl.sandbox.store import OutOfRange, Store
 
 DEFAULT_API_KEY = "sandbox-key"
+#: Marks the answer of a request that found the database damaged (the CLI says how to repair).
+DAMAGED_HEADER = "x-sandbox-damaged"
 
 # Path prefix -> provider name; one module (one APIRouter) per emulated provider.
 PROVIDERS: dict[str, str] = {m.PREFIX: m.NAME for m in PROVIDER_MODULES}
@@ -54,8 +59,53 @@ def create_app(
     app.state.sandbox = Sandbox(store=store, api_key=api_key, faults=injector)
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(OutOfRange, _out_of_range)
+    app.add_exception_handler(OverflowError, _overflow)
+    app.add_exception_handler(sqlite3.DatabaseError, _damaged(store))
     app.include_router(admin.router)
     for module in PROVIDER_MODULES:
         app.include_router(module.router)
     app.add_middleware(ProviderMiddleware, sandbox=app.state.sandbox, prefixes=PROVIDERS)
     return app
+
+
+async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
+    """An integer past SQLite's range: no record has that id (404), nor can one get it (422)."""
+    assert isinstance(exc, OutOfRange)
+    if exc.lookup:
+        return _error(request, 404, "not_found", f"No record has the id {exc.value}.")
+    return _overflow_answer(request)
+
+
+async def _overflow(request: Request, exc: Exception) -> JSONResponse:
+    """A number too large to compute with (a date or amount overflowing)."""
+    return _overflow_answer(request)
+
+
+def _overflow_answer(request: Request) -> JSONResponse:
+    return _error(request, 422, "out_of_range", "A number in the request is out of range.")
+
+
+def _error(request: Request, status: int, code: str, message: str) -> JSONResponse:
+    # Guest Manager's document wraps its errors; the other four answer them flat.
+    body: dict[str, Any] = {"message": message, "code": code}
+    if request.url.path.startswith("/guestmanager"):
+        body = {"error": {"type": code, "message": message}}
+    return JSONResponse(body, status_code=status)
+
+
+def _damaged(store: Store) -> Any:
+    async def handler(request: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            message = "The sandbox database is busy; try again."
+            return JSONResponse(
+                {"message": message, "code": "busy"}, status_code=503, headers={"retry-after": "1"}
+            )
+        message = f"The sandbox database {store.path} is damaged ({exc})."
+        return JSONResponse(
+            {"message": message, "code": "sandbox_damaged"},
+            status_code=500,
+            headers={DAMAGED_HEADER: "1"},
+        )
+
+    return handler

@@ -86,7 +86,7 @@ def parse_currency(value: Any, field_name: str = "currency") -> str:
     """A currency of the business (default EUR), or a 422 `unknown_currency`."""
     if value is None or value == "":
         return DEFAULT_CURRENCY
-    code = value.upper() if isinstance(value, str) else value
+    code = value.upper() if isinstance(value, str) else None
     if code not in CURRENCY_RATES:
         known = ", ".join(CURRENCY_RATES)
         raise invalid(
