@@ -189,3 +189,16 @@ def test_suggestions_are_near_misses_and_said_once(
         assert suggested in result.stderr
     if not_suggested:
         assert not_suggested not in result.stderr
+
+
+def test_a_wait_on_the_sandbox_says_how_to_skip_ahead(cli: Cli, tmp_path: Path) -> None:
+    order = _gm_processing(cli, tmp_path)
+    early = cli(
+        "-p", "sandbox-guestmanager", "poll", order, "--interval", "0.05", "--timeout", "0.2"
+    )
+    assert early.exit_code == 8, early
+    assert early.stderr.count("'bookctl sandbox clock advance 1m'") == 1, early.stderr
+    _settle(cli)
+    done = cli("-p", "sandbox-guestmanager", "poll", order)
+    assert done.exit_code == 0, done
+    assert "sandbox clock" not in done.stderr

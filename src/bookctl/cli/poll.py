@@ -54,9 +54,11 @@ def follow(
     Raises ``PollTimeoutError`` (exit 8) when ``timeout`` seconds pass first.
     """
     pending, _ = order_states(provider)
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline = started + timeout
     wait = interval
     last: str | None = None
+    told = False
     spinner: Any = (
         app.output.err.status(f"order {order_id}: ...")
         if app.output.interactive
@@ -65,14 +67,22 @@ def follow(
     with spinner:
         while True:
             order, raw = provider.get_order(order_id, session)
-            if order.state != last:
-                last = order.state
-                if app.output.interactive:
-                    spinner.update(_describe(order))
-                else:
-                    app.output.info(_describe(order))
+            elapsed = time.monotonic() - started
+            if app.output.interactive:
+                spinner.update(f"{_describe(order)}: {elapsed:.0f}s of at most {timeout:g}s")
+            elif order.state != last:
+                app.output.info(_describe(order))
+            last = order.state
             if order.state == until or order.state not in pending:
                 return order, raw
+            if not told and app.profile.embedded:
+                # The embedded sandbox settles payments by its own clock, which only moves
+                # when told to: say how to skip the wait.
+                told = True
+                app.output.info(
+                    "the sandbox settles payments by its own clock: "
+                    "'bookctl sandbox clock advance 1m' (in another shell) skips ahead"
+                )
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise PollTimeoutError(
