@@ -28,7 +28,23 @@ def test_every_command_has_help_with_an_example(cli: Cli, path: tuple[str, ...])
     result = cli(*path, "--help")
     assert result.exit_code == 0, result
     assert "Example" in result.stdout, f"'bookctl {' '.join(path)} --help' shows no example"
-    assert "--profile" in result.stdout and "--json" in result.stdout  # global options
+    # Global options are described once ('bookctl help options'); each page points there.
+    assert "'bookctl help options'" in result.stdout
+    assert "Connect timeout in seconds" not in result.stdout
+
+
+def test_global_options_are_shown_once_and_work_everywhere(cli: Cli) -> None:
+    root = cli("--help")
+    assert "--profile" in root.stdout and "--read-timeout" in root.stdout
+    listed = cli("help", "options", "--json")
+    assert listed.exit_code == 0, listed
+    options = {o["option"]: o for o in listed.json}
+    assert options["--profile, -p"]["env"] == "BOOKCTL_PROFILE"
+    assert "--no-color" in options and "--version" in options
+    assert cli("products", "-p", "sandbox-wix", "--json").exit_code == 0
+    assert cli("help", "environment").exit_code == 0
+    unknown = cli("help", "colours")
+    assert unknown.exit_code == 2 and "options" in unknown.stderr
 
 
 def test_global_options_before_and_after_the_command(cli: Cli) -> None:

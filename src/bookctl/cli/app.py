@@ -29,8 +29,9 @@ from bookctl.cli import (
     profile,
     sandbox,
     smoke,
+    topics,
 )
-from bookctl.cli.options import make_global_options
+from bookctl.cli.options import GLOBALS_EPILOG, make_global_options
 
 HELP = """\
 bookctl: book trips, tickets and classes on five booking platforms from one command line.
@@ -69,6 +70,7 @@ batch.register(app)
 smoke.register(app)
 sandbox.register(app)
 demo.register(app)
+topics.register(app)
 completion.register(app)
 
 
@@ -87,6 +89,7 @@ def _attach_globals(command: click.Command, shared: list[click.Parameter]) -> No
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             sub.params.extend(shared)
+            sub.epilog = sub.epilog or GLOBALS_EPILOG
             _attach_globals(sub, shared)
 
 

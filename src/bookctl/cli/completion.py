@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, NamedTuple
 import click
 import typer
 
+from bookctl.cli.options import GLOBAL_NAMES
 from bookctl.core.errors import UsageError
 
 SHELLS = ("bash", "zsh", "fish")
@@ -113,7 +114,7 @@ def _build(
     arguments: _Values | None = None
     for param in command.get_params(ctx):
         if isinstance(param, click.Option):
-            if param.hidden:
+            if param.hidden and param.name not in GLOBAL_NAMES:
                 continue
             known = dict(by_option)
             known.update({o: v for (c, o), v in by_command.items() if c == key})

@@ -147,6 +147,8 @@ def make_global_options(*, root: bool) -> list[click.Parameter]:
             show_envvar=root,
             rich_help_panel=GLOBAL_PANEL,
             show_default=False,
+            # Shown once, on the root page and by 'bookctl help options' (as gh does).
+            hidden=not root,
             **kw,
         )
         default = False if annotation is bool else None
@@ -165,6 +167,7 @@ def make_global_options(*, root: bool) -> list[click.Parameter]:
         callback=_print_version,
         help="Show the version and exit.",
         rich_help_panel=GLOBAL_PANEL,
+        hidden=not root,
     )
     params.append(
         inspect.Parameter(
@@ -182,6 +185,12 @@ def make_global_options(*, root: bool) -> list[click.Parameter]:
     carrier = typer.Typer(add_completion=False)
     carrier.command()(template)
     return list(typer.main.get_command(carrier).params)
+
+
+#: The names of the global options (completion offers them on every command, hidden or not).
+GLOBAL_NAMES = frozenset([name for name, *_ in _GLOBALS] + ["version"])
+#: Every command page says where the global options are described.
+GLOBALS_EPILOG = "Global options (-p, -o, --json, -q, -v, ...): see 'bookctl help options'."
 
 
 # -- shared command options ------------------------------------------------------------------
