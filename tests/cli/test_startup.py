@@ -40,3 +40,34 @@ def test_version() -> None:
     result = run_bookctl("--version")
     assert result.exit_code == 0, result
     assert result.stdout == f"bookctl {__version__}\n"
+
+
+def test_the_root_lists_each_command_with_its_own_first_line_of_help() -> None:
+    import click
+
+    from bookctl.cli.app import COMMANDS, build_cli
+
+    root = build_cli()
+    assert isinstance(root, click.Group)
+    ctx = click.Context(root)
+    for name in root.list_commands(ctx):
+        command = root.get_command(ctx, name)
+        assert command is not None, name
+        assert command.name == name
+        first_line = (command.help or "").strip().split("\n\n")[0].replace("\n", " ")
+        assert first_line == COMMANDS[name][1], f"update bookctl.cli.app.COMMANDS[{name!r}]"
+
+
+def test_running_one_command_imports_only_its_own_command_module() -> None:
+    code = (
+        "import sys\nfrom bookctl.cli.app import main\ntry:\n main(['profile', 'list'])\n"
+        "except SystemExit:\n pass\n"
+        "mods = sorted(m for m in sys.modules if m.startswith('bookctl.cli.') and m not in "
+        "('bookctl.cli.app', 'bookctl.cli.errors', 'bookctl.cli.options', 'bookctl.cli.context'))\n"
+        "sys.stderr.write('PROBE ' + ','.join(mods) + '\\n')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    probe = next(line for line in proc.stderr.splitlines() if line.startswith("PROBE "))
+    assert probe.removeprefix("PROBE ").split(",") == ["bookctl.cli.profile"]
