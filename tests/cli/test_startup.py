@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from bookctl import __version__
 from tests.conftest import run_bookctl
 
@@ -71,3 +73,52 @@ def test_running_one_command_imports_only_its_own_command_module() -> None:
     )
     probe = next(line for line in proc.stderr.splitlines() if line.startswith("PROBE "))
     assert probe.removeprefix("PROBE ").split(",") == ["bookctl.cli.profile"]
+
+
+_DATA_PROBE = """
+import json, ssl, sys
+contexts = []
+_new = ssl.SSLContext.__new__
+def _counting(cls, *args, **kwargs):
+    contexts.append(cls)
+    return _new(cls, *args, **kwargs)
+ssl.SSLContext.__new__ = _counting
+from bookctl.cli.app import main
+try:
+    main(sys.argv[1:])
+except SystemExit as done:
+    code = done.code
+real_cli = getattr(sys.modules.get("httpx._main"), "__file__", None)
+loaded = sorted({m.split(".")[0] for m in sys.modules if m.split(".")[0] in ("rich", "pygments")})
+sys.stderr.write("PROBE " + json.dumps({"code": code, "loaded": loaded, "ssl": len(contexts),
+                 "httpx_cli": real_cli}) + "\\n")
+"""
+
+
+@pytest.mark.parametrize("fmt", [["--json"], ["-o", "csv"]])
+def test_a_data_command_over_http_loads_no_rich_no_tls_and_not_httpx_own_cli(
+    served_profile: str, fmt: list[str]
+) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", _DATA_PROBE, "-p", served_profile, *fmt, "products"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    probe = next(line for line in proc.stderr.splitlines() if line.startswith("PROBE "))
+    found = json.loads(probe.removeprefix("PROBE "))
+    assert found["code"] == 0, proc.stderr
+    assert "Surf Camp" in proc.stdout
+    assert found["loaded"] == [], f"imported for {fmt}: {found['loaded']}"
+    assert found["ssl"] == 0, "an SSL context was built for a plain http:// profile"
+    assert found["httpx_cli"] is None, "httpx's own command line was imported"
+
+
+def test_httpx_own_command_line_still_runs_after_bookctl_deferred_it() -> None:
+    code = (
+        "import sys\nfrom bookctl.cli import app\napp._defer_httpx_cli()\nimport httpx\n"
+        "try:\n httpx.main(['--help'])\nexcept SystemExit as done:\n sys.exit(done.code)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "httpx" in proc.stdout.lower() and "--method" in proc.stdout

@@ -175,9 +175,31 @@ def _debug() -> bool:
     )
 
 
+def _defer_httpx_cli() -> None:
+    """Keep ``import httpx`` from importing httpx's own command line (rich, pygments, click).
+
+    httpx's ``__init__`` imports ``httpx._main`` only to expose ``httpx.main``. A stand-in
+    module is registered first; ``httpx.main()`` still works: it loads the real one then.
+    """
+    if "httpx" in sys.modules or "httpx._main" in sys.modules:
+        return
+    import types
+
+    def httpx_main(*args: Any, **kwargs: Any) -> Any:
+        del sys.modules["httpx._main"]
+        real = importlib.import_module("httpx._main")
+        return real.main(*args, **kwargs)
+
+    stand_in = types.ModuleType("httpx._main")
+    stand_in.main = httpx_main  # type: ignore[attr-defined]
+    sys.modules["httpx._main"] = stand_in
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Entry point of the ``bookctl`` console script."""
     from bookctl.cli.errors import run
+
+    _defer_httpx_cli()
 
     args = sys.argv[1:] if argv is None else argv
     return run(build_cli(), args, debug=_debug())

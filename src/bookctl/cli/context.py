@@ -101,7 +101,7 @@ class Application:
         return profile
 
     def trace(self, line: str) -> None:
-        self.output.err.print(line, markup=False, highlight=False, soft_wrap=True)
+        self.output.line(line)
 
     def client_for(
         self,

@@ -104,7 +104,7 @@ class ApiClient:
             base_url=config.base_url.rstrip("/") + "/",
             headers={"User-Agent": USER_AGENT, "Accept": "application/json", **config.auth_headers},
             timeout=timeout,
-            transport=transport,
+            transport=transport or _default_transport(config.base_url),
             follow_redirects=False,
         )
 
@@ -269,6 +269,31 @@ class ApiClient:
             request_id=response.headers.get("x-request-id"),
             hint=default_hint(cls),
         )
+
+
+class PlainHTTPTransport(httpx.HTTPTransport):
+    """httpx's own transport for an ``http://`` base URL, without building a TLS context.
+
+    ``httpx.HTTPTransport`` loads the CA bundle into an SSL context when it is made (tens of
+    milliseconds) even if no request will use TLS. This pool starts with none; should a
+    request ever go to ``https://``, httpcore makes its default, fully verifying context then.
+    """
+
+    def __init__(self) -> None:  # the defaults of httpx.HTTPTransport, minus the SSL context
+        import httpcore
+
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=None,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=5.0,
+        )
+
+
+def _default_transport(base_url: str) -> httpx.BaseTransport | None:
+    """Plain HTTP needs no TLS set-up; anything else gets httpx's default transport."""
+    return PlainHTTPTransport() if base_url.lower().startswith("http://") else None
 
 
 def extract_error(body: Any) -> tuple[str | None, str | None]:
