@@ -122,3 +122,18 @@ def test_httpx_own_command_line_still_runs_after_bookctl_deferred_it() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "httpx" in proc.stdout.lower() and "--method" in proc.stdout
+
+
+def test_the_embedded_sandbox_loads_only_the_emulator_of_the_profile_provider() -> None:
+    code = (
+        "import sys\nfrom bookctl.cli.app import main\ntry:\n"
+        " main(['-p', 'sandbox-bookingbug', '--json', 'products'])\nexcept SystemExit as done:\n"
+        " assert done.code == 0, done.code\n"
+        "emulators = sorted(m.rsplit('.', 1)[1] for m in sys.modules if m in "
+        "{'bookctl.sandbox.' + n for n in ('bookinglayer', 'bookingbug', 'wix', 'guestmanager', "
+        "'rundl')})\n"
+        "sys.stderr.write('PROBE ' + ','.join(emulators) + '\\n')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    probe = next(line for line in proc.stderr.splitlines() if line.startswith("PROBE "))
+    assert probe.removeprefix("PROBE ") == "bookingbug", proc.stderr

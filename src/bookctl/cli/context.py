@@ -119,7 +119,7 @@ class Application:
             ClientConfig,
         )
 
-        transport = self._embedded_transport() if profile.embedded else None
+        transport = self._embedded_transport(profile.provider) if profile.embedded else None
         client = ApiClient(
             ClientConfig(
                 base_url=profile.base_url,
@@ -136,16 +136,20 @@ class Application:
         self._clients.append(client)
         return client
 
-    def _embedded_transport(self) -> httpx.BaseTransport:
+    def _embedded_transport(self, provider: str) -> httpx.BaseTransport:
+        """The embedded sandbox, with only ``provider``'s emulator when it is one of the five
+        (the admin commands, whose "provider" is the sandbox itself, get all of them)."""
         from bookctl.core import paths
         from bookctl.core.embedded import ASGISyncTransport
         from bookctl.sandbox.app import create_app
+        from bookctl.sandbox.registry import PROVIDER_NAMES
 
         db = paths.embedded_sandbox_db()
         from bookctl.core.fs import ensure_private_dir
 
         ensure_private_dir(db.parent)
-        transport = ASGISyncTransport(create_app(db, api_key=sandbox_key()))
+        only = [provider] if provider in PROVIDER_NAMES else None
+        transport = ASGISyncTransport(create_app(db, api_key=sandbox_key(), providers=only))
         self._transports.append(transport)
         return transport
 
