@@ -61,7 +61,7 @@ def test_failing_step_is_named_exit_code_kept_and_junit_marks_it(
 
 
 def _seed_failing_after_the_add() -> int:
-    """A seed whose ``500=0.5`` draws pass the first 5 requests (up to the add), fail one later.
+    """A seed whose ``500=0.5`` draws pass 6 requests (the add and its read-back), fail the 7th.
 
     The sandbox draws one ``random.Random(seed)`` number per request per fault (docs/sandbox.md)
     and 500s are not retried, so the smoke's request sequence meets the faults deterministically.
@@ -70,8 +70,8 @@ def _seed_failing_after_the_add() -> int:
 
     for seed in range(1000):
         rng = random.Random(seed)
-        draws = [rng.random() for _ in range(6)]
-        if all(d >= 0.5 for d in draws[:5]) and draws[5] < 0.5:
+        draws = [rng.random() for _ in range(7)]
+        if all(d >= 0.5 for d in draws[:6]) and draws[6] < 0.5:
             return seed
     raise AssertionError("no seed found")
 

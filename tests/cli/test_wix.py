@@ -81,8 +81,10 @@ def test_booking_paid_with_coupon_completes_asynchronously(wix: Target, tmp_path
     assert wix("cart", "show").exit_code == 3
     spots = wix.ok("availability", YOGA)
     assert any(s["available"] == 8 for row in spots for s in row["timeslots"])
-    again = wix("checkout", "--booking", cart["id"])
-    assert again.exit_code == 4 and "not awaiting checkout" in again.stderr, again
+    # A retry reports the booking it finds checked out instead of failing (issue 10).
+    again = wix("checkout", "--booking", cart["id"], "--json")
+    assert again.exit_code == 0 and "already checked out" in again.stderr, again
+    assert (again.json["id"], again.json["state"]) == (cart["id"], "CONFIRMED")
 
 
 def test_paid_plan_is_redeemed_at_checkout(wix: Target, tmp_path: Path) -> None:

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from bookctl.sandbox.rundl import PRODUCTS, SERVICES, TAXES, _item
 
 RD = "/rundl/api"
-OAUTH = {"Authorization": "OAuth sandbox-key"}
+# The document's `OAuth <Base64-Encoded-User-Access-Token>`, the token being the sandbox key.
+OAUTH = {"Authorization": "OAuth c2FuZGJveC1rZXk="}
 ACCOUNT = {"account": "17357980"}
 
 

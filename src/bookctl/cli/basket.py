@@ -160,6 +160,8 @@ def add(
         session = None
     cart, raw = provider.basket_add(options, session)
     remember(app, cart, session)
+    for notice in cart.notices:
+        app.output.warn(notice)
     verb = "added to" if session is not None and session.cart_id == cart.id else "created"
     expiry = f"; expires at {cart.expires_at}" if cart.expires_at else ""
     app.output.success(f"cart {cart.id} {verb}{expiry}")

@@ -81,6 +81,8 @@ def add(
 
     --connect-timeout and --read-timeout given here are kept as the profile's defaults.
 
+    Rundl: give the user access token as issued; bookctl Base64-encodes it for the OAuth header.
+
     Example:
 
       echo "$KEY" | bookctl profile add mine --provider bookinglayer \\

@@ -241,7 +241,9 @@ class ApiClient:
             self._trace(line)
 
     def _redact(self, text: str) -> str:
-        for secret in self.config.secrets:
+        # The credential as sent (e.g. Rundl's Base64 form of the token) is a secret too.
+        sent = (v.partition(" ")[2] or v for v in self.config.auth_headers.values())
+        for secret in (*self.config.secrets, *sent):
             if secret:
                 text = text.replace(secret, REDACTED)
         return _SECRET_FIELDS.sub(rf'\1"{REDACTED}"', text)

@@ -5,10 +5,28 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, ConfigDict
 
 from bookctl.core import validate
 from bookctl.core.errors import ApiError, UsageError
+
+#: How wire models read an answer: unknown fields never fail (they are kept aside), and a
+#: number may stand where the document shows a string (ids, amounts). Strings where numbers are
+#: shown pass pydantic's lax mode for ``int`` and ``Decimal`` fields.
+LENIENT = ConfigDict(extra="allow", coerce_numbers_to_str=True)
+
+
+def _count(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return value
+
+
+#: A count as documents show it: a number, the string ``"unlimited"``, or unknown (``null``);
+#: a number sent as a string is read as the number.
+Count = Annotated[int | str | None, BeforeValidator(_count)]
 
 
 def iso_timestamp(value: Any) -> str | None:

@@ -11,25 +11,35 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from bookctl.core import validate
 from bookctl.core.config import Profile
-from bookctl.core.errors import UnknownOutcomeError, UsageError
+from bookctl.core.errors import (
+    ApiError,
+    ApiRefusedError,
+    ApiUnavailableError,
+    BookctlError,
+    InvalidRequestError,
+    UnknownOutcomeError,
+    UnreachableError,
+    UsageError,
+)
 from bookctl.core.http import ApiClient, decode_json
 from bookctl.core.models import AvailabilityRow, Cart, CartLine, Money, Order, Product, money
 from bookctl.core.provider import BOOKINGLAYER_CUSTOMER_FIELDS, unsupported_stage
 from bookctl.core.session import CartSession
-from bookctl.providers._common import iso_timestamp
+from bookctl.providers._common import LENIENT, Count, iso_timestamp
 
 KEY = "bookinglayer"
 PRODUCT_TYPES = ("package", "accommodation", "activity", "rental", "service", "bundle", "item")
 GENDERS = ("m", "f")
-Count = int | str | None
+#: Cart states (the sandbox's ``status``; the document names none) that mean checked out.
+CHECKED_OUT_STATES = frozenset({"checked_out", "completed", "confirmed", "booked"})
 
 
 class _Wire(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = LENIENT
 
 
 class Ref(_Wire):
@@ -69,7 +79,7 @@ class WireProduct(_Wire):
     backoffice_title: str | None = None
     description: str | None = None
     extended_description: str | None = None
-    image: dict[str, str] | None = None
+    image: dict[str, Any] | None = None
     gender: str | None = None
     backoffice_category: Ref | None = None
     frontoffice_category: Ref | None = None
@@ -79,7 +89,7 @@ class WireProduct(_Wire):
     pax: Pax | None = None
     default_start_time: str | None = None
     is_private: bool = False
-    allowed_checkin_days: dict[str, bool] | None = None
+    allowed_checkin_days: dict[str, Any] | None = None
     is_on_timeslots: bool = False
     price_from: list[PriceFrom] = []
     price: ItemPrice | None = None
@@ -111,7 +121,7 @@ class WirePackageItem(_Wire):
     package_item_id: int
     role: str
     is_configurable_dates: bool = False
-    qty: dict[str, int] | None = None
+    qty: dict[str, Any] | None = None
     product: WireProduct
     dates: list[WireItemDate] = []
 
@@ -159,10 +169,14 @@ class WireSettings(_Wire):
     terms: str | None = None
 
 
+# The document shows no cart, no cart line and no checkout answer (only "returns the contents
+# of the cart"): every field of these is optional and read when it is there.
+
+
 class WireCartLine(_Wire):
-    product_id: int
+    product_id: str | None = None
     package_item_id: int | None = None
-    title: str
+    title: str | None = None
     type: str | None = None
     guest_email: str | None = None
     dates: list[str] = []
@@ -171,41 +185,49 @@ class WireCartLine(_Wire):
 
 
 class WireBooking(_Wire):
-    id: int
+    id: str | None = None
     reference: str | None = None
-    status: str
+    status: str | None = None
     total_price: Decimal | None = None
     currency: str | None = None
     created_at: str | None = None
 
 
 class WireCart(_Wire):
-    cart_id: str
-    status: str
+    cart_id: str | None = None
+    status: str | None = None
     currency: str | None = None
     expiry_date: str | None = None
     total_price: Decimal | None = None
     lines: list[WireCartLine] = []
     booking: WireBooking | None = None
 
+    @property
+    def checked_out(self) -> bool:
+        return self.booking is not None or (self.status or "").lower() in CHECKED_OUT_STATES
+
+
+class WireAdded(_Wire):
+    """``POST bookings/add`` answers the ``cart_id`` (the document's only promise)."""
+
+    cart_id: str
+
 
 class WireExtend(_Wire):
-    cart_id: str
-    expiry_date: str
+    cart_id: str | None = None
+    expiry_date: str | None = None
 
 
 class WireCheckout(_Wire):
-    cart_id: str
+    cart_id: str | None = None
     status: str | None = None
-    booking: WireBooking
+    booking: WireBooking | None = None
 
 
 def _parse(model: type[BaseModel], data: Any, what: str) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as err:
-        from bookctl.core.errors import UnreachableError
-
         raise UnreachableError(
             f"Bookinglayer sent a {what} bookctl does not understand ({err.error_count()} "
             "field errors)",
@@ -233,7 +255,9 @@ def to_product(wire: WireProduct) -> Product:
     if wire.pax is not None:
         details["pax"] = wire.pax.model_dump()
     if wire.allowed_checkin_days is not None:
-        details["allowed_checkin_days"] = wire.allowed_checkin_days
+        details["allowed_checkin_days"] = {
+            day: ok for day, ok in wire.allowed_checkin_days.items() if isinstance(ok, bool)
+        }
     if wire.backoffice_category is not None:
         details["backoffice_category"] = wire.backoffice_category.model_dump()
     return Product(
@@ -271,18 +295,20 @@ def to_availability_rows(product_id: str, days: Mapping[str, WireDay]) -> list[A
     return rows
 
 
-def to_cart(wire: WireCart) -> Cart:
+def to_cart(wire: WireCart, cart_id: str) -> Cart:
+    """A cart read back; ``cart_id`` is the one asked for (the answer need not repeat it)."""
+    state = wire.status or ("checked_out" if wire.checked_out else "open")
     return Cart(
-        id=wire.cart_id,
+        id=wire.cart_id or cart_id,
         provider=KEY,
-        state=wire.status,
+        state=state,
         expires_at=iso_timestamp(wire.expiry_date),
         currency=wire.currency,
         total=money(wire.total_price),
         lines=[
             CartLine(
-                product_id=str(line.product_id),
-                title=line.title,
+                product_id=line.product_id or "",
+                title=line.title or line.product_id or "",
                 quantity=line.qty,
                 dates=line.dates,
                 amount=money(line.price),
@@ -294,12 +320,14 @@ def to_cart(wire: WireCart) -> Cart:
     )
 
 
-def to_order(cart_id: str, booking: WireBooking) -> Order:
+def to_order(cart_id: str, booking: WireBooking | None, state: str | None = None) -> Order:
+    """The order a checked-out cart became (the cart id stands in when no booking is shown)."""
+    booking = booking or WireBooking()
     return Order(
-        id=str(booking.id),
+        id=booking.id or cart_id,
         cart_id=cart_id,
         provider=KEY,
-        state=booking.status,
+        state=booking.status or state or "checked_out",
         payment_state=None,
         total=money(booking.total_price),
         currency=booking.currency,
@@ -607,6 +635,7 @@ class Bookinglayer:
     def basket_add(
         self, options: Mapping[str, Any], session: CartSession | None
     ) -> tuple[Cart, Any]:
+        """``POST bookings/add``, then the cart read back with ``GET carts/{cart_id}``."""
         cart_id = session.cart_id if session is not None else None
         body = build_add_body(options, cart_id)
         if cart_id is not None:
@@ -614,8 +643,16 @@ class Bookinglayer:
         response = self.client.request(
             "POST", "bookings/add", json_body=body, idempotency_key=options.get("idempotency_key")
         )
-        raw = decode_json(response)
-        return to_cart(_parse(WireCart, raw, "cart")), raw
+        try:
+            added = decode_json(response)
+            new_id = _parse(WireAdded, added, "bookings/add answer").cart_id
+        except UnreachableError as err:
+            err.hint = (
+                "the items may be held in a cart bookctl cannot name; nothing is booked, and "
+                "the cart expires by itself (10 minutes). Run with -v to see the answer"
+            )
+            raise
+        return self._read_back(_path_id(new_id), added)
 
     def _add_reconciling(
         self, body: dict[str, Any], cart_id: str, key: str | None
@@ -625,14 +662,38 @@ class Bookinglayer:
             response = self.client.request(
                 "POST", "bookings/add", json_body=body, idempotency_key=key
             )
-        except UnknownOutcomeError:
+        except (UnknownOutcomeError, ApiUnavailableError):
             # The answer was lost: look before sending anything new.
             wire, raw = self._get_cart(cart_id)
             if len(wire.lines) > before:
-                return to_cart(wire), raw
+                return to_cart(wire, cart_id), raw
             raise
-        raw = decode_json(response)
-        return to_cart(_parse(WireCart, raw, "cart")), raw
+        try:
+            added: Any = decode_json(response)
+        except UnreachableError:
+            added = None  # the items went in (2xx); the cart read back says the rest
+        return self._read_back(cart_id, added)
+
+    def _read_back(self, cart_id: str, added: Any) -> tuple[Cart, Any]:
+        """The cart after an add that succeeded; a cart that cannot be read is still kept."""
+        try:
+            wire, raw = self._get_cart(cart_id)
+        except (ApiError, UnreachableError) as err:
+            cart = Cart(
+                id=cart_id,
+                provider=KEY,
+                state="open",
+                expires_at=None,
+                currency=None,
+                total=None,
+                lines=[],
+                notices=[
+                    f"the items were added to cart {cart_id}, but reading it back failed: "
+                    f"{err.message}; see it later with 'bookctl cart show'"
+                ],
+            )
+            return cart, {"add": added, "cart": None}
+        return to_cart(wire, cart_id), {"add": added, "cart": raw}
 
     def _get_cart(self, cart_id: str) -> tuple[WireCart, Any]:
         raw = self.client.get_json(f"carts/{_path_id(cart_id)}")
@@ -640,37 +701,77 @@ class Bookinglayer:
 
     def cart_show(self, cart_id: str, session: CartSession | None) -> tuple[Cart, Any]:
         wire, raw = self._get_cart(cart_id)
-        return to_cart(wire), raw
+        return to_cart(wire, cart_id), raw
 
     def cart_extend(self, cart_id: str, session: CartSession | None) -> tuple[Cart, Any]:
         response = self.client.request("PUT", f"carts/{_path_id(cart_id)}/extend")
-        extended = _parse(WireExtend, decode_json(response), "extend answer")
+        extend_raw = decode_json(response)
+        extended = _parse(WireExtend, extend_raw, "extend answer")
         wire, raw = self._get_cart(cart_id)
-        wire.expiry_date = extended.expiry_date
-        return to_cart(wire), {"extend": decode_json(response), "cart": raw}
+        if extended.expiry_date:
+            wire.expiry_date = extended.expiry_date
+        return to_cart(wire, cart_id), {"extend": extend_raw, "cart": raw}
 
     def cart_abandon(self, cart_id: str, session: CartSession | None) -> Any:
-        return decode_json(self.client.request("DELETE", f"carts/{_path_id(cart_id)}"))
+        response = self.client.request("DELETE", f"carts/{_path_id(cart_id)}")
+        try:
+            return decode_json(response)
+        except UnreachableError:
+            return None  # abandoned (2xx); the document's {"success": true} is all it says
 
     def checkout(
         self, cart_id: str, options: Mapping[str, Any], session: CartSession | None
     ) -> tuple[Order, Any]:
+        """``POST carts/{cart_id}/checkout``; a lost or unreadable answer is settled by reading
+        the cart back, so a booking that was made is reported as made."""
         body = build_checkout_body(options)
+        path = f"carts/{_path_id(cart_id)}/checkout"
         try:
             response = self.client.request(
-                "POST",
-                f"carts/{_path_id(cart_id)}/checkout",
-                json_body=body,
-                idempotency_key=options.get("idempotency_key"),
+                "POST", path, json_body=body, idempotency_key=options.get("idempotency_key")
             )
-        except UnknownOutcomeError:
+        except (UnknownOutcomeError, ApiUnavailableError) as err:
+            found = self._checked_out(cart_id)
+            if found is None:
+                raise _maybe_booked(err, cart_id) from None
+            order, raw = found
+            order.notices.append(
+                f"the answer to the checkout was lost ({err.message}), but cart {cart_id} "
+                "is checked out: the booking was made"
+            )
+            return order, raw
+        except (ApiRefusedError, InvalidRequestError):
+            # A retry of a checkout that went through the first time.
+            found = self._checked_out(cart_id)
+            if found is None:
+                raise
+            order, raw = found
+            order.notices.append(f"cart {cart_id} was already checked out: the booking stands")
+            return order, raw
+        try:
+            raw = decode_json(response)
+            result: WireCheckout = _parse(WireCheckout, raw, "checkout answer")
+        except UnreachableError as err:
+            # Bookinglayer said yes (2xx); only its answer is unreadable.
+            found = self._checked_out(cart_id)
+            order, raw = found or (to_order(cart_id, None), None)
+            order.notices.append(
+                f"Bookinglayer accepted the checkout of cart {cart_id} (HTTP "
+                f"{response.status_code}) but its answer could not be read ({err.message}): "
+                "the booking was made"
+            )
+            return order, raw
+        return to_order(cart_id, result.booking, result.status), raw
+
+    def _checked_out(self, cart_id: str) -> tuple[Order, Any] | None:
+        """The order of ``cart_id`` if reading the cart back shows it checked out."""
+        try:
             wire, raw = self._get_cart(cart_id)
-            if wire.booking is not None:
-                return to_order(cart_id, wire.booking), raw
-            raise
-        raw = decode_json(response)
-        result = _parse(WireCheckout, raw, "checkout answer")
-        return to_order(cart_id, result.booking), raw
+        except BookctlError:
+            return None
+        if not wire.checked_out:
+            return None
+        return to_order(cart_id, wire.booking, wire.status), raw
 
     def get_order(self, order_id: str, session: CartSession | None) -> tuple[Order, Any]:
         """Bookinglayer confirms at checkout; there is no order to follow."""
@@ -717,9 +818,15 @@ def _parse_days(data: Any) -> dict[str, WireDay]:
     return days
 
 
-def _bad_answer(what: str) -> Exception:
-    from bookctl.core.errors import UnreachableError
+def _maybe_booked(err: BookctlError, cart_id: str) -> UnknownOutcomeError:
+    return UnknownOutcomeError(
+        f"{err.message}; reading cart {cart_id} back did not show whether it was checked out",
+        hint="run 'bookctl cart show' to see where it stands; 'bookctl checkout' again reports "
+        "the booking if it was made",
+    )
 
+
+def _bad_answer(what: str) -> Exception:
     return UnreachableError(
         f"Bookinglayer sent a {what} bookctl does not understand",
         hint="run with -v to see the answer",

@@ -6,6 +6,7 @@ Amounts are strings on the wire and dates look like ``/Date(1532940986653+0000)/
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import re
 from collections.abc import Mapping
@@ -13,15 +14,24 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from bookctl.core import validate
 from bookctl.core.config import Profile
-from bookctl.core.errors import RefusedError, UnknownOutcomeError, UsageError
+from bookctl.core.errors import (
+    ApiRefusedError,
+    ApiUnavailableError,
+    BookctlError,
+    InvalidRequestError,
+    UnknownOutcomeError,
+    UnreachableError,
+    UsageError,
+)
 from bookctl.core.http import ApiClient, decode_json
 from bookctl.core.models import AvailabilityRow, Cart, CartLine, Money, Order, Product, money
 from bookctl.core.provider import unsupported_stage
 from bookctl.core.session import CartSession
+from bookctl.providers._common import LENIENT
 
 KEY = "rundl"
 CHECKOUT_STATES = {0: "open", 1: "purchased"}
@@ -33,16 +43,16 @@ PAYMENT_STATES = {
     "failed": "failed",
 }
 _DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
-Amount = Decimal | str | int | float
+Amount = Decimal | None
 
 
 class _Wire(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = LENIENT
 
 
 class Gid(_Wire):
     global_type: int | None = None
-    id: int
+    id: int | None = None
     name: str | None = None
 
 
@@ -50,23 +60,23 @@ class WireProduct(_Wire):
     id: int
     object: str | None = None
     name: str
-    price: Amount
-    currency: str
+    price: Amount = None
+    currency: str | None = None
     tax_id: int | None = None
     service: int | None = None
 
 
 class WireTaxLine(_Wire):
-    amount: Amount
-    name: str
+    amount: Amount = None
+    name: str | None = None
 
 
 class WireItem(_Wire):
     product: WireProduct
-    quantity: int | str
-    amount: Amount
+    quantity: int = 1
+    amount: Amount = None
     tax_id: int | None = None
-    tax_amount: Amount
+    tax_amount: Amount = None
     tax_status: int | None = None
     tax_lines: list[WireTaxLine] = []
     reference: Any = None
@@ -74,17 +84,19 @@ class WireItem(_Wire):
 
 
 class WireCheckout(_Wire):
+    """The document's checkout object: only ``id`` is needed; the rest is read when present."""
+
     id: int
     object: str | None = None
-    seller: Gid
-    buyer: Gid
-    status: int
+    seller: Gid | None = None
+    buyer: Gid | None = None
+    status: int | str | None = None
     product_order: int | None = None
-    items: list[WireItem]
-    items_total_price: Amount
-    total_tax: Amount
-    total_price: Amount
-    currency: str
+    items: list[WireItem] = []
+    items_total_price: Amount = None
+    total_tax: Amount = None
+    total_price: Amount = None
+    currency: str | None = None
     payment_account_types: list[str] = []
     payment_token: str | None = None
     related: int | None = None
@@ -92,14 +104,22 @@ class WireCheckout(_Wire):
     rundl: int | None = None
     created_date: str | None = None
 
+    @property
+    def state(self) -> str:
+        if self.product_order is not None:
+            return CHECKOUT_STATES[1]
+        code = str(self.status) if self.status is not None else "0"
+        return CHECKOUT_STATES.get(int(code), code) if code.isdigit() else code
 
+
+# Not in the document: the product order a purchase makes (bookctl's reading of Rundl's API).
 class WireProductOrder(_Wire):
     id: int
-    checkout: int
+    checkout: int | None = None
     status: str
     payment_account_type: str | None = None
-    total_price: Amount
-    currency: str
+    total_price: Amount = None
+    currency: str | None = None
     created_date: str | None = None
     completed_date: str | None = None
 
@@ -108,8 +128,6 @@ def _parse(model: type[BaseModel], data: Any, what: str) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as err:
-        from bookctl.core.errors import UnreachableError
-
         raise UnreachableError(
             f"Rundl sent a {what} bookctl does not understand ({err.error_count()} field errors)",
             hint="run with -v to see the answer, and report it if the provider is right",
@@ -136,7 +154,9 @@ def to_product(wire: WireProduct) -> Product:
         provider=KEY,
         type="product",
         title=wire.name,
-        price_from=Money(amount=money(wire.price) or "0.00", currency=wire.currency),
+        price_from=Money(amount=money(wire.price) or "0.00", currency=wire.currency)
+        if wire.price is not None and wire.currency
+        else None,
         details={"service": wire.service, "tax_id": wire.tax_id},
     )
 
@@ -145,7 +165,7 @@ def to_cart(wire: WireCheckout) -> Cart:
     return Cart(
         id=str(wire.id),
         provider=KEY,
-        state=CHECKOUT_STATES.get(wire.status, str(wire.status)),
+        state=wire.state,
         expires_at=None,
         currency=wire.currency,
         total=money(wire.total_price),
@@ -153,20 +173,20 @@ def to_cart(wire: WireCheckout) -> Cart:
             CartLine(
                 product_id=str(item.product.id),
                 title=item.product.name,
-                quantity=int(item.quantity),
+                quantity=item.quantity,
                 dates=[],
                 amount=money(item.amount),
-                kind=", ".join(f"{t.name} {t.amount}%" for t in item.tax_lines) or None,
+                kind=", ".join(f"{t.name} {t.amount}%" for t in item.tax_lines if t.name) or None,
             )
             for item in wire.items
         ],
     )
 
 
-def to_order(wire: WireProductOrder) -> Order:
+def to_order(wire: WireProductOrder, checkout_id: str | None = None) -> Order:
     return Order(
         id=str(wire.id),
-        cart_id=str(wire.checkout),
+        cart_id=str(wire.checkout) if wire.checkout is not None else checkout_id,
         provider=KEY,
         state=wire.status,
         payment_state=PAYMENT_STATES.get(wire.status, wire.status),
@@ -248,7 +268,9 @@ class Rundl:
 
     @staticmethod
     def auth_headers(api_key: str) -> dict[str, str]:
-        return {"Authorization": f"OAuth {api_key}"}
+        """``OAuth <Base64-Encoded-User-Access-Token>``: the profile holds the user access token
+        as Rundl issues it, and bookctl Base64-encodes it here."""
+        return {"Authorization": f"OAuth {encode_token(api_key)}"}
 
     def _get(self, path: str) -> Any:
         return self.client.get_json(path, params={"account": self.account})
@@ -301,8 +323,15 @@ class Rundl:
             json_body=body,
             idempotency_key=options.get("idempotency_key"),
         )
-        raw = decode_json(response)
-        return to_cart(_parse(WireCheckout, raw, "checkout")), raw
+        try:
+            raw = decode_json(response)
+            return to_cart(_parse(WireCheckout, raw, "checkout")), raw
+        except UnreachableError as err:
+            err.hint = (
+                "a checkout may have been created; nothing is bought until 'bookctl checkout'. "
+                "Run with -v to see the answer"
+            )
+            raise
 
     def _get_checkout(self, checkout_id: str) -> tuple[WireCheckout, Any]:
         raw = self._get(f"checkouts/{_id(checkout_id, 'checkout id')}")
@@ -323,18 +352,19 @@ class Rundl:
     def checkout(
         self, cart_id: str, options: Mapping[str, Any], session: CartSession | None
     ) -> tuple[Order, Any]:
+        """Purchase the checkout. A checkout already purchased (a retry) reports its order, and a
+        lost or unreadable answer is settled by reading the checkout back."""
         wire, _ = self._get_checkout(cart_id)
         if wire.product_order is not None:
-            order, _ = self.get_order(str(wire.product_order), session)
-            raise RefusedError(
-                f"checkout {cart_id} is already purchased (product order {order.id}, "
-                f"{order.state})",
-                hint=f"follow it with 'bookctl poll {order.id}'",
+            order, raw = self._order_of(wire)
+            order.notices.append(
+                f"checkout {cart_id} was already purchased: product order {order.id}"
             )
+            return order, raw
         token = options.get("payment_token")
         kind = "credit_card" if token else "manual"
-        if kind not in wire.payment_account_types:
-            accepted = ", ".join(wire.payment_account_types) or "none"
+        if wire.payment_account_types and kind not in wire.payment_account_types:
+            accepted = ", ".join(wire.payment_account_types)
             hint = (
                 "pass --payment-token TOKEN from your card processor"
                 if kind == "manual"
@@ -355,23 +385,89 @@ class Rundl:
                 json_body=body,
                 idempotency_key=options.get("idempotency_key"),
             )
-        except UnknownOutcomeError:
-            wire, _ = self._get_checkout(cart_id)
-            if wire.product_order is not None:
-                return self.get_order(str(wire.product_order), session)
-            raise
-        purchased = _parse(WireCheckout, decode_json(response), "checkout")
-        if purchased.product_order is None:
-            raise _bad_answer("purchase answer")
-        order, order_raw = self.get_order(str(purchased.product_order), session)
-        return order, {"checkout": decode_json(response), "product_order": order_raw}
+        except (UnknownOutcomeError, ApiUnavailableError) as err:
+            found = self._purchased(cart_id)
+            if found is None:
+                raise UnknownOutcomeError(
+                    f"{err.message}; reading checkout {cart_id} back did not show a purchase",
+                    hint="run 'bookctl cart show'; 'bookctl checkout' again reports the product "
+                    "order if the purchase was made",
+                ) from None
+            found[0].notices.append(
+                f"the answer to the purchase was lost ({err.message}), but checkout {cart_id} "
+                f"has product order {found[0].id}: the purchase was made"
+            )
+            return found
+        except (ApiRefusedError, InvalidRequestError):
+            found = self._purchased(cart_id)
+            if found is None:
+                raise
+            found[0].notices.append(f"checkout {cart_id} was already purchased")
+            return found
+        try:
+            answer = decode_json(response)
+            purchased: WireCheckout = _parse(WireCheckout, answer, "checkout")
+            if purchased.product_order is None:
+                raise _bad_answer("purchase answer")
+        except UnreachableError as err:
+            # Rundl said yes (2xx); only its answer is unreadable.
+            found = self._purchased(cart_id)
+            order, raw = found or (_unread_order(cart_id), None)
+            order.notices.append(
+                f"Rundl accepted the purchase of checkout {cart_id} (HTTP "
+                f"{response.status_code}) but its answer could not be read ({err.message}): "
+                "the purchase was made"
+            )
+            return order, raw
+        order, order_raw = self._order_of(purchased)
+        return order, {"checkout": answer, "product_order": order_raw}
+
+    def _purchased(self, checkout_id: str) -> tuple[Order, Any] | None:
+        """The product order of ``checkout_id`` if reading it back shows one."""
+        try:
+            wire, _ = self._get_checkout(checkout_id)
+        except BookctlError:
+            return None
+        return self._order_of(wire) if wire.product_order is not None else None
+
+    def _order_of(self, wire: WireCheckout) -> tuple[Order, Any]:
+        """The product order of a purchased checkout; still reported if it cannot be read."""
+        order_id = str(wire.product_order)
+        try:
+            return self.get_order(order_id, None)
+        except BookctlError as err:
+            order = _unread_order(str(wire.id), order_id)
+            order.notices.append(f"product order {order_id} could not be read: {err.message}")
+            return order, None
 
     def get_order(self, order_id: str, session: CartSession | None) -> tuple[Order, Any]:
         raw = self._get(f"product_orders/{_id(order_id, 'product order id')}")
-        return to_order(_parse(WireProductOrder, raw, "product order")), raw
+        checkout_id = session.cart_id if session is not None else None
+        return to_order(_parse(WireProductOrder, raw, "product order"), checkout_id), raw
 
 
 PROVIDER = Rundl
+
+
+def encode_token(token: str) -> str:
+    """The user access token as the ``OAuth`` header carries it: Base64 of its UTF-8 bytes."""
+    return base64.b64encode(token.encode()).decode("ascii")
+
+
+def _unread_order(checkout_id: str, order_id: str | None = None) -> Order:
+    """A purchase known to be made whose product order could not be read. With its id it is
+    ``processing`` as far as bookctl can tell (``poll`` follows it); without, the checkout is
+    ``purchased`` and the session stays, so ``checkout`` again finds the order."""
+    return Order(
+        id=order_id or checkout_id,
+        cart_id=checkout_id,
+        provider=KEY,
+        state="processing" if order_id else CHECKOUT_STATES[1],
+        payment_state=None,
+        total=None,
+        currency=None,
+        completed_at=None,
+    )
 
 
 def _id(value: str, what: str = "id") -> str:
@@ -382,8 +478,6 @@ def _id(value: str, what: str = "id") -> str:
 
 
 def _bad_answer(what: str) -> Exception:
-    from bookctl.core.errors import UnreachableError
-
     return UnreachableError(
         f"Rundl sent a {what} bookctl does not understand",
         hint="run with -v to see the answer",

@@ -12,11 +12,20 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from bookctl.core import validate
 from bookctl.core.config import Profile
-from bookctl.core.errors import ApiError, UnknownOutcomeError, UnreachableError, UsageError
+from bookctl.core.errors import (
+    ApiError,
+    ApiRefusedError,
+    ApiUnavailableError,
+    BookctlError,
+    InvalidRequestError,
+    UnknownOutcomeError,
+    UnreachableError,
+    UsageError,
+)
 from bookctl.core.http import ApiClient, decode_json
 from bookctl.core.models import (
     AvailabilityRow,
@@ -30,9 +39,11 @@ from bookctl.core.models import (
 )
 from bookctl.core.provider import unsupported_stage
 from bookctl.core.session import CartSession
-from bookctl.providers._common import explain, iso_timestamp, require_option
+from bookctl.providers._common import LENIENT, Count, explain, iso_timestamp, require_option
 
 KEY = "wix"
+#: Booking statuses that mean no checkout went through (anything else was checked out).
+NOT_CHECKED_OUT = frozenset({"PENDING_CHECKOUT", "CREATED", "CANCELED", "DECLINED"})
 CONTACT_FIELDS = ("firstName", "lastName", "email", "phone", "timeZone", "countryCode")
 
 HINTS = {
@@ -48,12 +59,12 @@ HINTS = {
 
 
 class _Wire(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = LENIENT
 
 
 class WirePrice(_Wire):
-    amount: Decimal
-    currency: str
+    amount: Decimal | None = None
+    currency: str | None = None
     downPayAmount: Decimal | None = None
 
 
@@ -74,22 +85,22 @@ class WireService(_Wire):
 
 class WireSession(_Wire):
     id: str
-    serviceId: str
+    serviceId: str | None = None
     start: str
-    end: str
-    capacity: int
-    openSpots: int
+    end: str | None = None
+    capacity: Count = None
+    openSpots: Count = None
     locked: bool = False
 
 
 class WireSingleSession(_Wire):
-    sessionId: str
+    sessionId: str | None = None
     start: str | None = None
     end: str | None = None
 
 
 class WireBookedEntity(_Wire):
-    serviceId: str
+    serviceId: str | None = None
     scheduleId: str | None = None
     singleSession: WireSingleSession | None = None
     title: str | None = None
@@ -97,23 +108,29 @@ class WireBookedEntity(_Wire):
 
 
 class WireBalance(_Wire):
-    finalPrice: WirePrice
+    finalPrice: WirePrice = WirePrice()
     amountReceived: Decimal | None = None
 
 
 class WirePaymentDetails(_Wire):
-    balance: WireBalance
-    state: str
+    balance: WireBalance = WireBalance()
+    state: str | None = None
 
 
 class WireBooking(_Wire):
+    """The document's booking object: only ``id`` and ``status`` are needed."""
+
     id: str
-    bookedEntity: WireBookedEntity
+    bookedEntity: WireBookedEntity = WireBookedEntity()
     formInfo: dict[str, Any] = {}
-    paymentDetails: WirePaymentDetails
+    paymentDetails: WirePaymentDetails = WirePaymentDetails()
     status: str
     created: str | None = None
     updated: str | None = None
+
+    @property
+    def checked_out(self) -> bool:
+        return self.status.upper() not in NOT_CHECKED_OUT
 
 
 def _parse(model: type[BaseModel], data: Any, what: str) -> Any:
@@ -138,10 +155,11 @@ def _booking(raw: Any) -> WireBooking:
 
 def to_product(wire: WireService) -> Product:
     options = wire.rate.labeledPriceOptions
+    priced = [p for p in options.values() if p.amount is not None and p.currency]
     price = None
-    if options:
-        cheapest = min(options.values(), key=lambda p: p.amount)
-        price = Money(amount=money(cheapest.amount) or "0.00", currency=cheapest.currency)
+    if priced:
+        cheapest = min(priced, key=lambda p: p.amount or 0)
+        price = Money(amount=money(cheapest.amount) or "0.00", currency=cheapest.currency or "")
     return Product(
         id=wire.id,
         provider=KEY,
@@ -169,8 +187,8 @@ def to_availability_rows(service_id: str, sessions: list[WireSession]) -> list[A
         AvailabilityRow(
             product_id=service_id,
             date=day,
-            available=sum(s.openSpots for s in day_sessions),
-            capacity=sum(s.capacity for s in day_sessions),
+            available=_total([s.openSpots for s in day_sessions]),
+            capacity=_total([s.capacity for s in day_sessions]),
             blocked=False,
             checkin=None,
             checkout=None,
@@ -189,25 +207,31 @@ def to_availability_rows(service_id: str, sessions: list[WireSession]) -> list[A
     ]
 
 
+def _total(counts: list[Count]) -> Count:
+    """Sessions' spots added up (unknown if any is unknown or not a number)."""
+    if any(not isinstance(c, int) for c in counts):
+        return None
+    return sum(c for c in counts if isinstance(c, int))
+
+
 def _participants(wire: WireBooking) -> int:
     selection = wire.formInfo.get("paymentSelection") or [{}]
-    return int(selection[0].get("numberOfParticipants", 1))
+    try:
+        return int(selection[0].get("numberOfParticipants", 1))
+    except (AttributeError, TypeError, ValueError):
+        return 1
 
 
 def to_cart(wire: WireBooking) -> Cart:
     price = wire.paymentDetails.balance.finalPrice
-    single = wire.bookedEntity.singleSession
-    return Cart(
-        id=wire.id,
-        provider=KEY,
-        state=wire.status,
-        expires_at=None,
-        currency=price.currency,
-        total=money(price.amount),
-        lines=[
+    entity = wire.bookedEntity
+    single = entity.singleSession
+    lines = []
+    if entity.serviceId is not None:
+        lines.append(
             CartLine(
-                product_id=wire.bookedEntity.serviceId,
-                title=wire.bookedEntity.title or wire.bookedEntity.serviceId,
+                product_id=entity.serviceId,
+                title=entity.title or entity.serviceId,
                 quantity=_participants(wire),
                 dates=[iso_timestamp(single.start) or single.start]
                 if single and single.start
@@ -215,7 +239,15 @@ def to_cart(wire: WireBooking) -> Cart:
                 amount=money(price.amount),
                 kind="session",
             )
-        ],
+        )
+    return Cart(
+        id=wire.id,
+        provider=KEY,
+        state=wire.status,
+        expires_at=None,
+        currency=price.currency,
+        total=money(price.amount),
+        lines=lines,
     )
 
 
@@ -277,13 +309,14 @@ def build_create_body(options: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def build_checkout_body(options: Mapping[str, Any]) -> dict[str, Any]:
+def build_checkout_body(options: Mapping[str, Any], booking_id: str) -> dict[str, Any]:
+    """The document's checkout body; its example repeats the ``bookingId`` of the path."""
     if options.get("coupon") and options.get("plan"):
         raise UsageError(
             "--coupon cannot be used with --plan (a coupon cannot be used with a paid plan)",
             hint="give one of them",
         )
-    body: dict[str, Any] = {}
+    body: dict[str, Any] = {"bookingId": booking_id}
     if options.get("locked_session_key"):
         body["lockedSessionKey"] = options["locked_session_key"]
     if options.get("coupon"):
@@ -359,8 +392,15 @@ class Wix:
             )
         except ApiError as err:
             raise explain(err, HINTS, service=options.get("service_id"), id="") from None
-        raw = decode_json(response)
-        return to_cart(_booking(raw)), raw
+        try:
+            raw = decode_json(response)
+            return to_cart(_booking(raw)), raw
+        except UnreachableError as err:
+            err.hint = (
+                "a booking awaiting checkout may have been made; it holds no spot and nothing "
+                "is charged. Run with -v to see the answer"
+            )
+            raise
 
     def _get(self, booking_id: str) -> tuple[WireBooking, Any]:
         raw = self.client.get_json(f"bookings/{_path_id(booking_id)}")
@@ -383,23 +423,70 @@ class Wix:
     def checkout(
         self, cart_id: str, options: Mapping[str, Any], session: CartSession | None
     ) -> tuple[Order, Any]:
-        """``POST /bookings/{bookingId}/checkout``; a paid booking then completes by itself."""
-        body = build_checkout_body(options)
+        """``POST /bookings/{bookingId}/checkout``; a paid booking then completes by itself.
+
+        A lost or unreadable answer, or a refusal of a retry, is settled by reading the booking
+        back, so a checkout that went through is reported as made.
+        """
         path = f"bookings/{_path_id(cart_id)}/checkout"
+        body = build_checkout_body(options, cart_id)
         try:
             response = self.client.request(
                 "POST", path, json_body=body, idempotency_key=options.get("idempotency_key")
             )
-        except UnknownOutcomeError:
-            wire, raw = self._get(cart_id)
-            if wire.status != "PENDING_CHECKOUT":
-                return to_order(wire), raw
-            raise
+        except (UnknownOutcomeError, ApiUnavailableError) as err:
+            found = self._checked_out(cart_id)
+            if found is None:
+                raise _maybe_checked_out(err, cart_id) from None
+            found[0].notices.append(
+                f"the answer to the checkout was lost ({err.message}), but booking {cart_id} "
+                f"is {found[0].state}: the checkout went through"
+            )
+            return found
+        except (ApiRefusedError, InvalidRequestError) as err:
+            found = self._checked_out(cart_id)
+            if found is not None:
+                found[0].notices.append(
+                    f"booking {cart_id} was already checked out ({found[0].state})"
+                )
+                return found
+            service = session.lines[0].get("product_id") if session and session.lines else "ID"
+            raise explain(err, HINTS, id=cart_id, service=service) from None
         except ApiError as err:
             service = session.lines[0].get("product_id") if session and session.lines else "ID"
             raise explain(err, HINTS, id=cart_id, service=service) from None
-        raw = decode_json(response)
-        return to_order(_booking(raw)), raw
+        try:
+            raw = decode_json(response)
+            return to_order(_booking(raw)), raw
+        except UnreachableError as err:
+            # Wix said yes (2xx); only its answer is unreadable.
+            found = self._checked_out(cart_id)
+            order, raw = found or (
+                Order(
+                    id=cart_id,
+                    cart_id=cart_id,
+                    provider=KEY,
+                    state="PENDING",
+                    payment_state=None,
+                    total=None,
+                    currency=None,
+                    completed_at=None,
+                ),
+                None,
+            )
+            order.notices.append(
+                f"Wix accepted the checkout of booking {cart_id} (HTTP {response.status_code}) "
+                f"but its answer could not be read ({err.message}): the checkout went through"
+            )
+            return order, raw
+
+    def _checked_out(self, booking_id: str) -> tuple[Order, Any] | None:
+        """The booking as an order if reading it back shows it checked out."""
+        try:
+            wire, raw = self._get(booking_id)
+        except BookctlError:
+            return None
+        return (to_order(wire), raw) if wire.checked_out else None
 
     def get_order(self, order_id: str, session: CartSession | None) -> tuple[Order, Any]:
         wire, raw = self._get(order_id)
@@ -414,6 +501,14 @@ def _path_id(value: str) -> str:
     if not text or not all(c.isalnum() or c in "-_" for c in text):
         raise UsageError(f"{value!r} is not a Wix id")
     return text
+
+
+def _maybe_checked_out(err: BookctlError, booking_id: str) -> UnknownOutcomeError:
+    return UnknownOutcomeError(
+        f"{err.message}; reading booking {booking_id} back did not show it checked out",
+        hint=f"see where it stands with 'bookctl poll {booking_id}'; 'bookctl checkout' again "
+        "reports the booking if it went through",
+    )
 
 
 def _bad_answer(what: str) -> Exception:

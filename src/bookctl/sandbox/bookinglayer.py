@@ -673,7 +673,10 @@ def _cart_json(conn: sqlite3.Connection, cart_id: str, now_ts: float) -> dict[st
 def add_to_cart(
     payload: Any = Body(None), sandbox: Sandbox = Depends(get_sandbox)
 ) -> dict[str, Any]:
-    """Reserve packages for guests in a new cart, or in the open cart given by `cart_id`."""
+    """Reserve packages for guests in a new cart, or in the open cart given by `cart_id`.
+
+    Answers `{"cart_id": ...}` as the document shows, nothing more.
+    """
     body = _object(payload)
     currency = parse_currency(require(body.get("currency"), "currency"))
     guests = _guests(body)
@@ -715,7 +718,8 @@ def add_to_cart(
             "VALUES (?, ?, ?, ?, ?)",
             [(cart_id, p, d, s, u) for (p, d, s), u in sorted(demand.items())],
         )
-        return _cart_json(conn, cart_id, now_ts)
+        # The document's answer: the cart id, to pass on later adds; GET /carts/{id} shows it.
+        return {"cart_id": cart_id}
 
 
 def _insert_guest(conn: sqlite3.Connection, cart_id: str, plan: GuestPlan, currency: str) -> None:

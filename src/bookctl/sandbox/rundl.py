@@ -1,13 +1,15 @@
 """Rundl checkouts emulation, mounted under `/rundl/api`.
 
 The document (seed 004) gives `POST /checkouts?account=` and the checkout object; the rest
-follows Rundl's public conventions: `Authorization: OAuth <token>`, amounts as strings,
+follows Rundl's public conventions: `Authorization: OAuth <Base64-Encoded-User-Access-Token>`
+(the sandbox key is the user access token), amounts as strings,
 `/Date(ms+0000)/` dates. Completing a purchase creates a product order that settles
 asynchronously by the sandbox clock (`processing`, then `complete`, `invoiced` or `failed`).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -104,7 +106,8 @@ PRODUCTS: dict[int, Product] = {
 
 
 def _authenticate(request: Request, sandbox: Sandbox = Depends(get_sandbox)) -> None:
-    if request.headers.get("authorization") != f"OAuth {sandbox.api_key}":
+    token = base64.b64encode(sandbox.api_key.encode()).decode("ascii")
+    if request.headers.get("authorization") != f"OAuth {token}":
         raise ApiError(401, "unauthorized", "The OAuth access token is missing or wrong.")
 
 
