@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
 import pytest
 
 from bookctl import __version__
-from tests.conftest import run_bookctl
+from tests.conftest import Cli, run_bookctl
 
 HEAVY = ("httpx", "pydantic", "fastapi", "uvicorn", "stamina", "sqlite3")
 
@@ -137,3 +138,45 @@ def test_the_embedded_sandbox_loads_only_the_emulator_of_the_profile_provider() 
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     probe = next(line for line in proc.stderr.splitlines() if line.startswith("PROBE "))
     assert probe.removeprefix("PROBE ") == "bookingbug", proc.stderr
+
+
+def test_the_root_help_lists_every_command_and_global_option_without_rich() -> None:
+    from bookctl.cli.app import COMMANDS
+
+    code = (
+        "import sys\nfrom bookctl.cli.app import main\ntry:\n main(['--help'])\n"
+        "except SystemExit as done:\n assert done.code == 0, done.code\n"
+        "sys.stderr.write('RICH ' + str('rich' in sys.modules) + '\\n')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "NO_COLOR")}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert "RICH False" in proc.stderr, proc.stderr
+    page = proc.stdout
+    assert "Usage: bookctl [OPTIONS] COMMAND [ARGS]..." in page
+    assert "\x1b[" not in page, "colour on a pipe"
+    for name, (_, line) in COMMANDS.items():
+        assert f"│ {name} " in page, name
+        assert line.split()[0] in page
+    for option in ("--profile", "--json", "--connect-timeout", "--version", "--help"):
+        assert f" {option} " in page, option
+    assert "[env var: BOOKCTL_PROFILE]" in page
+
+
+def test_the_root_help_is_coloured_when_colour_is_forced_and_plain_under_no_color(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.delenv("TERM", raising=False)
+    coloured = cli("--help")
+    assert coloured.exit_code == 0, coloured
+    assert "\x1b[1;36m--profile\x1b[0m" in coloured.stdout
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" not in cli("--help").stdout
+
+
+def test_a_bare_bookctl_prints_the_help_and_exits_2() -> None:
+    result = run_bookctl()
+    assert result.exit_code == 2, result
+    assert "Usage: bookctl" in result.stdout and "│ products " in result.stdout

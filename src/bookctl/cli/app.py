@@ -84,7 +84,6 @@ class LazyGroup(TyperGroup):
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
         self._loaded: dict[str, click.Command] = {}
-        self._listing = False
 
     @property  # type: ignore[override]
     def commands(self) -> dict[str, click.Command]:
@@ -104,18 +103,18 @@ class LazyGroup(TyperGroup):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in COMMANDS:
             return None
-        if self._listing and cmd_name not in self._loaded:
-            # The root's help needs only the name and the line of help.
-            help_line = COMMANDS[cmd_name][1]
-            return click.Command(cmd_name, help=help_line, short_help=help_line)
         return self._load(cmd_name)
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        self._listing = True
-        try:
-            super().format_help(ctx, formatter)
-        finally:
-            self._listing = False
+        # Typer's rich formatter imports rich's markdown, syntax and pygments; the root's page
+        # is drawn in the same layout by a light path (see bookctl.cli.roothelp).
+        from bookctl.cli import roothelp
+
+        listing = [(name, help_line) for name, (_, help_line) in COMMANDS.items()]
+        # Printed as Typer prints its help (straight to stdout), so a bare ``bookctl`` shows it
+        # the same way: the page on stdout, the usage error on stderr.
+        sys.stdout.write(roothelp.render(self, ctx, listing))
+        sys.stdout.flush()
 
     def _load(self, name: str) -> click.Command:
         command = self._loaded.get(name)
