@@ -581,6 +581,11 @@ def main() -> None:
     if options.floor:
         run_floor(options.floor[0], int(options.floor[1]), 8)
         return
+    if not venv_bin("bookctl").exists():
+        parser.error(
+            f"no bookctl next to {sys.executable}: run this with the Python of the virtual "
+            "environment bookctl is installed in"
+        )
     only = set(options.only.split(","))
     if unknown := only - set(ROWS):
         parser.error(f"unknown rows: {', '.join(sorted(unknown))}")
