@@ -90,14 +90,15 @@ try:
 except SystemExit as done:
     code = done.code
 real_cli = getattr(sys.modules.get("httpx._main"), "__file__", None)
-loaded = sorted({m.split(".")[0] for m in sys.modules if m.split(".")[0] in ("rich", "pygments")})
+loaded = sorted({m.split(".")[0] for m in sys.modules
+                 if m.split(".")[0] in ("rich", "pygments", "stamina")})
 sys.stderr.write("PROBE " + json.dumps({"code": code, "loaded": loaded, "ssl": len(contexts),
                  "httpx_cli": real_cli}) + "\\n")
 """
 
 
 @pytest.mark.parametrize("fmt", [["--json"], ["-o", "csv"]])
-def test_a_data_command_over_http_loads_no_rich_no_tls_and_not_httpx_own_cli(
+def test_a_data_command_over_http_loads_no_rich_no_tls_no_retry_loop_nor_httpx_own_cli(
     served_profile: str, fmt: list[str]
 ) -> None:
     proc = subprocess.run(
