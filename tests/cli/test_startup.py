@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
+import pytest
+
 from bookctl import __version__
-from tests.conftest import run_bookctl
+from tests.conftest import Cli, run_bookctl
 
 HEAVY = ("httpx", "pydantic", "fastapi", "uvicorn", "stamina", "sqlite3")
 
@@ -40,3 +43,142 @@ def test_version() -> None:
     result = run_bookctl("--version")
     assert result.exit_code == 0, result
     assert result.stdout == f"bookctl {__version__}\n"
+
+
+def test_the_root_lists_each_command_with_its_own_first_line_of_help() -> None:
+    import click
+
+    from bookctl.cli.app import COMMANDS, build_cli
+
+    root = build_cli()
+    assert isinstance(root, click.Group)
+    ctx = click.Context(root)
+    for name in root.list_commands(ctx):
+        command = root.get_command(ctx, name)
+        assert command is not None, name
+        assert command.name == name
+        first_line = (command.help or "").strip().split("\n\n")[0].replace("\n", " ")
+        assert first_line == COMMANDS[name][1], f"update bookctl.cli.app.COMMANDS[{name!r}]"
+
+
+def test_running_one_command_imports_only_its_own_command_module() -> None:
+    code = (
+        "import sys\nfrom bookctl.cli.app import main\ntry:\n main(['profile', 'list'])\n"
+        "except SystemExit:\n pass\n"
+        "mods = sorted(m for m in sys.modules if m.startswith('bookctl.cli.') and m not in "
+        "('bookctl.cli.app', 'bookctl.cli.errors', 'bookctl.cli.options', 'bookctl.cli.context',"
+        " 'bookctl.cli.hints'))\n"
+        "sys.stderr.write('PROBE ' + ','.join(mods) + '\\n')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    probe = next(line for line in proc.stderr.splitlines() if line.startswith("PROBE "))
+    assert probe.removeprefix("PROBE ").split(",") == ["bookctl.cli.profile"]
+
+
+_DATA_PROBE = """
+import json, ssl, sys
+contexts = []
+_new = ssl.SSLContext.__new__
+def _counting(cls, *args, **kwargs):
+    contexts.append(cls)
+    return _new(cls, *args, **kwargs)
+ssl.SSLContext.__new__ = _counting
+from bookctl.cli.app import main
+try:
+    main(sys.argv[1:])
+except SystemExit as done:
+    code = done.code
+real_cli = getattr(sys.modules.get("httpx._main"), "__file__", None)
+loaded = sorted({m.split(".")[0] for m in sys.modules
+                 if m.split(".")[0] in ("rich", "pygments", "stamina")})
+sys.stderr.write("PROBE " + json.dumps({"code": code, "loaded": loaded, "ssl": len(contexts),
+                 "httpx_cli": real_cli}) + "\\n")
+"""
+
+
+@pytest.mark.parametrize("fmt", [["--json"], ["-o", "csv"]])
+def test_a_data_command_over_http_loads_no_rich_no_tls_no_retry_loop_nor_httpx_own_cli(
+    served_profile: str, fmt: list[str]
+) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", _DATA_PROBE, "-p", served_profile, *fmt, "products"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    probe = next(line for line in proc.stderr.splitlines() if line.startswith("PROBE "))
+    found = json.loads(probe.removeprefix("PROBE "))
+    assert found["code"] == 0, proc.stderr
+    assert "Surf Camp" in proc.stdout
+    assert found["loaded"] == [], f"imported for {fmt}: {found['loaded']}"
+    assert found["ssl"] == 0, "an SSL context was built for a plain http:// profile"
+    assert found["httpx_cli"] is None, "httpx's own command line was imported"
+
+
+def test_httpx_own_command_line_still_runs_after_bookctl_deferred_it() -> None:
+    code = (
+        "import sys\nfrom bookctl.cli import app\napp._defer_httpx_cli()\nimport httpx\n"
+        "try:\n httpx.main(['--help'])\nexcept SystemExit as done:\n sys.exit(done.code)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "httpx" in proc.stdout.lower() and "--method" in proc.stdout
+
+
+def test_the_embedded_sandbox_loads_only_the_emulator_of_the_profile_provider() -> None:
+    code = (
+        "import sys\nfrom bookctl.cli.app import main\ntry:\n"
+        " main(['-p', 'sandbox-bookingbug', '--json', 'products'])\nexcept SystemExit as done:\n"
+        " assert done.code == 0, done.code\n"
+        "emulators = sorted(m.rsplit('.', 1)[1] for m in sys.modules if m in "
+        "{'bookctl.sandbox.' + n for n in ('bookinglayer', 'bookingbug', 'wix', 'guestmanager', "
+        "'rundl')})\n"
+        "sys.stderr.write('PROBE ' + ','.join(emulators) + '\\n')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    probe = next(line for line in proc.stderr.splitlines() if line.startswith("PROBE "))
+    assert probe.removeprefix("PROBE ") == "bookingbug", proc.stderr
+
+
+def test_the_root_help_lists_every_command_and_global_option_without_rich() -> None:
+    from bookctl.cli.app import COMMANDS
+
+    code = (
+        "import sys\nfrom bookctl.cli.app import main\ntry:\n main(['--help'])\n"
+        "except SystemExit as done:\n assert done.code == 0, done.code\n"
+        "sys.stderr.write('RICH ' + str('rich' in sys.modules) + '\\n')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "NO_COLOR")}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert "RICH False" in proc.stderr, proc.stderr
+    page = proc.stdout
+    assert "Usage: bookctl [OPTIONS] COMMAND [ARGS]..." in page
+    assert "\x1b[" not in page, "colour on a pipe"
+    for name, (_, line) in COMMANDS.items():
+        assert f"│ {name} " in page, name
+        assert line.split()[0] in page
+    for option in ("--profile", "--json", "--connect-timeout", "--version", "--help"):
+        assert f" {option} " in page, option
+    assert "[env var: BOOKCTL_PROFILE]" in page
+
+
+def test_the_root_help_is_coloured_when_colour_is_forced_and_plain_under_no_color(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.delenv("TERM", raising=False)
+    coloured = cli("--help")
+    assert coloured.exit_code == 0, coloured
+    assert "\x1b[1;36m--profile\x1b[0m" in coloured.stdout
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" not in cli("--help").stdout
+
+
+def test_a_bare_bookctl_prints_the_help_and_exits_2() -> None:
+    result = run_bookctl()
+    assert result.exit_code == 2, result
+    assert "Usage: bookctl" in result.stdout and "│ products " in result.stdout

@@ -140,9 +140,14 @@ class BatchRunner:
                 while pending:
                     done, pending = futures.wait(pending, return_when=futures.FIRST_COMPLETED)
                     yield from (f.result() for f in done)
+            except KeyboardInterrupt:
+                # Ctrl-C: no new row starts; the rows in flight finish, are journalled and are
+                # still reported, so the summary so far counts every booking that was made.
+                self.stop.set()
+                yield from (f.result() for f in futures.as_completed(pending))
+                raise
             except BaseException:
-                # Ctrl-C or a fatal error: rows in flight finish (and are journalled); no new
-                # row starts.
+                # A fatal error: rows in flight finish (and are journalled); no new row starts.
                 self.stop.set()
                 raise
 

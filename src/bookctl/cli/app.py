@@ -3,35 +3,13 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import sys
 from typing import Any
 
 import click
-import typer
-
-from bookctl.cli import (
-    availability,
-    basket,
-    batch,
-    business,
-    cart,
-    checkout,
-    completion,
-    demo,
-    login,
-    member,
-    orders,
-    packages,
-    poll,
-    prices,
-    products,
-    profile,
-    sandbox,
-    smoke,
-    topics,
-)
-from bookctl.cli.options import GLOBALS_EPILOG, make_global_options
+from typer.core import TyperGroup
 
 HELP = """\
 bookctl: book trips, tickets and classes on five booking platforms from one command line.
@@ -43,53 +21,161 @@ With no setup it talks to the built-in sandbox (profile 'sandbox'). Try:
   bookctl availability 384 --start-date tomorrow
 """
 
-app = typer.Typer(
-    name="bookctl",
-    help=HELP,
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode="rich",
-    context_settings={"help_option_names": ["-h", "--help"]},
-    pretty_exceptions_enable=False,
-)
+# name -> (modules whose ``register(app)`` builds it, one-line help), in the order of the help.
+# The root lists these without importing a command module; tests/cli/test_startup.py checks
+# that each line matches the command's own help. A new command is one line here.
+COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
+    "products": (("products",), "List the products of the active profile's provider."),
+    "availability": (
+        ("availability",),
+        "Show availability: one product, several, or all of a type or category.",
+    ),
+    "prices": (
+        ("prices",),
+        "Total price of one or more products, or a package's price breakdown per guest.",
+    ),
+    "seasons": (
+        ("business",),
+        "The business' seasons and their segments, in date order (both dates inclusive).",
+    ),
+    "settings": (
+        ("business",),
+        "Business settings: currencies, languages, diets, levels, guest and customer fields, "
+        "terms.",
+    ),
+    "deeplink": (
+        ("business",),
+        "A link straight to the product in the business' own booking form.",
+    ),
+    "checkout": (("checkout",), "Check out the cart and print the order."),
+    "login": (
+        ("login",),
+        "Log in to BookingBug (POST login) and keep the Auth-Token for the profile.",
+    ),
+    "poll": (
+        ("poll",),
+        "Follow an order until it settles: exit 0 as asked, 4 otherwise, 8 on timeout.",
+    ),
+    "smoke": (
+        ("smoke",),
+        "Run one full booking flow on the active profile and time each step.",
+    ),
+    "demo": (
+        ("demo",),
+        "Book the surf camp on the built-in sandbox, one narrated step at a time.",
+    ),
+    "completion": (("completion",), "Print a completion script for SHELL (bash, zsh or fish)."),
+    "profile": (("profile",), "Manage profiles (provider, base URL, key)."),
+    "product": (("products",), "One product in detail."),
+    "packages": (("packages",), "Package items and accommodations (bookinglayer)."),
+    "basket": (("basket",), "Add items to the cart (basket)."),
+    # ``cart add`` is ``basket add``: the basket module registers it on the cart group.
+    "cart": (("cart", "basket"), "The current cart: show, extend, abandon; list the open ones."),
+    "member": (("member",), "BookingBug clients (members) and their wallets."),
+    "batch": (("batch",), "Book in bulk from a file: one booking per row (see docs/batch.md)."),
+    "sandbox": (("sandbox",), "The built-in sandbox that emulates all five APIs."),
+    "orders": (("orders",), "List the profile's orders, newest first: state, total and when."),
+    "order": (("orders",), "One order of the profile, read back."),
+    "help": (("topics",), "Help on what every command shares: options, environment."),
+}
 
-profile.register(app)
-products.register(app)
-packages.register(app)
-availability.register(app)
-prices.register(app)
-business.register(app)
-basket.register(app)
-cart.register(app)
-checkout.register(app)
-member.register(app)
-login.register(app)
-poll.register(app)
-orders.register(app)
-batch.register(app)
-smoke.register(app)
-sandbox.register(app)
-demo.register(app)
-topics.register(app)
-completion.register(app)
+
+class LazyGroup(TyperGroup):
+    """The root group: knows every command's name and one-line help, imports a command's
+    module only when that command is run (or its own help, or completion, asks for it)."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self._loaded: dict[str, click.Command] = {}
+
+    @property  # type: ignore[override]
+    def commands(self) -> dict[str, click.Command]:
+        """Every command, loaded (for code that walks the whole tree)."""
+        for name in COMMANDS:
+            self._load(name)
+        return dict(self._loaded)
+
+    @commands.setter
+    def commands(self, value: Any) -> None:
+        if value:
+            raise TypeError("the root's commands come from COMMANDS")
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        return self._load(cmd_name)
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Typer's rich formatter imports rich's markdown, syntax and pygments; the root's page
+        # is drawn in the same layout by a light path (see bookctl.cli.roothelp).
+        from bookctl.cli import roothelp
+
+        listing = [(name, help_line) for name, (_, help_line) in COMMANDS.items()]
+        # Printed as Typer prints its help (straight to stdout), so a bare ``bookctl`` shows it
+        # the same way: the page on stdout, the usage error on stderr.
+        sys.stdout.write(roothelp.render(self, ctx, listing))
+        sys.stdout.flush()
+
+    def _load(self, name: str) -> click.Command:
+        command = self._loaded.get(name)
+        if command is None:
+            command = _build_command(name)
+            _attach_globals(command, _shared_globals())
+            self._loaded[name] = command
+        return command
+
+
+def _build_command(name: str) -> click.Command:
+    import typer
+
+    from bookctl.cli.options import GLOBALS_EPILOG, plain_when_asked
+
+    holder = typer.Typer(add_completion=False, rich_markup_mode="rich")
+    for module in COMMANDS[name][0]:
+        importlib.import_module(f"bookctl.cli.{module}").register(holder)
+    group = typer.main.get_group(holder)
+    command = group.commands[name]
+    command.params.extend(_shared_globals())
+    command.epilog = command.epilog or GLOBALS_EPILOG
+    plain_when_asked(command)
+    return command
+
+
+@functools.cache
+def _shared_globals() -> list[click.Parameter]:
+    from bookctl.cli.options import make_global_options
+
+    # Click parameters hold no per-invocation state, so every subcommand can share one set.
+    return make_global_options(root=False)
 
 
 @functools.cache
 def build_cli() -> click.Command:
     """The click command tree with the global options attached to every command."""
-    command = typer.main.get_command(app)
+    from bookctl.cli.options import make_global_options
+
+    command = LazyGroup(
+        name="bookctl",
+        help=HELP,
+        no_args_is_help=True,
+        rich_markup_mode="rich",
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
     command.params.extend(make_global_options(root=True))
-    # Click parameters hold no per-invocation state, so every subcommand can share one set.
-    shared = make_global_options(root=False)
-    _attach_globals(command, shared)
     return command
 
 
 def _attach_globals(command: click.Command, shared: list[click.Parameter]) -> None:
+    from bookctl.cli.options import GLOBALS_EPILOG, plain_when_asked
+
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             sub.params.extend(shared)
             sub.epilog = sub.epilog or GLOBALS_EPILOG
+            plain_when_asked(sub)
             _attach_globals(sub, shared)
 
 
@@ -99,9 +185,31 @@ def _debug() -> bool:
     )
 
 
+def _defer_httpx_cli() -> None:
+    """Keep ``import httpx`` from importing httpx's own command line (rich, pygments, click).
+
+    httpx's ``__init__`` imports ``httpx._main`` only to expose ``httpx.main``. A stand-in
+    module is registered first; ``httpx.main()`` still works: it loads the real one then.
+    """
+    if "httpx" in sys.modules or "httpx._main" in sys.modules:
+        return
+    import types
+
+    def httpx_main(*args: Any, **kwargs: Any) -> Any:
+        del sys.modules["httpx._main"]
+        real = importlib.import_module("httpx._main")
+        return real.main(*args, **kwargs)
+
+    stand_in = types.ModuleType("httpx._main")
+    stand_in.main = httpx_main  # type: ignore[attr-defined]
+    sys.modules["httpx._main"] = stand_in
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Entry point of the ``bookctl`` console script."""
     from bookctl.cli.errors import run
+
+    _defer_httpx_cli()
 
     args = sys.argv[1:] if argv is None else argv
     return run(build_cli(), args, debug=_debug())

@@ -138,7 +138,7 @@ class Application:
         return profile
 
     def trace(self, line: str) -> None:
-        self.output.err.print(line, markup=False, highlight=False, soft_wrap=True)
+        self.output.line(line)
 
     def client_for(
         self,
@@ -156,7 +156,7 @@ class Application:
             ClientConfig,
         )
 
-        transport = self._embedded_transport() if profile.embedded else None
+        transport = self._embedded_transport(profile.provider) if profile.embedded else None
         client = ApiClient(
             ClientConfig(
                 base_url=profile.base_url,
@@ -174,14 +174,18 @@ class Application:
         self._clients.append(client)
         return client
 
-    def _embedded_transport(self) -> httpx.BaseTransport:
+    def _embedded_transport(self, provider: str) -> httpx.BaseTransport:
+        """The embedded sandbox, with only ``provider``'s emulator when it is one of the five
+        (the admin commands, whose "provider" is the sandbox itself, get all of them)."""
         from bookctl.cli.sandbox import embedded_transport
         from bookctl.core import paths
         from bookctl.core.fs import ensure_private_dir
+        from bookctl.sandbox.registry import PROVIDER_NAMES
 
         db = paths.embedded_sandbox_db()
         ensure_private_dir(db.parent)
-        transport = embedded_transport(db, api_key=sandbox_key())
+        only = [provider] if provider in PROVIDER_NAMES else None
+        transport = embedded_transport(db, api_key=sandbox_key(), providers=only)
         self._transports.append(transport)
         return transport
 

@@ -11,7 +11,7 @@ from typing import NoReturn
 import click
 
 from bookctl.cli import hints
-from bookctl.cli.options import plain_help
+from bookctl.cli.options import note_argv
 from bookctl.core.errors import (
     EXIT_BUG,
     EXIT_INTERRUPTED,
@@ -94,7 +94,7 @@ def run(command: click.Command, argv: list[str] | None, *, debug: bool) -> NoRet
     args = list(sys.argv[1:] if argv is None else argv)
     as_json = _wants_json(args)
     hints.start(command)
-    plain_help(args)
+    note_argv(args)
     try:
         result = command.main(args=args, prog_name="bookctl", standalone_mode=False)
     except click.exceptions.Exit as done:
@@ -102,10 +102,10 @@ def run(command: click.Command, argv: list[str] | None, *, debug: bool) -> NoRet
             _interrupted(as_json)
         sys.exit(done.exit_code)
     except click.exceptions.NoArgsIsHelpError as shown:
-        # A group given no command prints its help (as gh does), not an empty error.
+        # A group given no command prints its help, and no empty 'error:' line after it.
         if shown.message:
             sys.stdout.write(shown.message + "\n")
-        sys.exit(EXIT_OK)
+        sys.exit(EXIT_USAGE)
     except click.exceptions.Abort:
         sys.stderr.write("error: aborted\n")
         sys.exit(EXIT_INTERRUPTED)

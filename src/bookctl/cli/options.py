@@ -50,18 +50,29 @@ def _store(name: str) -> Any:
     return callback
 
 
-def plain_help(argv: list[str]) -> None:
-    """No colour, bold or dim in --help under --no-color, NO_COLOR or TERM=dumb.
+_argv_flags: dict[str, bool] = {"no_color": False}
 
-    Help is printed while options are parsed, before --no-color's own callback runs, so this
-    looks at the command line and the environment first.
-    """
-    from bookctl.core.output import color_disabled
 
-    if color_disabled("--no-color" in argv):
+def note_argv(argv: list[str]) -> None:
+    """Remember what help needs from the command line: it is printed while options are parsed,
+    before --no-color's own callback runs."""
+    _argv_flags["no_color"] = "--no-color" in argv
+
+
+def plain_when_asked(command: click.Command) -> None:
+    """Make ``command``'s help drop every style under --no-color, NO_COLOR or TERM=dumb."""
+    render = command.format_help
+
+    def format_help(ctx: click.Context, formatter: click.HelpFormatter) -> None:
         import typer.rich_utils
 
-        typer.rich_utils.COLOR_SYSTEM = None
+        from bookctl.core.output import color_disabled
+
+        plain = color_disabled(_argv_flags["no_color"])
+        typer.rich_utils.COLOR_SYSTEM = None if plain else "auto"
+        render(ctx, formatter)
+
+    setattr(command, "format_help", format_help)  # noqa: B010 (an instance override)
 
 
 def _print_version(ctx: typer.Context, value: bool) -> None:

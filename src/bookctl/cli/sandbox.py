@@ -88,8 +88,11 @@ def open_sandbox(db: Path, factory: Callable[..., T], **kwargs: Any) -> T:
         raise _damaged(db, err.detail) from err
 
 
-def embedded_transport(db: Path, *, api_key: str) -> httpx.BaseTransport:
-    """The in-process sandbox on ``db``; a request finding it damaged is a local file error."""
+def embedded_transport(
+    db: Path, *, api_key: str, providers: list[str] | None = None
+) -> httpx.BaseTransport:
+    """The in-process sandbox on ``db`` (only ``providers``' emulators when given); a request
+    finding it damaged is a local file error."""
     from bookctl.core.embedded import ASGISyncTransport
     from bookctl.sandbox.app import DAMAGED_HEADER, create_app
 
@@ -100,7 +103,7 @@ def embedded_transport(db: Path, *, api_key: str) -> httpx.BaseTransport:
                 raise _damaged(db, str(response.json().get("message", "")).rstrip("."))
             return response
 
-    return _Embedded(open_sandbox(db, create_app, api_key=api_key))
+    return _Embedded(open_sandbox(db, create_app, api_key=api_key, providers=providers))
 
 
 def _damaged(db: Path, detail: str) -> LocalFileError:

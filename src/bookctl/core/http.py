@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
-import stamina
 
 from bookctl import __version__
 from bookctl.core import retry
@@ -98,9 +97,6 @@ class ApiClient:
         self.config = config
         self._trace = trace
         self._notice = notice
-        # Retries are told by the trace (-v) and the notice (a TTY) only: stamina's own
-        # instrumentation would log a bare 'stamina.retry_scheduled' line on stderr.
-        stamina.instrumentation.set_on_retry_hooks([])
         self.pacer = pacer
         timeout = httpx.Timeout(
             config.read_timeout, connect=config.connect_timeout, pool=config.connect_timeout
@@ -109,7 +105,7 @@ class ApiClient:
             base_url=config.base_url.rstrip("/") + "/",
             headers={"User-Agent": USER_AGENT, "Accept": "application/json", **config.auth_headers},
             timeout=timeout,
-            transport=transport,
+            transport=transport or _default_transport(config.base_url),
             follow_redirects=False,
         )
 
@@ -172,14 +168,19 @@ class ApiClient:
                 self._notice(f"retrying ({attempts + 1}/{retry.ATTEMPTS})...")
             return wait
 
+        def _attempt() -> httpx.Response:
+            response = self._send_once(method, path, params, json_body, extra)
+            if response.status_code in retry.RETRY_STATUSES:
+                raise _RetryableStatus(response)
+            return response
+
         try:
-            for attempt in stamina.retry_context(
-                on=_hook, attempts=retry.ATTEMPTS, timeout=None, wait_max=retry.RETRY_AFTER_CAP
-            ):
-                with attempt:
-                    response = self._send_once(method, path, params, json_body, extra)
-                    if response.status_code in retry.RETRY_STATUSES:
-                        raise _RetryableStatus(response)
+            try:
+                response = _attempt()
+            except (_RetryableStatus, *_NOT_SENT, *_MAYBE_SENT) as first:
+                # Most requests succeed at once; stamina's retry loop is loaded only now, and
+                # the first failure is replayed into it as its first attempt.
+                response = self._retry(first, _attempt, _hook)
         except _RetryableStatus as err:
             raise self._api_error(err.response) from None
         except _NOT_SENT as err:
@@ -202,6 +203,27 @@ class ApiClient:
         if response.status_code >= 400:
             raise self._api_error(response)
         return response
+
+    @staticmethod
+    def _retry(
+        first: Exception,
+        send: Callable[[], httpx.Response],
+        hook: Callable[[Exception], bool | float],
+    ) -> httpx.Response:
+        import stamina
+
+        # Retries are told by the trace (-v) and the notice (a TTY) only: stamina's own
+        # instrumentation would log a bare 'stamina.retry_scheduled' line on stderr.
+        stamina.instrumentation.set_on_retry_hooks([])
+        replay = [first]
+        for attempt in stamina.retry_context(
+            on=hook, attempts=retry.ATTEMPTS, timeout=None, wait_max=retry.RETRY_AFTER_CAP
+        ):
+            with attempt:
+                if replay:
+                    raise replay.pop()
+                return send()
+        raise AssertionError("unreachable: stamina either returns or raises")  # pragma: no cover
 
     def get_json(self, path: str, **kwargs: Any) -> Any:
         return decode_json(self.request("GET", path, **kwargs))
@@ -278,6 +300,31 @@ class ApiClient:
             request_id=response.headers.get("x-request-id"),
             hint=default_hint(cls),
         )
+
+
+class PlainHTTPTransport(httpx.HTTPTransport):
+    """httpx's own transport for an ``http://`` base URL, without building a TLS context.
+
+    ``httpx.HTTPTransport`` loads the CA bundle into an SSL context when it is made (tens of
+    milliseconds) even if no request will use TLS. This pool starts with none; should a
+    request ever go to ``https://``, httpcore makes its default, fully verifying context then.
+    """
+
+    def __init__(self) -> None:  # the defaults of httpx.HTTPTransport, minus the SSL context
+        import httpcore
+
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=None,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=5.0,
+        )
+
+
+def _default_transport(base_url: str) -> httpx.BaseTransport | None:
+    """Plain HTTP needs no TLS set-up; anything else gets httpx's default transport."""
+    return PlainHTTPTransport() if base_url.lower().startswith("http://") else None
 
 
 def extract_error(body: Any) -> tuple[str | None, str | None]:

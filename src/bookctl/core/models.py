@@ -17,7 +17,7 @@ Count = int | str | None  # a number, the string "unlimited", or unknown
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class Money(_Model):
@@ -104,7 +104,7 @@ class Order(_Model):
 class Result(BaseModel):
     """What a provider call gives the CLI: the neutral value plus the provider's own payload."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True, defer_build=True)
 
     value: Any
     raw: Any = None

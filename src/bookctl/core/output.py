@@ -8,12 +8,14 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any, Literal
-
-from rich.console import Console
-from rich.table import Table
+from functools import cached_property
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from bookctl.core.errors import BookctlError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
 
 FORMATS = ("table", "json", "csv")
 PIPE_WIDTH = 200
@@ -74,27 +76,60 @@ class Output:
         self.quiet = quiet
         self._stdout = stdout or sys.stdout
         self._stderr = stderr or sys.stderr
-        plain = color_disabled(no_color)
+        self.plain = color_disabled(no_color)
+
+    # The rich consoles are made on first use: JSON, CSV and plain lines on a pipe need no rich.
+
+    @cached_property
+    def out(self) -> Console:
+        from rich.console import Console
+
         # Piped tables are not squeezed to 80 columns (COLUMNS still wins when set).
         width = None if self._stdout.isatty() or "COLUMNS" in os.environ else PIPE_WIDTH
-        # NO_COLOR and --no-color drop every style (bold and dim too), not only colours.
-        styles: Literal["auto"] | None = None if plain else "auto"
-        self.out = Console(
+        return Console(
             file=self._stdout,
-            no_color=plain,
-            color_system=styles,
+            no_color=self.plain,
+            color_system=self._styles,
             highlight=False,
             soft_wrap=False,
             width=width,
         )
-        self.err = Console(
+
+    @property
+    def _styles(self) -> Literal["auto"] | None:
+        # NO_COLOR and --no-color drop every style (bold and dim too), not only colours.
+        return None if self.plain else "auto"
+
+    @cached_property
+    def err(self) -> Console:
+        from rich.console import Console
+
+        return Console(
             file=self._stderr,
-            no_color=plain,
-            color_system=styles,
+            no_color=self.plain,
+            color_system=self._styles,
             highlight=False,
             stderr=True,
             soft_wrap=True,
         )
+
+    @cached_property
+    def _err_styled(self) -> bool:
+        """Would rich style stderr (a terminal, or colour forced)? If not, lines go out plain."""
+        if "err" in self.__dict__:
+            return True
+        forced = any(
+            os.environ.get(v) for v in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE")
+        )
+        return forced or _isatty(self._stderr)
+
+    def line(self, text: str) -> None:
+        """One plain line on stderr, as rich prints it with markup and highlighting off."""
+        if self._err_styled:
+            self.err.print(text, markup=False, highlight=False)
+        else:
+            self._stderr.write(text + "\n")
+            self._stderr.flush()
 
     @property
     def is_json(self) -> bool:
@@ -102,7 +137,7 @@ class Output:
 
     @property
     def interactive(self) -> bool:
-        return self.err.is_terminal and not self.quiet
+        return not self.quiet and self._err_styled and self.err.is_terminal
 
     def data(self, payload: Any, table: TableSpec | Sequence[TableSpec] | None = None) -> None:
         """Print a command's result: ``payload`` as JSON, or the table(s) made from it."""
@@ -124,14 +159,20 @@ class Output:
     def info(self, message: str) -> None:
         """A progress or status line on stderr (silenced by --quiet)."""
         if not self.quiet:
-            self.err.print(message, markup=False, highlight=False)
+            self.line(message)
 
     def success(self, message: str) -> None:
-        if not self.quiet:
-            self.err.print(f"[green]✓[/green] {message}" if not self.err.no_color else message)
+        if self.quiet:
+            return
+        if self.plain:
+            self.line(message)
+        elif self._err_styled:
+            self.err.print(f"[green]✓[/green] {message}")
+        else:
+            self.line(f"✓ {message}")
 
     def warn(self, message: str) -> None:
-        self.err.print(f"warning: {message}", markup=False, highlight=False)
+        self.line(f"warning: {message}")
 
     def error(self, err: BookctlError, *, data: bool = True) -> None:
         """``error: <what> (<hint>)`` on stderr; under JSON also the error object on stdout.
@@ -141,7 +182,7 @@ class Output:
         line = f"error: {err.message}"
         if err.hint:
             line += f" ({err.hint})"
-        self.err.print(line, markup=False, highlight=False, soft_wrap=True)
+        self.line(line)
         if data and self.is_json:
             self._stdout.write(json.dumps(err.to_json()) + "\n")
             self._stdout.flush()
@@ -175,7 +216,16 @@ def _split_amounts(spec: TableSpec) -> tuple[list[str], list[list[Any]]]:
     return columns, rows
 
 
+def _isatty(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def _rich_table(spec: TableSpec) -> Table:
+    from rich.table import Table
+
     table = Table(title=spec.title, caption=spec.caption, header_style="bold", expand=False)
     for column in spec.columns:
         table.add_column(column, overflow="fold")

@@ -15,7 +15,8 @@ from bookctl.core.errors import ApiError, UsageError
 #: How wire models read an answer: unknown fields never fail (they are kept aside), and a
 #: number may stand where the document shows a string (ids, amounts). Strings where numbers are
 #: shown pass pydantic's lax mode for ``int`` and ``Decimal`` fields.
-LENIENT = ConfigDict(extra="allow", coerce_numbers_to_str=True)
+#: Validators are built on first use (defer_build): a command pays only for the models it reads.
+LENIENT = ConfigDict(extra="allow", coerce_numbers_to_str=True, defer_build=True)
 
 
 def _count(value: Any) -> Any:

@@ -54,7 +54,9 @@ if TYPE_CHECKING:
 
 class _Wire(BaseModel):
     # Read leniently: unknown fields are ignored and ids may come as numbers or strings.
-    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="ignore", coerce_numbers_to_str=True, populate_by_name=True, defer_build=True
+    )
 
 
 class WireEvent(_Wire):

@@ -66,7 +66,7 @@ Text = Annotated[str, BeforeValidator(_text)]
 
 class _Wire(BaseModel):
     # Unknown fields are kept (for --raw) and never required.
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
 
 class WireTicketType(_Wire):

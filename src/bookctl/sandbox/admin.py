@@ -9,7 +9,6 @@ from fastapi import APIRouter, Body, Depends
 from bookctl.sandbox import clock
 from bookctl.sandbox.context import Sandbox, get_sandbox
 from bookctl.sandbox.errors import ApiError, invalid
-from bookctl.sandbox.registry import PROVIDER_MODULES
 from bookctl.sandbox.store import read_counter
 
 router = APIRouter(prefix="/_sandbox", tags=["sandbox"])
@@ -78,6 +77,6 @@ def put_faults(
 def stats(sandbox: Sandbox = Depends(get_sandbox)) -> dict[str, Any]:
     """Exact counts of carts and bookings per provider, and of provider requests."""
     with sandbox.store.read() as conn:
-        counts: dict[str, Any] = {m.NAME: m.stats(conn) for m in PROVIDER_MODULES}
+        counts: dict[str, Any] = {m.NAME: m.stats(conn) for m in sandbox.providers}
         counts["requests"] = read_counter(conn, "requests")
         return counts

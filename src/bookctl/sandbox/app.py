@@ -7,6 +7,7 @@ database is created (schema; the catalogue lives in code) when the app is built.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +20,12 @@ from bookctl.sandbox.context import Sandbox
 from bookctl.sandbox.errors import ApiError, api_error_handler, validation_error_handler
 from bookctl.sandbox.faults import FaultInjector
 from bookctl.sandbox.middleware import ProviderMiddleware
-from bookctl.sandbox.registry import PROVIDER_MODULES
+from bookctl.sandbox.registry import provider_modules
 from bookctl.sandbox.store import OutOfRange, Store
 
 DEFAULT_API_KEY = "sandbox-key"
 #: Marks the answer of a request that found the database damaged (the CLI says how to repair).
 DAMAGED_HEADER = "x-sandbox-damaged"
-
-# Path prefix -> provider name; one module (one APIRouter) per emulated provider.
-PROVIDERS: dict[str, str] = {m.PREFIX: m.NAME for m in PROVIDER_MODULES}
 
 
 def create_app(
@@ -36,17 +34,22 @@ def create_app(
     api_key: str = DEFAULT_API_KEY,
     faults: str | None = None,
     seed: int = 0,
+    providers: Iterable[str] | None = None,
 ) -> FastAPI:
     """Build a sandbox app on the SQLite file `db_path` (created if missing).
 
     `faults` is a fault spec (see `bookctl.sandbox.faults`); a bad spec raises ValueError.
-    `seed` seeds the fault RNG so faulty runs are reproducible.
+    `seed` seeds the fault RNG so faulty runs are reproducible. `providers` limits the app to
+    those emulators (all five when None): the embedded sandbox loads only its profile's one.
     """
+    modules = provider_modules(providers)
+    # Path prefix -> provider name; one module (one APIRouter) per emulated provider.
+    prefixes = {m.PREFIX: m.NAME for m in modules}
     injector = FaultInjector(spec=(faults or "").strip(), seed=seed)
     store = Store(
         Path(db_path),
-        schemas=tuple(m.SCHEMA for m in PROVIDER_MODULES),
-        state_tables=tuple(t for m in PROVIDER_MODULES for t in m.STATE_TABLES),
+        schemas=tuple(m.SCHEMA for m in modules),
+        state_tables=tuple(t for m in modules for t in m.STATE_TABLES),
     )
     store.initialise()
     app = FastAPI(
@@ -56,16 +59,16 @@ def create_app(
         redoc_url=None,
         openapi_url="/_sandbox/openapi.json",
     )
-    app.state.sandbox = Sandbox(store=store, api_key=api_key, faults=injector)
+    app.state.sandbox = Sandbox(store=store, api_key=api_key, faults=injector, providers=modules)
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(OutOfRange, _out_of_range)
     app.add_exception_handler(OverflowError, _overflow)
     app.add_exception_handler(sqlite3.DatabaseError, _damaged(store))
     app.include_router(admin.router)
-    for module in PROVIDER_MODULES:
+    for module in modules:
         app.include_router(module.router)
-    app.add_middleware(ProviderMiddleware, sandbox=app.state.sandbox, prefixes=PROVIDERS)
+    app.add_middleware(ProviderMiddleware, sandbox=app.state.sandbox, prefixes=prefixes)
     return app
 
 

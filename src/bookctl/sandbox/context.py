@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import ModuleType
 
 from starlette.requests import HTTPConnection
 
@@ -17,6 +18,8 @@ class Sandbox:
     store: Store
     api_key: str
     faults: FaultInjector
+    providers: tuple[ModuleType, ...] = ()
+    """The emulator modules this app serves."""
 
 
 def get_sandbox(conn: HTTPConnection) -> Sandbox:

@@ -3,12 +3,31 @@
 A provider module defines ``NAME``, ``PREFIX`` (its URL prefix), ``SCHEMA`` (SQL run at start-up),
 ``STATE_TABLES`` (wiped by reset, children first), ``router`` (a FastAPI APIRouter under
 ``PREFIX``) and ``stats(conn) -> dict`` (its exact counts for ``/_sandbox/stats``).
+
+Modules are imported on demand: the embedded sandbox loads only the one its profile talks to.
 """
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterable
 from types import ModuleType
 
-from bookctl.sandbox import bookingbug, bookinglayer, guestmanager, rundl, wix
+#: Every emulated provider, by the name of its module in ``bookctl.sandbox``.
+PROVIDER_NAMES: tuple[str, ...] = ("bookinglayer", "bookingbug", "wix", "guestmanager", "rundl")
 
-PROVIDER_MODULES: tuple[ModuleType, ...] = (bookinglayer, bookingbug, wix, guestmanager, rundl)
+
+def provider_modules(names: Iterable[str] | None = None) -> tuple[ModuleType, ...]:
+    """The emulator modules of ``names`` (all of them when None), imported now."""
+    wanted = PROVIDER_NAMES if names is None else tuple(names)
+    unknown = [n for n in wanted if n not in PROVIDER_NAMES]
+    if unknown:
+        raise ValueError(f"no emulator for {', '.join(unknown)}")
+    return tuple(importlib.import_module(f"bookctl.sandbox.{name}") for name in wanted)
+
+
+def __getattr__(name: str) -> tuple[ModuleType, ...]:
+    # ``PROVIDER_MODULES``: all five modules, imported when first asked for.
+    if name == "PROVIDER_MODULES":
+        return provider_modules()
+    raise AttributeError(name)
