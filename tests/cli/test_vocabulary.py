@@ -49,3 +49,33 @@ def test_a_foreign_option_names_what_to_use_instead(
     assert refused.exit_code == 2, refused
     for needle in needles:
         assert needle in refused.stderr, (needle, refused.stderr)
+
+
+def test_checkout_wait_follows_a_rundl_order_until_it_settles(cli: Cli) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    added = cli(*RUNDL, "basket", "add", "--service", "30798101", "--product", "30798132")
+    assert added.exit_code == 0, added
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bookctl", *RUNDL, "checkout", "--wait", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
+    assert proc.stderr is not None and proc.stdout is not None
+    seen = []
+    for line in proc.stderr:  # the order is processing: now move the sandbox's clock
+        seen.append(line)
+        if "skips ahead" in line:
+            break
+    assert cli("sandbox", "clock", "advance", "1m").exit_code == 0
+    out = proc.stdout.read()
+    seen += proc.stderr.readlines()
+    assert proc.wait(timeout=60) == 0, seen
+    proc.stdout.close()
+    proc.stderr.close()
+    assert json.loads(out)["state"] == "invoiced", seen
