@@ -14,11 +14,12 @@ _bookctl_files() {
 
 _bookctl_subcommands() {
     case "$1" in
-        "") echo "availability basket batch cart checkout completion deeplink demo login member packages poll prices product products profile sandbox seasons settings smoke" ;;
+        "") echo "availability basket batch cart checkout completion deeplink demo help login member order orders packages poll prices product products profile sandbox seasons settings smoke" ;;
         "basket") echo "add" ;;
         "batch") echo "run validate" ;;
-        "cart") echo "abandon add extend show" ;;
+        "cart") echo "abandon add extend list show" ;;
         "member") echo "add show" ;;
+        "order") echo "show" ;;
         "packages") echo "accommodations show" ;;
         "product") echo "show" ;;
         "profile") echo "add list remove show use" ;;
@@ -32,23 +33,28 @@ _bookctl_options() {
         "") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "availability") echo "--category --connect-timeout --end-date --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --start-date --type --verbose --version -h -o -p -q -v" ;;
         "basket") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "basket add") echo "--accommodation --attachment-id --bulk-purchase-id --connect-timeout --contact-file --currency --deal-id --end-date --event-chain-id --event-id --file --guest --help --insecure-http --item --json --member-id --new-cart --no-color --no-input --output --package --package-id --participants --product --product-id --profile --qty --quiet --rate-label --raw --read-timeout --service --service-id --session-id --start-date --ticket-type --verbose --version -f -h -o -p -q -v" ;;
+        "basket add") echo "--accommodation --attachment-id --bulk-purchase-id --connect-timeout --contact-file --currency --deal-id --end-date --event-chain-id --event-id --file --guest --help --insecure-http --item --json --member-id --new-cart --no-color --no-input --output --package --package-id --participants --product --product-id --profile --qty --quiet --rate-label --raw --read-timeout --service --service-id --session --session-id --start-date --ticket-type --verbose --version -f -h -o -p -q -v" ;;
         "batch") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "batch run") echo "--concurrency --connect-timeout --dry-run --format --help --insecure-http --journal --json --no-color --no-input --output --profile --quiet --rate --raw --read-timeout --report --resume --skip-invalid --verbose --version -c -h -o -p -q -v" ;;
         "batch validate") echo "--connect-timeout --format --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "cart") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "cart abandon") echo "--cart --connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version --yes -h -o -p -q -v -y" ;;
-        "cart add") echo "--accommodation --attachment-id --bulk-purchase-id --connect-timeout --contact-file --currency --deal-id --end-date --event-chain-id --event-id --file --guest --help --insecure-http --item --json --member-id --new-cart --no-color --no-input --output --package --package-id --participants --product --product-id --profile --qty --quiet --rate-label --raw --read-timeout --service --service-id --session-id --start-date --ticket-type --verbose --version -f -h -o -p -q -v" ;;
+        "cart add") echo "--accommodation --attachment-id --bulk-purchase-id --connect-timeout --contact-file --currency --deal-id --end-date --event-chain-id --event-id --file --guest --help --insecure-http --item --json --member-id --new-cart --no-color --no-input --output --package --package-id --participants --product --product-id --profile --qty --quiet --rate-label --raw --read-timeout --service --service-id --session --session-id --start-date --ticket-type --verbose --version -f -h -o -p -q -v" ;;
         "cart extend") echo "--cart --connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
+        "cart list") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "cart show") echo "--cart --connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "checkout") echo "--accept-terms --address-line-1 --address-line-2 --answers-file --birth-date --booking --cart --city --connect-timeout --country --coupon --customer-file --email --first-name --gender --help --insecure-http --json --language-code --last-name --locked-session-key --member-id --newsletter --no-color --no-input --no-notify --no-wallet --notify --output --payment-method --payment-token --phone --phone-countrycode --plan --profile --quiet --raw --read-timeout --state --step --take-from-wallet --verbose --version --wait --zipcode -h -o -p -q -v" ;;
         "completion") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "deeplink") echo "--connect-timeout --couples --currency --duration --end-date --females --help --insecure-http --json --language --males --no-color --no-input --output --profile --quiet --raw --read-timeout --start-date --verbose --version -h -o -p -q -v" ;;
         "demo") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
+        "help") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "login") echo "--connect-timeout --email --help --insecure-http --json --no-color --no-input --output --password-stdin --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "member") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "member add") echo "--connect-timeout --email --first-name --help --insecure-http --json --last-name --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "member show") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
+        "order") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
+        "order show") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
+        "orders") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "packages") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "packages accommodations") echo "--connect-timeout --couples --currency --duration --females --help --insecure-http --json --males --no-color --no-input --output --profile --quiet --raw --read-timeout --start-date --verbose --version -h -o -p -q -v" ;;
         "packages show") echo "--connect-timeout --currency --duration --help --insecure-http --json --language --no-color --no-input --output --profile --quiet --raw --read-timeout --start-date --verbose --version -h -o -p -q -v" ;;
@@ -60,7 +66,7 @@ _bookctl_options() {
         "profile") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "profile add") echo "--account --api-key-stdin --app-id --base-url --company-id --connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --provider --quiet --raw --read-timeout --use --verbose --version -h -o -p -q -v" ;;
         "profile list") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "profile remove") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
+        "profile remove") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version --yes -h -o -p -q -v -y" ;;
         "profile show") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "profile use") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
         "sandbox") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
@@ -95,10 +101,10 @@ _bookctl_takes_value() {
         *"|--port" | *"|--product" | *"|--product-id" | *"|--profile" | \
         *"|--provider" | *"|--qty" | *"|--rate" | *"|--rate-label" | \
         *"|--read-timeout" | *"|--report" | *"|--seed" | *"|--service" | \
-        *"|--service-id" | *"|--session-id" | *"|--start-date" | *"|--state" | \
-        *"|--ticket-type" | *"|--timeout" | *"|--type" | *"|--unit" | \
-        *"|--until" | *"|--url" | *"|--zipcode" | *"|-c" | \
-        *"|-f" | *"|-o" | *"|-p")
+        *"|--service-id" | *"|--session" | *"|--session-id" | *"|--start-date" | \
+        *"|--state" | *"|--ticket-type" | *"|--timeout" | *"|--type" | \
+        *"|--unit" | *"|--until" | *"|--url" | *"|--zipcode" | \
+        *"|-c" | *"|-f" | *"|-o" | *"|-p")
             return 0
             ;;
     esac
@@ -121,6 +127,9 @@ _bookctl_option_values() {
         *"|--file" | *"|--journal" | *"|--junit" | *"|--report" | \
         *"|-f")
             _bookctl_files -f "$3"
+            ;;
+        *"|--profile" | *"|-p")
+            _bookctl_reply compgen -W "$(bookctl profile list -o csv 2>/dev/null | tail -n +2 | cut -d, -f2)" -- "$3"
             ;;
         *) COMPREPLY=() ;;
     esac
