@@ -127,7 +127,7 @@ RUNNABLE = [e for e in examples() if _QUICKSTART not in e.text]
 
 
 def test_the_docs_have_examples_and_only_the_quickstart_is_left_to_ci() -> None:
-    skipped = [e.id for e in examples() if e not in RUNNABLE]
+    skipped = [e.id for e in examples() if _QUICKSTART in e.text]
     assert [s.split(":")[0] for s in skipped] == ["README.md", "README.md"]
     assert len(RUNNABLE) >= 8
 
