@@ -649,9 +649,12 @@ def test_a_lost_checkout_that_cannot_be_read_back_says_it_may_have_gone_through(
 
 def test_this_contract_and_the_cli_it_drives_load_no_sandbox() -> None:
     code = (
-        "import sys, tests.contract.test_bookingbug\n"
-        "from bookctl.cli.app import build_cli\n"
-        "build_cli()\n"
+        "import sys, click, tests.contract.test_bookingbug\n"
+        "from bookctl.cli.app import COMMANDS, build_cli\n"
+        "root = build_cli()\n"
+        "ctx = click.Context(root)\n"
+        "for name in COMMANDS:\n"
+        "    assert root.get_command(ctx, name) is not None, name\n"
         "assert not [m for m in sys.modules if m.startswith('bookctl.sandbox')], sys.modules\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
