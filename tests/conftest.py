@@ -29,6 +29,7 @@ _CLEARED_ENV = (
     "BOOKCTL_CONNECT_TIMEOUT",
     "BOOKCTL_READ_TIMEOUT",
     "NO_COLOR",
+    "CI",  # CI=true means "never prompt": tests that need a terminal set what they need
 )
 
 

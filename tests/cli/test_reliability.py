@@ -149,6 +149,8 @@ def test_ctrl_c_prints_the_summary_the_report_and_how_to_resume(
     proc = subprocess.Popen(
         [sys.executable, "-m", "bookctl", *args, "--report", str(report)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # As at a terminal: a runner that started us in the background may ignore SIGINT.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     deadline = time.monotonic() + 60
     while b'"booked"' not in (journal.read_bytes() if journal.exists() else b""):
