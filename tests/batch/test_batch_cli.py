@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bookctl.sandbox.seed_bookinglayer import PRODUCTS
 from tests.batch.helpers import HEADER, booked_rows, csv_row, write_csv, write_jsonl
-from tests.conftest import TODAY, Cli, ServedSandbox
+from tests.conftest import TODAY, Cli, ServedSandbox, run_bookctl
 
 
 def test_validate_lists_invalid_rows_by_line(cli: Cli, tmp_path: Path) -> None:
@@ -207,3 +207,11 @@ def test_expired_cart_on_resume_gets_a_new_one(
     stats = served.admin("GET", "stats")["bookinglayer"]
     assert (stats["bookings"], stats["carts"], stats["expired_carts"]) == (1, 2, 1)
     assert len(booked_rows(journal)) == 1
+
+
+def test_concurrency_1_books_every_row(tmp_path: Path) -> None:
+    """One send slot: the settings read before the run must not keep it (that hung the run)."""
+    path = write_csv(tmp_path / "one.csv", 3)
+    result = run_bookctl("batch", "run", str(path), "--concurrency", "1", "--json", timeout=60)
+    assert result.exit_code == 0, result
+    assert result.json["booked"] == 3

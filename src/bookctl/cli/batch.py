@@ -179,6 +179,8 @@ def run(
     pacer = RunPacer(rate, slots=concurrency)
     provider = app.provider(pacer=pacer)
     rules = adapter.preflight(provider)
+    # The preflight sent from this thread: its send slot belongs to the workers.
+    pacer.release()
 
     with contextlib.ExitStack() as stack:
         journal: Journal | None = None
