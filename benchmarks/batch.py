@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import socket
@@ -26,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -128,13 +130,9 @@ async def floor(url: str, rows: int, concurrency: int) -> None:
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1000)
-    parser.add_argument("--cli-rows", type=int, default=1000)
-    parser.add_argument("--validate-rows", type=int, default=100_000)
-    args = parser.parse_args()
-
+@contextlib.contextmanager
+def served_profile(*serve_args: str) -> Iterator[tuple[Path, dict[str, str], str]]:
+    """A temp dir, an environment isolated in it, and a served sandbox with a profile 'bench'."""
     tmp = Path(tempfile.mkdtemp(prefix="bookctl-bench-"))
     env = {
         **os.environ,
@@ -145,7 +143,7 @@ def main() -> None:
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [sys.executable, "-m", "bookctl", "sandbox", "serve", "--port", str(port),
-         "--db", str(tmp / "bench.db")],
+         "--db", str(tmp / "bench.db"), *serve_args],
         env={**env, "BOOKCTL_STATE_DIR": str(tmp / "server")},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -163,6 +161,20 @@ def main() -> None:
             env=env, stdin=KEY + "\n",
         )  # fmt: skip
         assert added.returncode == 0, added.stderr
+        yield tmp, env, url
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1000)
+    parser.add_argument("--cli-rows", type=int, default=1000)
+    parser.add_argument("--validate-rows", type=int, default=100_000)
+    args = parser.parse_args()
+
+    with served_profile() as (tmp, env, url):
         rows_csv = tmp / "rows.csv"
         write_csv(rows_csv, args.rows)
         results: list[tuple[str, int, float]] = []
@@ -206,9 +218,6 @@ def main() -> None:
         results.append(("bookctl basket add + checkout per booking (processes)", args.cli_rows,
                         time.perf_counter() - started))  # fmt: skip
         assert stats(url)["bookings"] == args.cli_rows
-    finally:
-        server.terminate()
-        server.wait()
 
     floor_rate = results[0][1] / results[0][2]
     print(f"{'mode':58} {'bookings':>8} {'seconds':>8} {'per s':>8} {'/ floor':>8}")

@@ -15,24 +15,13 @@ not favour one side.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
-from batch import KEY, free_port, reset, stats, write_csv
-
-
-def bookctl(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bookctl", *args], env=env, capture_output=True, text=True,
-        input=stdin,
-    )  # fmt: skip
+from batch import bookctl, reset, served_profile, stats, write_csv
 
 
 def timed_run(url: str, rows_csv: Path, journal: Path, concurrency: int, spec: str,
@@ -59,33 +48,7 @@ def main() -> None:
     parser.add_argument("--rate-429", type=float, default=0.1)
     args = parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="bookctl-bench-"))
-    env = {
-        **os.environ,
-        "BOOKCTL_CONFIG_DIR": str(tmp / "config"),
-        "BOOKCTL_STATE_DIR": str(tmp / "state"),
-    }
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bookctl", "sandbox", "serve", "--port", str(port),
-         "--db", str(tmp / "bench.db"), "--seed", "7"],
-        env={**env, "BOOKCTL_STATE_DIR": str(tmp / "server")},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{url}/_sandbox/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        added = bookctl(
-            "profile", "add", "bench", "--provider", "bookinglayer",
-            "--base-url", f"{url}/bookinglayer/api/pub/v2", "--api-key-stdin",
-            env=env, stdin=KEY + "\n",
-        )  # fmt: skip
-        assert added.returncode == 0, added.stderr
+    with served_profile("--seed", "7") as (tmp, env, url):
         rows_csv = tmp / "rows.csv"
         write_csv(rows_csv, args.rows)
         ratios: list[float] = []
@@ -104,9 +67,6 @@ def main() -> None:
             ratios.append(ratio)
             print(f"{pair + 1:4d} {runs['clean']:8.2f} {runs['429']:8.2f} {ratio:6.2f}")
         print(f"median ratio {statistics.median(ratios):.2f} (target: at most 3)")
-    finally:
-        server.terminate()
-        server.wait()
 
 
 if __name__ == "__main__":
