@@ -57,7 +57,7 @@ def provider(target: list[str], request: pytest.FixtureRequest) -> Iterator[obje
     from bookctl.core.embedded import ASGISyncTransport
     from bookctl.core.http import ApiClient, ClientConfig
     from bookctl.core.paths import embedded_sandbox_db
-    from bookctl.providers.rundl import Rundl
+    from bookctl.providers.rundl.client import Rundl
     from bookctl.sandbox.app import create_app
 
     headers = Rundl.auth_headers("sandbox-key")
@@ -219,7 +219,7 @@ def test_manual_purchase_settles_as_invoiced(
     assert re.fullmatch(
         r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", order["details"]["created_at"]
     )
-    from bookctl.providers.rundl import Rundl
+    from bookctl.providers.rundl.client import Rundl
 
     assert isinstance(provider, Rundl)
     assert provider.get_order(order["id"], None)[0].state == "processing"
@@ -253,7 +253,7 @@ def test_card_purchase_needs_a_token_and_settles_complete(
     assert done.json["raw"]["checkout"]["status"] == 1
     assert done.json["raw"]["checkout"]["product_order"] == int(done.json["id"])
     advance(cli, target, request, "10s")
-    from bookctl.providers.rundl import Rundl
+    from bookctl.providers.rundl.client import Rundl
 
     assert isinstance(provider, Rundl)
     settled, _ = provider.get_order(done.json["id"], None)
@@ -274,14 +274,14 @@ def test_card_failure_shows_after_processing(
     done = cli(*target, "checkout", "--payment-token", "tok_fails_later", "--json")
     assert done.json["state"] == "processing"
     advance(cli, target, request, "6s")
-    from bookctl.providers.rundl import Rundl
+    from bookctl.providers.rundl.client import Rundl
 
     assert isinstance(provider, Rundl)
     assert provider.get_order(done.json["id"], None)[0].payment_state == "failed"
 
 
 def test_rundl_date_format_is_iso() -> None:
-    from bookctl.providers.rundl import parse_date
+    from bookctl.providers.rundl.client import parse_date
 
     assert parse_date("/Date(1532940986653+0000)/") == "2018-07-30T08:56:26.653+00:00"
     assert parse_date("/Date(0)/") == "1970-01-01T00:00:00.000+00:00"

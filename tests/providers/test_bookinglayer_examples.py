@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bookctl.core.errors import UsageError
-from bookctl.providers.bookinglayer import (
+from bookctl.providers.bookinglayer.client import (
     CUSTOMER_FIELDS,
     WireAccommodation,
     WireDay,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bookctl.core.errors import UsageError
-from bookctl.providers.guestmanager import StepInputs, WireOrder, guest_fields, step_data
+from bookctl.providers.guestmanager.client import StepInputs, WireOrder, guest_fields, step_data
 
 
 def order(**extra: object) -> WireOrder:

@@ -148,7 +148,7 @@ class BookinglayerAdapter:
     _json_keys: ClassVar[frozenset[str]] = frozenset({"id", "add", "checkout"})
 
     def preflight(self, provider: Provider) -> Rules:
-        from bookctl.providers.bookinglayer import Bookinglayer
+        from bookctl.providers.bookinglayer.client import Bookinglayer
 
         if not isinstance(provider, Bookinglayer):
             return Rules()
@@ -164,7 +164,7 @@ class BookinglayerAdapter:
     def parse(
         self, row: Mapping[str, Any], fmt: str, rules: Rules
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        from bookctl.providers.bookinglayer import build_add_body, build_checkout_body
+        from bookctl.providers.bookinglayer.client import build_add_body, build_checkout_body
 
         if fmt == "csv":
             add, checkout = self._from_columns(row)
@@ -249,7 +249,7 @@ class BookinglayerAdapter:
             "accept_terms": True,
             "newsletter": bool(order.get("newsletter_opt_in")),
         }
-        from bookctl.providers.bookinglayer import CUSTOMER_FIELDS
+        from bookctl.providers.bookinglayer.client import CUSTOMER_FIELDS
 
         unknown_fields = sorted(set(customer) - set(CUSTOMER_FIELDS))
         if unknown_fields:
@@ -261,7 +261,7 @@ class BookinglayerAdapter:
         from decimal import Decimal
 
         from bookctl.core.models import money
-        from bookctl.providers.bookinglayer import Bookinglayer, build_add_body
+        from bookctl.providers.bookinglayer.client import Bookinglayer, build_add_body
 
         if not isinstance(provider, Bookinglayer):
             return None, None
@@ -275,7 +275,7 @@ class BookinglayerAdapter:
         return money(total), str(body["currency"])
 
     def cart_status(self, provider: Provider, cart_id: str) -> CartStatus:
-        from bookctl.providers.bookinglayer import WireBooking, to_order
+        from bookctl.providers.bookinglayer.client import WireBooking, to_order
 
         cart, raw = provider.cart_show(cart_id, None)
         booking = raw.get("booking") if isinstance(raw, dict) else None

@@ -116,7 +116,7 @@ def _no_call(run: SmokeRun, step: str, why: str) -> None:
 
 
 def _bookinglayer(run: SmokeRun, workdir: Path) -> tuple[Options, Options]:
-    from bookctl.providers.bookinglayer import Bookinglayer
+    from bookctl.providers.bookinglayer.client import Bookinglayer
 
     provider = run.provider
     if not isinstance(provider, Bookinglayer):  # pragma: no cover - the registry guarantees it

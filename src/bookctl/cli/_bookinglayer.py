@@ -8,11 +8,11 @@ from bookctl.cli.context import Application
 from bookctl.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from bookctl.providers.bookinglayer import Bookinglayer
+    from bookctl.providers.bookinglayer.client import Bookinglayer
 
 
 def bookinglayer(app: Application, command: str) -> Bookinglayer:
-    from bookctl.providers.bookinglayer import Bookinglayer
+    from bookctl.providers.bookinglayer.client import Bookinglayer
 
     if app.profile.provider != "bookinglayer":
         raise UsageError(

@@ -39,7 +39,7 @@ def login(
       printf '%s\\n' "$BB_PASSWORD" | bookctl -p sandbox-bookingbug login \\
           --email admin@oldmill.example --password-stdin
     """
-    from bookctl.providers.bookingbug import BookingBug
+    from bookctl.providers.bookingbug.client import BookingBug
 
     app = get_app()
     if app.profile.provider != "bookingbug":

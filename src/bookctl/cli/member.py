@@ -11,7 +11,7 @@ from bookctl.core.errors import UsageError
 from bookctl.core.output import Amount, TableSpec
 
 if TYPE_CHECKING:
-    from bookctl.providers.bookingbug import BookingBug, WireClient
+    from bookctl.providers.bookingbug.client import BookingBug, WireClient
 
 group = typer.Typer(
     help="""BookingBug clients (members) and their wallets.
@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _bookingbug(app: Application, command: str) -> BookingBug:
-    from bookctl.providers.bookingbug import BookingBug
+    from bookctl.providers.bookingbug.client import BookingBug
 
     provider = app.provider() if app.profile.provider == "bookingbug" else None
     if not isinstance(provider, BookingBug):
@@ -42,7 +42,7 @@ def _bookingbug(app: Application, command: str) -> BookingBug:
 
 
 def _emit(app: Application, client: WireClient, raw: Any) -> None:
-    from bookctl.providers.bookingbug import pence
+    from bookctl.providers.bookingbug.client import pence
 
     wallet = None
     if client.wallet is not None:

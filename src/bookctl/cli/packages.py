@@ -15,7 +15,7 @@ from bookctl.core.money import money
 from bookctl.core.output import TableSpec
 
 if TYPE_CHECKING:
-    from bookctl.providers.bookinglayer import WireAccommodation, WirePackageItem
+    from bookctl.providers.bookinglayer.client import WireAccommodation, WirePackageItem
 
 group = typer.Typer(
     help="""Package items and accommodations (bookinglayer).

@@ -175,7 +175,7 @@ def _label(product_id: Any, item_id: Any, package: dict[str, Any]) -> str:
 
 def _package_breakdown(file: Path, currency: str | None) -> None:
     """Per-guest, per-item price breakdown of a package configuration."""
-    from bookctl.providers.bookinglayer import build_add_body
+    from bookctl.providers.bookinglayer.client import build_add_body
 
     app = get_app()
     body = build_add_body({"file": file, "currency": currency}, None)

@@ -19,11 +19,11 @@ if TYPE_CHECKING:
     from bookctl.core.session import CartSession
 
 _MODULES: dict[str, str] = {
-    "bookinglayer": "bookctl.providers.bookinglayer",
-    "bookingbug": "bookctl.providers.bookingbug",
-    "wix": "bookctl.providers.wix",
-    "guestmanager": "bookctl.providers.guestmanager",
-    "rundl": "bookctl.providers.rundl",
+    "bookinglayer": "bookctl.providers.bookinglayer.client",
+    "bookingbug": "bookctl.providers.bookingbug.client",
+    "wix": "bookctl.providers.wix.client",
+    "guestmanager": "bookctl.providers.guestmanager.client",
+    "rundl": "bookctl.providers.rundl.client",
 }
 
 #: The customer object of Bookinglayer's checkout, in the document's order.
