@@ -13,7 +13,7 @@ import pytest
 
 from bookctl.cli.app import build_cli
 from bookctl.cli.completion import SHELLS, completion_script
-from bookctl.core.config import PROVIDERS
+from bookctl.providers import CATALOGUE
 from tests.conftest import Cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,7 +119,7 @@ def bash_script(tmp_path: Path) -> Path:
         (("bookctl", "cart", "show", "--ca"), ["--cart"]),
         (("bookctl", "-o", ""), ["csv", "json", "table"]),
         (("bookctl", "products", "--output=j"), ["--output=json"]),
-        (("bookctl", "profile", "add", "x", "--provider", ""), sorted(PROVIDERS)),
+        (("bookctl", "profile", "add", "x", "--provider", ""), sorted(CATALOGUE.keys())),
         (("bookctl", "completion", ""), sorted(SHELLS)),
         (("bookctl", "products", "--start-date", ""), []),
     ],

@@ -10,7 +10,6 @@ import pytest
 from bookctl.cli.context import Application
 from bookctl.cli.demo import abandoned_on_failure, candidate_weeks
 from bookctl.cli.options import GlobalOptions
-from bookctl.core.config import BUILTIN_PROFILES
 from bookctl.core.models import AvailabilityRow
 from tests.conftest import TODAY, Cli, Clock
 
@@ -75,7 +74,7 @@ def test_a_demo_stopped_after_the_cart_was_made_abandons_it(cli: Cli) -> None:
     assert added.exit_code == 0, added
     cart_id = added.json["id"]
     app = Application(GlobalOptions(no_input=True))
-    provider = app.provider(profile=BUILTIN_PROFILES["sandbox"])
+    provider = app.provider(profile=app.config.builtins["sandbox"])
     try:
         with pytest.raises(KeyboardInterrupt), abandoned_on_failure(app, provider, cart_id):
             raise KeyboardInterrupt

@@ -53,17 +53,18 @@ def target(request: pytest.FixtureRequest, cli: Cli) -> list[str]:
 @pytest.fixture
 def provider(target: list[str], request: pytest.FixtureRequest) -> Iterator[object]:
     """The Rundl provider on the same sandbox as ``target`` (for get_order, which poll uses)."""
-    from bookctl.core.config import BUILTIN_PROFILES, Profile
+    from bookctl.core.config import Profile, embedded_url
     from bookctl.core.embedded import ASGISyncTransport
     from bookctl.core.http import ApiClient, ClientConfig
     from bookctl.core.paths import embedded_sandbox_db
+    from bookctl.providers import CATALOGUE
     from bookctl.providers.rundl.client import Rundl
     from bookctl.sandbox.app import create_app
 
     headers = Rundl.auth_headers("sandbox-key")
     if target[1] == RD:
         transport = ASGISyncTransport(create_app(embedded_sandbox_db()))
-        profile = BUILTIN_PROFILES[RD]
+        profile = CATALOGUE.builtin_profiles(embedded_url)[RD]
     else:
         transport = None
         url = request.getfixturevalue("served").url + "/rundl/api"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bookctl.providers import CATALOGUE
 from tests.conftest import Cli
 
 DEEP = "[" * 1000 + "]" * 1000
@@ -176,7 +177,7 @@ def test_profile_add_never_leaves_a_key_without_its_profile(
 
     monkeypatch.setattr(config, "_write_toml", failing)
     with pytest.raises(OSError):
-        config.ConfigStore().add(
+        config.ConfigStore(catalogue=CATALOGUE).add(
             config.Profile(name="mine", provider="bookinglayer", base_url="http://127.0.0.1:9"),
             "k-123456789",
         )

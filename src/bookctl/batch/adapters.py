@@ -249,7 +249,7 @@ class BookinglayerAdapter:
             "accept_terms": True,
             "newsletter": bool(order.get("newsletter_opt_in")),
         }
-        from bookctl.providers.bookinglayer.client import CUSTOMER_FIELDS
+        from bookctl.providers.bookinglayer import CUSTOMER_FIELDS
 
         unknown_fields = sorted(set(customer) - set(CUSTOMER_FIELDS))
         if unknown_fields:

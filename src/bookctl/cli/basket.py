@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import inspect
 from typing import Annotated, Any
 
 import typer
@@ -10,15 +10,15 @@ import typer
 from bookctl.cli.cart import cart_tables, remember, start_new_cart
 from bookctl.cli.cart import group as cart_group
 from bookctl.cli.context import get_app
-from bookctl.cli.options import BodyFile, Currency, EndDate, StartDate
+from bookctl.cli.stages import stage_command
 from bookctl.core.errors import (
     ApiRefusedError,
     ApiUnavailableError,
     BookctlError,
     UnreachableError,
 )
-from bookctl.core.provider import provider_options
 from bookctl.core.session import fingerprint
+from bookctl.providers import CATALOGUE
 
 group = typer.Typer(
     help="""Add items to the cart (basket).
@@ -34,151 +34,30 @@ group = typer.Typer(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(group, name="basket")
+    group.command("add")(add)
     cart_group.command("add")(add)
 
 
-@group.command("add")
-def add(
-    package: Annotated[
-        str | None,
-        typer.Option(
-            "--package",
-            "--package-id",
-            help="(bookinglayer, bookingbug) Package id (BookingBug: the event's package).",
-            metavar="ID",
-        ),
-    ] = None,
-    start_date: StartDate = None,
-    end_date: EndDate = None,
-    accommodation: Annotated[
-        str | None,
-        typer.Option("--accommodation", help="(bookinglayer) Accommodation id.", metavar="ID"),
-    ] = None,
-    guest: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--guest",
-            help="(bookinglayer) FIRST,LAST,GENDER then optionally ,EMAIL,BIRTH_DATE,LANG; "
-            "repeat per guest.",
-            metavar="SPEC",
-        ),
-    ] = None,
-    item: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--item",
-            help="(bookinglayer) PKG_ITEM_ID:DATE[ HH:MM][,DATE...]; repeatable.",
-            metavar="SPEC",
-        ),
-    ] = None,
-    currency: Currency = None,
-    event_id: Annotated[
-        str | None, typer.Option("--event-id", help="(bookingbug) Event id.", metavar="ID")
-    ] = None,
-    member_id: Annotated[
-        str | None,
-        typer.Option("--member-id", help="(bookingbug) Member (client) id.", metavar="ID"),
-    ] = None,
-    event_chain_id: Annotated[
-        str | None,
-        typer.Option("--event-chain-id", help="(bookingbug) Event chain id.", metavar="ID"),
-    ] = None,
-    service: Annotated[
-        str | None,
-        typer.Option(
-            "--service", "--service-id", help="(bookingbug, wix, rundl) Service id.", metavar="ID"
-        ),
-    ] = None,
-    product: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--product",
-            "--product-id",
-            help="(bookingbug, rundl) Product id; Rundl takes several.",
-            metavar="ID",
-        ),
-    ] = None,
-    attachment_id: Annotated[
-        str | None,
-        typer.Option("--attachment-id", help="(bookingbug) Attachment id.", metavar="ID"),
-    ] = None,
-    deal_id: Annotated[
-        str | None, typer.Option("--deal-id", help="(bookingbug) Deal (discount) id.", metavar="ID")
-    ] = None,
-    bulk_purchase_id: Annotated[
-        str | None,
-        typer.Option("--bulk-purchase-id", help="(bookingbug) Bulk purchase id.", metavar="ID"),
-    ] = None,
-    slot: Annotated[
-        str | None,
-        typer.Option("--session", "--session-id", help="(wix) Session (slot) id.", metavar="ID"),
-    ] = None,
-    contact_file: Annotated[
-        Path | None,
-        typer.Option("--contact-file", help="(wix) JSON contact details.", metavar="FILE"),
-    ] = None,
-    rate_label: Annotated[
-        str | None, typer.Option("--rate-label", help="(wix) Price option, e.g. general.")
-    ] = None,
-    ticket_type: Annotated[
-        str | None,
-        typer.Option("--ticket-type", help="(guestmanager) Ticket type id.", metavar="ID"),
-    ] = None,
-    qty: Annotated[
-        int | None,
-        typer.Option(
-            "--qty",
-            "--participants",
-            help="(wix, guestmanager, rundl) Quantity (Wix: participants).",
-        ),
-    ] = None,
-    file: BodyFile = None,
-    new_cart: Annotated[
+_NEW_CART = inspect.Parameter(
+    "new_cart",
+    inspect.Parameter.KEYWORD_ONLY,
+    default=False,
+    annotation=Annotated[
         bool,
         typer.Option(
             "--new-cart",
             help="Start a new cart; the current one is abandoned if empty, else asked about "
             "or set aside ('cart list').",
         ),
-    ] = False,
-) -> None:
-    """Add items to the cart; the first add creates the cart and records it in the session.
+    ],
+)
 
-    Options marked with a provider are for profiles of that provider only.
 
-    Example:
-
-      bookctl basket add --package 384 --accommodation 393 \\
-          --start-date next-mon --end-date next-mon+1w \\
-          --guest "Oliver,Nicholson,m,ollie@example.com" \\
-          --item "400:next-mon+1d 10:30,next-mon+3d 15:00"
-    """
+def _add(fixed: dict[str, Any], given: dict[str, Any]) -> None:
     app = get_app()
-    given: dict[str, Any] = {
-        "package": package,
-        "start_date": start_date,
-        "end_date": end_date,
-        "accommodation": accommodation,
-        "guest": guest,
-        "item": item,
-        "currency": currency,
-        "event_id": event_id,
-        "member_id": member_id,
-        "event_chain_id": event_chain_id,
-        "attachment_id": attachment_id,
-        "deal_id": deal_id,
-        "bulk_purchase_id": bulk_purchase_id,
-        "session": slot,
-        "contact_file": str(contact_file) if contact_file is not None else None,
-        "rate_label": rate_label,
-        "ticket_type": ticket_type,
-        "service": service,
-        "product": product,
-        "qty": qty,
-        "file": str(file) if file is not None else None,
-    }
-    options = provider_options(app.profile.provider, app.profile_name, "basket add", given)
-    provider = app.provider("basket add", options)
+    new_cart: bool = fixed["new_cart"]
+    options = CATALOGUE.resolve(app.profile.provider, app.profile_name, "basket add", given)
+    provider = app.provider()
     profile = app.profile_name
     # One add at a time per profile: parallel adds join one cart instead of each making one.
     with app.sessions.editing(profile):
@@ -213,3 +92,21 @@ def _outcome_unknown(err: BookctlError) -> bool:
     if isinstance(err, ApiRefusedError):
         return err.provider_code == "idempotency_in_flight"
     return isinstance(err, UnreachableError | ApiUnavailableError)
+
+
+add = stage_command(
+    "basket add",
+    [_NEW_CART],
+    _add,
+    """Add items to the cart; the first add creates the cart and records it in the session.
+
+    Each provider takes its own options (its panel below); the shared ones first.
+
+    Example:
+
+      bookctl basket add --package 384 --accommodation 393 \\
+          --start-date next-mon --end-date next-mon+1w \\
+          --guest "Oliver,Nicholson,m,ollie@example.com" \\
+          --item "400:next-mon+1d 10:30,next-mon+3d 15:00"
+    """,
+)

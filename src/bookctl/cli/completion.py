@@ -70,10 +70,10 @@ if TYPE_CHECKING:
 def _static_values() -> _StaticValues:
     """Values known without a network or a config file: per option name, per command option."""
     from bookctl.cli.products import PRODUCT_TYPES
-    from bookctl.core.config import PROVIDERS
     from bookctl.core.output import FORMATS
+    from bookctl.providers import CATALOGUE
 
-    by_option = {"--output": FORMATS, "--provider": PROVIDERS}
+    by_option = {"--output": FORMATS, "--provider": CATALOGUE.keys()}
     by_command = {
         ("products", "--type"): PRODUCT_TYPES,
         ("availability", "--type"): PRODUCT_TYPES,

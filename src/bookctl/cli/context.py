@@ -26,6 +26,7 @@ from bookctl.core.config import (
 from bookctl.core.errors import AuthError, BookctlError, UsageError
 from bookctl.core.output import FORMATS, Output, TableSpec
 from bookctl.core.session import SessionStore
+from bookctl.providers import CATALOGUE
 
 if TYPE_CHECKING:
     import httpx
@@ -39,7 +40,7 @@ class Application:
 
     def __init__(self, options: GlobalOptions) -> None:
         self.options = options
-        self.config = ConfigStore()
+        self.config = ConfigStore(catalogue=CATALOGUE)
         self.sessions = SessionStore()
         self._clients: list[ApiClient] = []
         self._transports: list[httpx.BaseTransport] = []
@@ -162,6 +163,9 @@ class Application:
                 base_url=profile.base_url,
                 auth_headers=dict(auth_headers),
                 secrets=(secret,),
+                secret_headers=CATALOGUE.spec(profile.provider).secret_headers
+                if profile.provider in CATALOGUE
+                else frozenset({"authorization"}),
                 connect_timeout=profile.connect_timeout or DEFAULT_CONNECT_TIMEOUT,
                 read_timeout=profile.read_timeout or DEFAULT_READ_TIMEOUT,
                 provider=profile.provider,
@@ -198,12 +202,11 @@ class Application:
         pacer: Pacer | None = None,
     ) -> Provider:
         """The active profile's provider; options it lacks are refused before any request."""
-        from bookctl.core.provider import check_stage_options, provider_class
-
         profile = profile or self.profile
+        spec = CATALOGUE.spec(profile.provider)
         if stage is not None and given:
-            check_stage_options(profile.provider, profile.name, stage, given)
-        cls = provider_class(profile.provider)
+            CATALOGUE.resolve(profile.provider, profile.name, stage, given)
+        cls = spec.provider_class()
         key = self.config.api_key(profile)
         if not key:
             raise AuthError(

@@ -13,7 +13,6 @@ from bookctl.cli.availability import availability_table
 from bookctl.cli.cart import cart_tables, order_table
 from bookctl.cli.context import Application, get_app
 from bookctl.core import clock
-from bookctl.core.config import BUILTIN_PROFILES
 from bookctl.core.errors import BookctlError, RefusedError
 from bookctl.core.output import TableSpec
 
@@ -102,7 +101,7 @@ def demo() -> None:
       bookctl demo
     """
     app = get_app()
-    provider: Provider = app.provider(profile=BUILTIN_PROFILES["sandbox"])
+    provider: Provider = app.provider(profile=app.config.builtins["sandbox"])
     show = app.output.fmt != "json"
 
     _step(app, 1, "See what the surf school sells.", "bookctl products --type package")

@@ -10,16 +10,40 @@ import typer
 
 from bookctl.cli.context import get_app
 from bookctl.cli.options import Yes
-from bookctl.core.config import (
-    BUILTIN_PROFILES,
-    PROVIDERS,
-    Profile,
-    validate_base_url,
-    validate_profile_name,
-    validate_provider,
-)
+from bookctl.core.config import Profile, validate_base_url, validate_profile_name
 from bookctl.core.errors import UsageError
 from bookctl.core.output import TableSpec
+from bookctl.providers import CATALOGUE
+
+
+def _who_needs(setting: str) -> str:
+    """The providers whose profiles take ``setting`` (``company_id``, ``account``, ...)."""
+    return ", ".join(spec.key for spec in CATALOGUE.specs() if setting in spec.profile_fields)
+
+
+def _check_settings(provider: str, settings: dict[str, str | None]) -> dict[str, str | None]:
+    """The provider's profile settings: each it needs is there, none it lacks is given."""
+    spec = CATALOGUE.spec(provider)
+    for setting, value in settings.items():
+        if value is not None and setting not in spec.profile_fields:
+            flag = "--" + setting.replace("_", "-")
+            raise UsageError(f"{flag} is for {_who_needs(setting)} profiles only")
+    result = dict(settings)
+    if "app_id" in spec.profile_fields:
+        # Issued with the key, so it may come from the environment beside BOOKCTL_API_KEY.
+        result["app_id"] = (settings["app_id"] or os.environ.get("BOOKCTL_APP_ID") or "").strip()
+    for setting in spec.profile_fields:
+        if not result.get(setting):
+            flag = "--" + setting.replace("_", "-")
+            hint = (
+                f"{spec.title} issues an App-Id with every key; give it with --app-id or "
+                "BOOKCTL_APP_ID"
+                if setting == "app_id"
+                else None
+            )
+            raise UsageError(f"a {provider} profile needs {flag}", hint=hint)
+    return result
+
 
 group = typer.Typer(
     help="""Manage profiles (provider, base URL, key).
@@ -63,20 +87,25 @@ def _profile_json(profile: Profile, active: str, key: str | None) -> dict[str, o
 def add(
     name: Annotated[str, typer.Argument(help="Profile name.")],
     provider: Annotated[
-        str, typer.Option("--provider", help=f"One of: {', '.join(PROVIDERS)}.", metavar="P")
+        str,
+        typer.Option("--provider", help=f"One of: {', '.join(CATALOGUE.keys())}.", metavar="P"),
     ],
     base_url: Annotated[str, typer.Option("--base-url", help="API root URL.", metavar="URL")],
     company_id: Annotated[
-        str | None, typer.Option("--company-id", help="BookingBug company id.", metavar="ID")
+        str | None,
+        typer.Option(
+            "--company-id", help=f"Company id ({_who_needs('company_id')}).", metavar="ID"
+        ),
     ] = None,
     account: Annotated[
-        str | None, typer.Option("--account", help="Rundl account id.", metavar="ID")
+        str | None,
+        typer.Option("--account", help=f"Account id ({_who_needs('account')}).", metavar="ID"),
     ] = None,
     app_id: Annotated[
         str | None,
         typer.Option(
             "--app-id",
-            help="BookingBug App-Id (issued with the App-Key; env BOOKCTL_APP_ID).",
+            help=f"App-Id issued with the key ({_who_needs('app_id')}; env BOOKCTL_APP_ID).",
             metavar="ID",
         ),
     ] = None,
@@ -101,26 +130,11 @@ def add(
     """
     app = get_app()
     validate_profile_name(name)
-    validate_provider(provider)
+    CATALOGUE.spec(provider)
     url = validate_base_url(base_url, insecure_http=app.options.insecure_http)
-    if company_id is not None and provider != "bookingbug":
-        raise UsageError("--company-id is for bookingbug profiles only")
-    if account is not None and provider != "rundl":
-        raise UsageError("--account is for rundl profiles only")
-    if provider == "bookingbug" and not company_id:
-        raise UsageError("a bookingbug profile needs --company-id")
-    if provider == "rundl" and not account:
-        raise UsageError("a rundl profile needs --account")
-    if app_id is not None and provider != "bookingbug":
-        raise UsageError("--app-id is for bookingbug profiles only")
-    if provider == "bookingbug":
-        app_id = (app_id or os.environ.get("BOOKCTL_APP_ID") or "").strip()
-        if not app_id:
-            raise UsageError(
-                "a bookingbug profile needs --app-id",
-                hint="BookingBug issues an App-Id with every App-Key; give it with --app-id "
-                "or BOOKCTL_APP_ID",
-            )
+    settings = _check_settings(
+        provider, {"company_id": company_id, "account": account, "app_id": app_id}
+    )
     key: str | None = None
     if api_key_stdin:
         key = sys.stdin.readline().strip()
@@ -132,9 +146,9 @@ def add(
         name=name,
         provider=provider,
         base_url=url,
-        company_id=company_id,
-        account=account,
-        app_id=app_id,
+        company_id=settings["company_id"],
+        account=settings["account"],
+        app_id=settings["app_id"],
         connect_timeout=app.options.connect_timeout,
         read_timeout=app.options.read_timeout,
     )
@@ -211,7 +225,7 @@ def remove(
       bookctl profile remove mine --yes
     """
     app = get_app()
-    if name not in BUILTIN_PROFILES:
+    if name not in app.config.builtins:
         app.config.get(name)
         if not yes:
             app.confirm(

@@ -13,25 +13,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from bookctl.core import fs, jsonio, paths
 from bookctl.core.errors import LocalFileError, NotFoundError, UsageError
 
-PROVIDERS: tuple[str, ...] = ("bookinglayer", "bookingbug", "wix", "guestmanager", "rundl")
+if TYPE_CHECKING:
+    from bookctl.core.provider import Catalogue
+
 CONFIG_VERSION = 1
 EMBEDDED_HOST = "sandbox.embedded"
 SANDBOX_DEFAULT_KEY = "sandbox-key"
 #: The application id the embedded sandbox issues with its key (for providers that pair one).
 SANDBOX_APP_ID = "bookctl-sandbox"
-SANDBOX_PREFIXES: dict[str, str] = {
-    "bookinglayer": "/bookinglayer/api/pub/v2",
-    "bookingbug": "/bookingbug/api/v1",
-    "wix": "/wix/bookings/v1",
-    "guestmanager": "/guestmanager",
-    "rundl": "/rundl/api",
-}
 DEFAULT_PROFILE = "sandbox"
 MAX_TIMEOUT = 3600.0
 
@@ -89,21 +84,9 @@ def check_timeout(value: float | None, what: str) -> float | None:
     return float(value)
 
 
-def _builtin(name: str, provider: str, **extra: Any) -> Profile:
-    url = f"http://{EMBEDDED_HOST}{SANDBOX_PREFIXES[provider]}"
-    return Profile(name=name, provider=provider, base_url=url, builtin=True, **extra)
-
-
-BUILTIN_PROFILES: dict[str, Profile] = {
-    p.name: p
-    for p in (
-        _builtin("sandbox", "bookinglayer"),
-        _builtin("sandbox-bookingbug", "bookingbug", company_id="37000", app_id=SANDBOX_APP_ID),
-        _builtin("sandbox-wix", "wix"),
-        _builtin("sandbox-guestmanager", "guestmanager"),
-        _builtin("sandbox-rundl", "rundl", account="17357980"),
-    )
-}
+def embedded_url(prefix: str) -> str:
+    """The base URL of an emulator the embedded sandbox serves under ``prefix``."""
+    return f"http://{EMBEDDED_HOST}{prefix}"
 
 
 def validate_profile_name(name: str) -> None:
@@ -111,13 +94,6 @@ def validate_profile_name(name: str) -> None:
         raise UsageError(
             f"invalid profile name {name!r}",
             hint="use letters, digits, '-', '_' and '.'",
-        )
-
-
-def validate_provider(provider: str) -> None:
-    if provider not in PROVIDERS:
-        raise UsageError(
-            f"unknown provider {provider!r}", hint=f"choose one of: {', '.join(PROVIDERS)}"
         )
 
 
@@ -140,7 +116,7 @@ def validate_base_url(url: str, *, insecure_http: bool) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(
             f"invalid base URL {url!r}",
-            hint="give a full URL such as https://api2.bookinglayer.io/api/pub/v2",
+            hint="give a full URL such as https://api.example.com/v2",
         )
     if parts.username or parts.password or parts.query or parts.fragment:
         raise UsageError(
@@ -192,8 +168,20 @@ def _write_toml(path: Path, data: dict[str, Any]) -> None:
 class ConfigStore:
     """Reads and writes ``config.toml`` and ``credentials.toml`` under one lock."""
 
-    def __init__(self, directory: Path | None = None) -> None:
+    def __init__(self, directory: Path | None = None, catalogue: Catalogue | None = None) -> None:
         self.directory = directory or paths.config_dir()
+        self._known = catalogue
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The providers profiles may name (what the command line composed this store with)."""
+        if self._known is None:
+            raise RuntimeError("this ConfigStore was made without a provider catalogue")
+        return self._known
+
+    @property
+    def builtins(self) -> dict[str, Profile]:
+        return self.catalogue.builtin_profiles(embedded_url)
 
     @property
     def config_path(self) -> Path:
@@ -233,17 +221,17 @@ class ConfigStore:
                 f"{self.config_path}: profile {name!r} is incomplete or malformed ({err})",
                 hint=f"fix it, or run 'bookctl profile remove {name}' and add it again",
             ) from err
-        if profile.provider not in PROVIDERS:
+        if profile.provider not in self.catalogue:
             raise LocalFileError(
                 f"{self.config_path}: profile {name!r} has unknown provider {profile.provider!r}",
-                hint=f"use one of: {', '.join(PROVIDERS)}",
+                hint=f"use one of: {', '.join(self.catalogue.keys())}",
             )
         return profile
 
     def profiles(self) -> dict[str, Profile]:
         """Built-in profiles first, then the configured ones."""
         data = self._load()
-        result = dict(BUILTIN_PROFILES)
+        result = self.builtins
         for name, raw in data.get("profiles", {}).items():
             result[name] = self._profile_from(name, raw)
         return result
@@ -271,7 +259,7 @@ class ConfigStore:
             _write_toml(self.config_path, data)
 
     def add(self, profile: Profile, api_key: str | None) -> None:
-        if profile.name in BUILTIN_PROFILES:
+        if profile.name in self.builtins:
             raise UsageError(
                 f"{profile.name!r} is a built-in profile",
                 hint="pick another name; built-ins cannot be replaced",
@@ -295,7 +283,7 @@ class ConfigStore:
                 _write_toml(self.credentials_path, creds)
 
     def remove(self, name: str) -> None:
-        if name in BUILTIN_PROFILES:
+        if name in self.builtins:
             raise UsageError(f"{name!r} is a built-in profile and cannot be removed")
         with self._editing() as data:
             profiles = data.get("profiles", {})

@@ -77,6 +77,9 @@ class ClientConfig:
     base_url: str
     auth_headers: Mapping[str, str] = field(default_factory=dict)
     secrets: tuple[str, ...] = ()
+    #: Names (lower case) of request headers that carry a credential; the auth headers'
+    #: own names always count.
+    secret_headers: frozenset[str] = frozenset({"authorization"})
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     read_timeout: float = DEFAULT_READ_TIMEOUT
     provider: str = ""
@@ -98,6 +101,7 @@ class ApiClient:
         self._trace = trace
         self._notice = notice
         self.pacer = pacer
+        self._auth_names = frozenset(name.lower() for name in config.auth_headers)
         timeout = httpx.Timeout(
             config.read_timeout, connect=config.connect_timeout, pool=config.connect_timeout
         )
@@ -270,7 +274,7 @@ class ApiClient:
             self._trace(line)
 
     def _redact(self, text: str) -> str:
-        # The credential as sent (e.g. Rundl's Base64 form of the token) is a secret too.
+        # The credential as sent (e.g. a Base64 form of a token) is a secret too.
         sent = (v.partition(" ")[2] or v for v in self.config.auth_headers.values())
         for secret in (*self.config.secrets, *sent):
             if secret:
@@ -278,7 +282,8 @@ class ApiClient:
         return _SECRET_FIELDS.sub(rf'\1"{REDACTED}"', text)
 
     def _redact_header(self, name: str, value: str) -> str:
-        if name.lower() in ("authorization", "auth-token", "x-api-key", "app-key"):
+        lower = name.lower()
+        if lower in self.config.secret_headers or lower in self._auth_names:
             scheme, _, rest = value.partition(" ")
             return f"{scheme} {REDACTED}" if rest else REDACTED
         return self._redact(value)

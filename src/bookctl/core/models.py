@@ -40,8 +40,8 @@ class Timeslot(_Model):
     time: str
     available: Count
     capacity: Count
-    #: Wix: the session a timeslot is, and whether it needs a locked-session key (left out of
-    #: the JSON for providers without sessions).
+    #: For providers whose timeslots are sessions: the session, and whether it needs a
+    #: locked-session key (left out of the JSON for providers without sessions).
     session_id: str | None = Field(default=None, exclude_if=lambda v: v is None)
     locked: bool | None = Field(default=None, exclude_if=lambda v: v is None)
 
@@ -76,7 +76,7 @@ class Cart(_Model):
     total: str | None
     lines: list[CartLine]
     links: dict[str, str] = Field(default_factory=dict)
-    #: Provider session tokens (e.g. BookingBug's Auth-Token): kept in the cart session file,
+    #: Provider session tokens (e.g. a login's auth token): kept in the cart session file,
     #: never printed.
     session_tokens: dict[str, str] = Field(default_factory=dict, exclude=True, repr=False)
     #: Things the user should hear about (e.g. tickets a resumed order could not re-reserve):

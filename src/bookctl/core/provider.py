@@ -1,13 +1,16 @@
-"""The provider interface the CLI talks to, and the registry that loads provider modules lazily.
+"""The provider interface the CLI talks to, and the declarations a provider package makes.
 
-``core`` never imports a provider: the registry maps provider keys to module paths and imports
-the one a command needs.
+``core`` never imports a provider: a provider package describes itself with a
+:class:`ProviderSpec` (its stage options, customer fields, lacking stages, built-in sandbox
+profile and where its client, batch adapter and smoke plan live), and the catalogue in
+``bookctl.providers`` lists the packages. Clients are imported when first used.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from bookctl.core.errors import UsageError
@@ -18,156 +21,206 @@ if TYPE_CHECKING:
     from bookctl.core.models import AvailabilityRow, Cart, Order, Product
     from bookctl.core.session import CartSession
 
-_MODULES: dict[str, str] = {
-    "bookinglayer": "bookctl.providers.bookinglayer.client",
-    "bookingbug": "bookctl.providers.bookingbug.client",
-    "wix": "bookctl.providers.wix.client",
-    "guestmanager": "bookctl.providers.guestmanager.client",
-    "rundl": "bookctl.providers.rundl.client",
-}
+#: The stages whose options a provider declares (DESIGN.md section 2).
+STAGES: tuple[str, ...] = ("products", "availability", "basket add", "checkout")
 
-#: The customer object of Bookinglayer's checkout, in the document's order.
-BOOKINGLAYER_CUSTOMER_FIELDS: tuple[str, ...] = (
-    "first_name",
-    "last_name",
-    "email",
-    "gender",
-    "language_code",
-    "birth_date",
-    "phone_countrycode",
-    "phone",
-    "address_line_1",
-    "address_line_2",
-    "city",
-    "state",
-    "zipcode",
-    "country",
-)
-
-#: BookingBug's nine documented add_item parameters, in the document's order.
-BOOKINGBUG_ADD_ITEM_PARAMS: tuple[str, ...] = (
-    "event_id",
-    "member_id",
-    "event_chain_id",
-    "service_id",
-    "product_id",
-    "attachment_id",
-    "deal_id",
-    "package_id",
-    "bulk_purchase_id",
-)
-
-#: The stage options each provider's documents give it (DESIGN.md section 2). The CLI refuses
-#: an option the profile's provider lacks, naming the providers that have it, before any request.
-STAGE_OPTIONS: dict[str, dict[str, frozenset[str]]] = {
-    "bookinglayer": {
-        "basket add": frozenset(
-            {
-                "package",
-                "start_date",
-                "end_date",
-                "accommodation",
-                "guest",
-                "item",
-                "currency",
-                "file",
-            }
-        ),
-        "checkout": frozenset({"accept_terms", "customer_file", "newsletter"})
-        | frozenset(BOOKINGLAYER_CUSTOMER_FIELDS),
-        "products": frozenset({"type", "location", "language"}),
-        "availability": frozenset({"start_date", "end_date", "type", "category"}),
-    },
-    "bookingbug": {
-        "basket add": frozenset(BOOKINGBUG_ADD_ITEM_PARAMS),
-        "checkout": frozenset({"member_id", "take_from_wallet"}),
-        "products": frozenset(),
-        "availability": frozenset({"start_date", "end_date"}),
-    },
-    "wix": {
-        "basket add": frozenset(
-            {"service_id", "session_id", "contact_file", "participants", "rate_label"}
-        ),
-        "checkout": frozenset({"coupon", "plan", "locked_session_key", "notify", "wait"}),
-        "products": frozenset(),
-        "availability": frozenset({"start_date", "end_date"}),
-    },
-    "guestmanager": {
-        "basket add": frozenset({"ticket_type", "qty"}),
-        "checkout": frozenset(
-            {
-                "email",
-                "first_name",
-                "last_name",
-                "phone",
-                "answers_file",
-                "payment_token",
-                "payment_method",
-                "step",
-                "wait",
-            }
-        ),
-        "products": frozenset(),
-        "availability": frozenset(),
-    },
-    "rundl": {
-        "basket add": frozenset({"service", "product", "qty", "file"}),
-        "checkout": frozenset({"payment_token", "wait"}),
-        "products": frozenset({"service"}),
-        "availability": frozenset(),
-    },
-}
+#: Option kinds: how the command line reads a value (text, a whole number, a repeatable text,
+#: an on-flag, an on/off switch with two flags, a file path).
+KINDS = frozenset({"text", "int", "list", "flag", "switch", "path"})
 
 
-#: The words providers share on the command line (DESIGN.md section 2), and each provider's
-#: own name for the notion (the document's). ``--service-id`` and the like stay as aliases.
-SHARED_OPTIONS: dict[str, dict[str, str]] = {
-    "package": {"bookinglayer": "package", "bookingbug": "package_id"},
-    "service": {"bookingbug": "service_id", "wix": "service_id", "rundl": "service"},
-    "product": {"bookingbug": "product_id", "rundl": "product"},
-    "session": {"wix": "session_id"},
-    "qty": {"wix": "participants", "guestmanager": "qty", "rundl": "qty"},
-}
+@dataclass(frozen=True)
+class StageOption:
+    """One option a provider's document gives a stage, under the document's own name.
+
+    ``word`` is the command line's shared word for a notion several providers have under
+    different names (``--service`` for ``service_id`` and ``service``); the document's name
+    stays accepted as an alias (``--service-id``).
+    """
+
+    key: str
+    help: str = ""
+    word: str | None = None
+    kind: str = "text"
+    metavar: str | None = None
+    #: A switch's two flags (``--notify/--no-notify``); derived from the name when empty.
+    switch: str | None = None
+    #: A batch CSV column (files and interactive-only options are not).
+    column: bool = True
+    #: A one-letter flag (``-f``).
+    short: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"{self.key}: unknown option kind {self.kind!r}")
+
+    @property
+    def name(self) -> str:
+        """The command-line parameter name (the shared word, else the document's name)."""
+        return self.word or self.key
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def alias(self) -> str | None:
+        """The document's own flag when the shared word differs (``--service-id``)."""
+        own = "--" + self.key.replace("_", "-")
+        return own if own != self.flag else None
 
 
-def _flag(provider: str, key: str) -> str:
-    """The command-line flag of ``provider``'s option ``key`` (the shared word if there is one)."""
-    for word, keys in SHARED_OPTIONS.items():
-        if keys.get(provider) == key:
-            return f"--{word}"
-    return "--" + key.replace("_", "-")
+@dataclass(frozen=True)
+class BuiltinProfile:
+    """A profile that needs no file: the provider on the embedded sandbox."""
+
+    name: str
+    fields: Mapping[str, Any] = field(default_factory=dict)
 
 
-def stage_flags(provider: str, stage: str) -> list[str]:
-    """The flags ``provider`` takes on ``stage``, for a hint that says what to use instead."""
-    return sorted({_flag(provider, key) for key in STAGE_OPTIONS.get(provider, {}).get(stage, ())})
+@dataclass(frozen=True)
+class ProviderSpec:
+    """What the rest of bookctl knows of one provider, without importing its client.
+
+    Each provider package's ``__init__`` holds one; the catalogue maps keys to packages.
+    Code paths are ``"module:attribute"`` strings, imported when first needed.
+    """
+
+    key: str
+    title: str
+    client: str
+    #: Where the embedded sandbox serves this provider's emulator.
+    sandbox_prefix: str
+    stages: Mapping[str, tuple[StageOption, ...]]
+    builtin_profiles: tuple[BuiltinProfile, ...] = ()
+    #: Stages the provider's documents do not have (``cart extend``, ``poll``, ...).
+    lacks: frozenset[str] = frozenset()
+    #: The customer's fields at checkout, in the document's order.
+    customer_fields: tuple[str, ...] = ()
+    #: Profile settings this provider needs (``company_id``, ``account``, ``app_id``).
+    profile_fields: tuple[str, ...] = ()
+    #: Request headers that carry a credential (redacted from traces).
+    secret_headers: frozenset[str] = frozenset({"authorization"})
+    #: ``"module:attribute"`` of the batch adapter class and the smoke plan function.
+    batch_adapter: str | None = None
+    smoke_plan: str | None = None
+    #: Example batch file shipped in ``examples/`` (for docs and hints).
+    batch_example: str | None = None
+
+    def options(self, stage: str) -> tuple[StageOption, ...]:
+        return self.stages.get(stage, ())
+
+    def option_named(self, stage: str, name: str) -> StageOption | None:
+        """The option of ``stage`` the command line calls ``name`` (word or document name)."""
+        for option in self.options(stage):
+            if name in (option.name, option.key):
+                return option
+        return None
+
+    def flags(self, stage: str) -> list[str]:
+        """The flags this provider takes on ``stage``, for a hint that says what to use."""
+        return sorted({option.flag for option in self.options(stage)})
+
+    def provider_class(self) -> type[Provider]:
+        cls: type[Provider] = load(self.client)
+        return cls
 
 
-def provider_options(
-    provider: str, profile: str, stage: str, given: Mapping[str, Any]
-) -> dict[str, Any]:
-    """``given`` with the shared words under ``provider``'s own names; refuses one it lacks."""
-    result: dict[str, Any] = {}
-    for name, value in given.items():
-        keys = SHARED_OPTIONS.get(name)
-        if keys is None:
-            result[name] = value
-            continue
-        if provider not in keys and value in (None, False, [], ()):
-            continue
-        if provider not in keys:
+def given_value(value: Any) -> bool:
+    """Whether an option was given (``0`` is a value; ``None``, an off flag, ``[]`` are not)."""
+    return value is not None and value is not False and value != [] and value != ()
+
+
+def load(path: str) -> Any:
+    """The object ``"module:attribute"`` names, imported now."""
+    module_path, _, attribute = path.partition(":")
+    return getattr(importlib.import_module(module_path), attribute)
+
+
+class Catalogue:
+    """Every provider this bookctl speaks, by key (the one list of them)."""
+
+    def __init__(self, specs: Iterable[ProviderSpec]) -> None:
+        self._specs = {spec.key: spec for spec in specs}
+
+    def keys(self) -> tuple[str, ...]:
+        return tuple(self._specs)
+
+    def specs(self) -> tuple[ProviderSpec, ...]:
+        return tuple(self._specs.values())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._specs
+
+    def spec(self, key: str) -> ProviderSpec:
+        spec = self._specs.get(key)
+        if spec is None:
             raise UsageError(
-                f"{stage} --{name} is not an option of {provider} (profile {profile!r})",
-                hint=f"it is for {', '.join(sorted(keys))}; {provider} takes "
-                f"{', '.join(stage_flags(provider, stage))}",
+                f"unknown provider {key!r}", hint=f"choose one of: {', '.join(self._specs)}"
             )
-        key = keys[provider]
-        if isinstance(value, list) and key.endswith("_id"):
-            if len(value) > 1:
-                raise UsageError(f"{provider} takes one --{name}, not {len(value)}")
-            value = value[0]
-        result[key] = value
-    return result
+        return spec
+
+    def builtin_profiles(self, embedded_url: Callable[[str], str]) -> dict[str, Profile]:
+        """The built-in sandbox profiles; ``embedded_url(prefix)`` gives their base URL."""
+        from bookctl.core.config import Profile
+
+        profiles: dict[str, Profile] = {}
+        for spec in self._specs.values():
+            for builtin in spec.builtin_profiles:
+                profiles[builtin.name] = replace(
+                    Profile(
+                        builtin.name, spec.key, embedded_url(spec.sandbox_prefix), builtin=True
+                    ),
+                    **dict(builtin.fields),
+                )
+        return profiles
+
+    def stage_options(self, stage: str) -> dict[str, list[tuple[ProviderSpec, StageOption]]]:
+        """Every command-line option of ``stage``, by parameter name, with who declares it."""
+        result: dict[str, list[tuple[ProviderSpec, StageOption]]] = {}
+        for spec in self._specs.values():
+            for option in spec.options(stage):
+                result.setdefault(option.name, []).append((spec, option))
+        return result
+
+    def resolve(
+        self, provider: str, profile: str, stage: str, given: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """``given`` (by command-line name) as ``provider``'s options under its document's
+        names, every option it declares present; an option it lacks is refused, naming the
+        providers that have it and the flags it takes instead."""
+        spec = self.spec(provider)
+        result: dict[str, Any] = {
+            option.key: False if option.kind == "flag" else None for option in spec.options(stage)
+        }
+        for name, value in given.items():
+            option = spec.option_named(stage, name)
+            if option is not None and option.kind == "switch" and value is not None:
+                result[option.key] = value  # --no-notify is a value too
+                continue
+            if not given_value(value):
+                continue
+            if option is None:
+                raise self._not_an_option(spec, profile, stage, name)
+            if isinstance(value, list | tuple) and option.kind != "list":
+                if len(value) > 1:
+                    raise UsageError(f"{provider} takes one {option.flag}, not {len(value)}")
+                value = value[0]
+            result[option.key] = value
+        return result
+
+    def _not_an_option(self, spec: ProviderSpec, profile: str, stage: str, name: str) -> UsageError:
+        others = sorted(
+            other.key for other in self._specs.values() if other.option_named(stage, name)
+        )
+        where = f"it is for {', '.join(others)}" if others else "no provider has it"
+        instead = spec.flags(stage)
+        if instead:
+            where += f"; {spec.key} takes {', '.join(instead)}"
+        flag = "--" + name.replace("_", "-")
+        return UsageError(
+            f"{stage} {flag} is not an option of {spec.key} (profile {profile!r})", hint=where
+        )
 
 
 class Provider(Protocol):
@@ -212,27 +265,6 @@ class Provider(Protocol):
     def auth_headers(api_key: str) -> dict[str, str]: ...
 
 
-def provider_class(key: str) -> type[Provider]:
-    """The provider implementation for ``key``, imported on first use."""
-    module_path = _MODULES.get(key)
-    if module_path is None:
-        raise UsageError(
-            f"provider {key!r} is not supported by this bookctl yet",
-            hint=f"supported now: {', '.join(sorted(_MODULES))}",
-        )
-    try:
-        module = importlib.import_module(module_path)
-    except ModuleNotFoundError as err:
-        if err.name != module_path:
-            raise
-        raise UsageError(
-            f"provider {key!r} is not supported by this bookctl yet",
-            hint="see the CHANGELOG for what each release supports",
-        ) from err
-    cls: type[Provider] = module.PROVIDER
-    return cls
-
-
 def order_states(provider: Provider) -> tuple[frozenset[str], frozenset[str]]:
     """``(PENDING_STATES, SUCCESS_STATES)`` of a provider (empty sets if it declares none)."""
     return (
@@ -242,30 +274,8 @@ def order_states(provider: Provider) -> tuple[frozenset[str], frozenset[str]]:
 
 
 def unsupported_stage(provider: str, stage: str) -> UsageError:
-    """The error for a stage a provider lacks (``cart extend`` on rundl): exit 2."""
+    """The error for a stage a provider lacks (``cart extend`` where carts never expire)."""
     return UsageError(
         f"{provider} has no '{stage}' step",
         hint="see docs/providers.md for the stages each provider supports",
     )
-
-
-def providers_with_option(stage: str, option: str) -> list[str]:
-    """Which providers accept ``option`` on ``stage`` (for the usage error that names them)."""
-    return sorted(key for key, stages in STAGE_OPTIONS.items() if option in stages.get(stage, ()))
-
-
-def check_stage_options(provider: str, profile: str, stage: str, given: Mapping[str, Any]) -> None:
-    """Refuse options of ``stage`` that ``provider`` does not have, naming who has them."""
-    accepted = STAGE_OPTIONS.get(provider, {}).get(stage, frozenset())
-    for name, value in given.items():
-        if value in (None, False, [], ()) or name in accepted:
-            continue
-        flag = "--" + name.replace("_", "-")
-        others = providers_with_option(stage, name)
-        where = f"it is for {', '.join(others)}" if others else "no provider has it"
-        instead = stage_flags(provider, stage)
-        if instead:
-            where += f"; {provider} takes {', '.join(instead)}"
-        raise UsageError(
-            f"{stage} {flag} is not an option of {provider} (profile {profile!r})", hint=where
-        )

@@ -36,13 +36,13 @@ from bookctl.core.errors import (
 )
 from bookctl.core.http import ApiClient, decode_json
 from bookctl.core.models import AvailabilityRow, Cart, CartLine, Money, Order, Product, money
-from bookctl.core.provider import BOOKINGBUG_ADD_ITEM_PARAMS, unsupported_stage
+from bookctl.core.provider import unsupported_stage
 from bookctl.core.session import CartSession
 from bookctl.providers._common import iso_timestamp
+from bookctl.providers.bookingbug import ADD_ITEM_PARAMS
 
 KEY = "bookingbug"
 AUTH_TOKEN = "Auth-Token"
-ADD_ITEM_PARAMS = BOOKINGBUG_ADD_ITEM_PARAMS
 BOOKABLE_PARAMS = ("event_id", "event_chain_id", "service_id", "product_id")
 SERVICE_DAYS_SHOWN = 6
 #: How far back a lost checkout's purchase is looked for (clocks differ).

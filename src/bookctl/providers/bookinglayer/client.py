@@ -27,9 +27,10 @@ from bookctl.core.errors import (
 )
 from bookctl.core.http import ApiClient, decode_json
 from bookctl.core.models import AvailabilityRow, Cart, CartLine, Money, Order, Product, money
-from bookctl.core.provider import BOOKINGLAYER_CUSTOMER_FIELDS, unsupported_stage
+from bookctl.core.provider import unsupported_stage
 from bookctl.core.session import CartSession
 from bookctl.providers._common import LENIENT, Count, iso_timestamp
+from bookctl.providers.bookinglayer import CUSTOMER_FIELDS
 
 KEY = "bookinglayer"
 PRODUCT_TYPES = ("package", "accommodation", "activity", "rental", "service", "bundle", "item")
@@ -462,9 +463,6 @@ def build_add_body(options: Mapping[str, Any], cart_id: str | None) -> dict[str,
     if cart_id is not None:
         body["cart_id"] = cart_id
     return body
-
-
-CUSTOMER_FIELDS = BOOKINGLAYER_CUSTOMER_FIELDS
 
 
 def build_checkout_body(options: Mapping[str, Any]) -> dict[str, Any]:

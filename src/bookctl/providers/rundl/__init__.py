@@ -1,1 +1,40 @@
-"""rundl."""
+"""Rundl: services and products checked out with tax, orders followed to their end.
+
+The package's declaration; the client is in ``client.py``, imported when first used.
+"""
+
+from bookctl.core.provider import BuiltinProfile, ProviderSpec, StageOption
+
+SPEC = ProviderSpec(
+    key="rundl",
+    title="Rundl",
+    client="bookctl.providers.rundl.client:Rundl",
+    sandbox_prefix="/rundl/api",
+    builtin_profiles=(BuiltinProfile("sandbox-rundl", {"account": "17357980"}),),
+    lacks=frozenset({"availability", "cart extend", "cart abandon"}),
+    profile_fields=("account",),
+    stages={
+        "products": (StageOption("service"),),
+        "availability": (),
+        "basket add": (
+            StageOption("service", "Service id.", metavar="ID"),
+            StageOption("product", "Product id; repeatable.", kind="list", metavar="ID"),
+            StageOption("qty", "Quantity.", kind="int"),
+            StageOption(
+                "file",
+                "The documented JSON request body.",
+                kind="path",
+                metavar="FILE",
+                column=False,
+                short="-f",
+            ),
+        ),
+        "checkout": (
+            StageOption("payment_token", "Payment token (never card data).", metavar="TOKEN"),
+            StageOption("wait", "Follow the order until it settles.", kind="flag", column=False),
+        ),
+    },
+    batch_adapter="bookctl.providers.rundl.batch:Adapter",
+    smoke_plan="bookctl.providers.rundl.smoke:plan",
+    batch_example="examples/batch-rundl.csv",
+)
