@@ -187,9 +187,10 @@ def test_expired_cart_on_resume_gets_a_new_one(
         json=body,
         headers={"Authorization": "Bearer sandbox-key", "Idempotency-Key": f"{plan_key}:add:1"},
     ).json()
-    from bookctl.batch.adapters import BookinglayerAdapter, Rules, iter_plans
+    from bookctl.batch.adapters import Rules, adapter_for, iter_plans
+    from bookctl.providers import CATALOGUE
 
-    [plan] = iter_plans(path, "csv", BookinglayerAdapter(), Rules())
+    [plan] = iter_plans(path, "csv", adapter_for(CATALOGUE.spec("bookinglayer")), Rules())
     header = {
         "journal": 1, "file": str(path.resolve()), "provider": "bookinglayer",
         "profile": served_profile,

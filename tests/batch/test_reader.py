@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 
 from bookctl.batch import reader
-from bookctl.batch.adapters import BookinglayerAdapter, Invalid, Plan, Rules, iter_plans
+from bookctl.batch.adapters import Invalid, Plan, Rules, adapter_for, iter_plans
 from bookctl.batch.reader import BadRow, detect_format, read_rows
 from bookctl.core.errors import UsageError
+from bookctl.providers import CATALOGUE
 from tests.batch.helpers import HEADER, csv_row, json_row, write_csv
 
-COLUMNS = BookinglayerAdapter.columns
+COLUMNS = adapter_for(CATALOGUE.spec("bookinglayer")).columns
 
 
 def test_csv_rows_carry_their_line_numbers_and_skip_blank_lines(tmp_path: Path) -> None:
@@ -120,7 +121,7 @@ def test_plans_report_every_invalid_row_with_line_and_reason(tmp_path: Path) -> 
             5: csv_row(5).replace(",yes", ",no"),
         },
     )
-    items = list(iter_plans(path, "csv", BookinglayerAdapter(), Rules()))
+    items = list(iter_plans(path, "csv", adapter_for(CATALOGUE.spec("bookinglayer")), Rules()))
     invalid = {i.line: i.reason for i in items if isinstance(i, Invalid)}
     assert set(invalid) == {3, 5, 6, 7}
     assert "start_date" in invalid[3] and "not a date" in invalid[3]
@@ -132,6 +133,8 @@ def test_plans_report_every_invalid_row_with_line_and_reason(tmp_path: Path) -> 
 
 def test_required_customer_fields_from_the_business_settings(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "b.csv", 1, bad={0: csv_row(0).replace("403 201 767", "")})
-    [item] = iter_plans(path, "csv", BookinglayerAdapter(), Rules(frozenset({"phone"})))
+    [item] = iter_plans(
+        path, "csv", adapter_for(CATALOGUE.spec("bookinglayer")), Rules(frozenset({"phone"}))
+    )
     assert isinstance(item, Invalid)
     assert "customer_phone is required" in item.reason

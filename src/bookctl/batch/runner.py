@@ -228,7 +228,8 @@ class BatchRunner:
                     continue
                 added_at = 0.0  # its age is unknown: extend it before checking out
             assert state.cart_id is not None
-            if time.monotonic() - added_at > self.adapter.cart_lifetime / 2:
+            lifetime = self.adapter.cart_lifetime
+            if lifetime is not None and time.monotonic() - added_at > lifetime / 2:
                 self._extend(state.cart_id)
             try:
                 order = self._checkout(plan, state)
@@ -252,7 +253,9 @@ class BatchRunner:
         )
 
     def _cart_status(self, cart_id: str) -> CartStatus:
-        return self._step("reconcile", lambda: self.adapter.cart_status(self.provider, cart_id))
+        return self._step(
+            "reconcile", lambda: self.adapter.cart_status(self.provider, cart_id, None)
+        )
 
     def _start(self, plan: Plan, journal: Journal, key: str, gen: int) -> None:
         journal.record(plan.row_id, "started", key=key, gen=gen, line=plan.line, digest=plan.digest)

@@ -51,8 +51,9 @@ def register(app: typer.Typer) -> None:
 
 def _adapter(app: Application) -> BatchAdapter:
     from bookctl.batch.adapters import adapter_for
+    from bookctl.providers import CATALOGUE
 
-    return adapter_for(app.profile.provider)
+    return adapter_for(CATALOGUE.spec(app.profile.provider))
 
 
 def _invalid_table(invalid: list[Invalid]) -> TableSpec:
@@ -88,7 +89,7 @@ def validate(file: BatchFile, fmt: Format = None) -> None:
     payload = {
         "file": str(file),
         "format": fmt,
-        "provider": adapter.provider,
+        "provider": app.profile.provider,
         "rows": rows,
         "valid": rows - len(invalid),
         "invalid": [{"line": i.line, "id": i.row_id, "reason": i.reason} for i in invalid],
@@ -187,7 +188,7 @@ def run(
         if not dry_run:
             journal = stack.enter_context(
                 journals.Journal(
-                    path, batch_file=file, provider=adapter.provider, profile=app.profile_name
+                    path, batch_file=file, provider=app.profile.provider, profile=app.profile_name
                 )
             )
             if journal.repaired:

@@ -303,7 +303,12 @@ class StepInputs:
 
     def __init__(self, options: Mapping[str, Any]) -> None:
         self.options = options
-        self.answers = read_answers(options.get("answers_file"), ANSWERS)
+        given = options.get("answers")
+        self.answers = (
+            dict(given)
+            if isinstance(given, dict)
+            else read_answers(options.get("answers_file"), ANSWERS)
+        )
         self.prompt: Prompt | None = options.get("prompt")
 
     def given(self, key: str) -> Any:

@@ -270,7 +270,11 @@ def to_order(wire: WireBooking) -> Order:
 
 def read_contact(path: str) -> dict[str, Any]:
     """``--contact-file``: the booking's ``contactDetails`` (or an object holding them)."""
-    data = validate.read_json_file(Path(path), "--contact-file")
+    return check_contact(validate.read_json_file(Path(path), "--contact-file"))
+
+
+def check_contact(data: Any) -> dict[str, Any]:
+    """The booking's ``contactDetails`` (or an object holding them), checked."""
     if isinstance(data, dict) and isinstance(data.get("contactDetails"), dict):
         data = data["contactDetails"]
     if not isinstance(data, dict):
@@ -291,7 +295,11 @@ def read_contact(path: str) -> dict[str, Any]:
 def build_create_body(options: Mapping[str, Any]) -> dict[str, Any]:
     service = require_option(options, "service_id", "--service-id", "basket add")
     session = require_option(options, "session_id", "--session-id", "basket add")
-    contact = read_contact(require_option(options, "contact_file", "--contact-file", "basket add"))
+    contact = (
+        check_contact(options["contact"])
+        if options.get("contact") is not None
+        else read_contact(require_option(options, "contact_file", "--contact-file", "basket add"))
+    )
     participants = 1 if options.get("participants") is None else options["participants"]
     if participants < 1:
         raise UsageError("--participants must be at least 1")

@@ -1,0 +1,58 @@
+"""Wix Bookings batch rows: a booking for a session, then its checkout.
+
+CSV columns are the ``basket add`` and ``checkout`` option names (``service_id`` or
+``service``, ``session_id`` or ``session``, ``participants`` or ``qty``, ``rate_label``,
+``coupon``, ``plan``, ``locked_session_key``, ``notify``), and the contact as
+``contact_first_name``, ``contact_last_name``, ``contact_email``, ``contact_phone``. A JSON
+row is ``{"id", "add": {..., "contactDetails": {...}}, "checkout": {...}}``. Bookings are
+not extended; a payment that completes later is followed to its end by the run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from bookctl.core.bulk import ColumnAdapter, Rules
+from bookctl.core.errors import UsageError
+
+#: Contact columns and the document's ``contactDetails`` names.
+_CONTACT = {
+    "contact_first_name": "firstName",
+    "contact_last_name": "lastName",
+    "contact_email": "email",
+    "contact_phone": "phone",
+}
+
+
+class Adapter(ColumnAdapter):
+    required: ClassVar[tuple[str, ...]] = ()
+    gone_states: ClassVar[frozenset[str]] = frozenset({"CANCELED", "DECLINED"})
+
+    def extra_columns(self) -> frozenset[str]:
+        return frozenset(_CONTACT)
+
+    def from_columns(self, row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        contact = {name: row[c] for c, name in _CONTACT.items() if row.get(c)}
+        add, checkout = super().from_columns({k: v for k, v in row.items() if k not in _CONTACT})
+        if not contact:
+            raise UsageError("missing contact_first_name, contact_email")
+        add["contact"] = contact
+        return add, checkout
+
+    def from_json(self, row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        body = row.get("add")
+        contact = body.get("contactDetails") if isinstance(body, dict) else None
+        if isinstance(body, dict):
+            row = {**row, "add": {k: v for k, v in body.items() if k != "contactDetails"}}
+        add, checkout = super().from_json(row)
+        if not isinstance(contact, dict):
+            raise UsageError("'add.contactDetails' must be an object (firstName, email, ...)")
+        add["contact"] = contact
+        return add, checkout
+
+    def check(self, add: dict[str, Any], checkout: dict[str, Any], rules: Rules, fmt: str) -> None:
+        from bookctl.providers.wix.client import build_checkout_body, build_create_body
+
+        build_create_body(add)
+        build_checkout_body(checkout, "0")
