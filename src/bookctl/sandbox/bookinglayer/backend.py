@@ -17,8 +17,6 @@ from bookctl.sandbox.errors import ApiError
 from bookctl.sandbox.store import increment_counter, read_counter
 
 NAME = "bookinglayer"
-
-
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS bl_carts (
     id TEXT PRIMARY KEY,
@@ -57,7 +55,6 @@ CREATE TABLE IF NOT EXISTS bl_bookings (
     data TEXT NOT NULL
 );
 """
-
 
 # Wiped by reset, children first; the catalogue lives in code.
 STATE_TABLES = ("bl_reservations", "bl_lines", "bl_guests", "bl_bookings", "bl_carts")

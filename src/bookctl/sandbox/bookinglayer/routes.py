@@ -50,14 +50,8 @@ from bookctl.sandbox.errors import ApiError, invalid
 from bookctl.sandbox.parsing import parse_date, parse_email, parse_int, require, require_str
 
 PREFIX = "/bookinglayer/api/pub/v2"
-
-
 PRODUCT_TYPES = ("package", "accommodation", "activity", "rental", "service", "bundle", "item")
-
-
 FIXED_DATE_HORIZON_DAYS = 365
-
-
 DEEPLINK_BASE = "https://sandbox.bookinglayer.io/frontoffice/product"
 
 

@@ -1,7 +1,9 @@
-"""Bookinglayer rules: input parsing, inventory, prices and package configuration.
+"""Bookinglayer rules: its own input parsing, inventory arithmetic, prices, package configuration.
 
-Kept apart from the routes so the routes read as "parse, apply rules, shape the answer".
-Money is computed in EUR with `Decimal` and converted per line, rounded half-up to cents.
+Kept apart from the routes so the routes read as "parse, apply rules, shape the answer", and
+free of SQL: the units held come from `backend.reserved_units`. Parsing shared with the other
+emulators is `bookctl.sandbox.parsing`. Money is computed in EUR with `Decimal` and converted
+per line, rounded half-up to cents.
 """
 
 from __future__ import annotations

@@ -16,12 +16,7 @@ from bookctl.sandbox.context import Sandbox, get_sandbox
 from bookctl.sandbox.errors import ApiError, invalid
 from bookctl.sandbox.parsing import EMAIL
 from bookctl.sandbox.wix import backend
-from bookctl.sandbox.wix.seed import (
-    CURRENCY,
-    SERVICES,
-    SESSION_DAYS,
-    Service,
-)
+from bookctl.sandbox.wix.seed import CURRENCY, SERVICES, SESSION_DAYS, Service
 
 PREFIX = "/wix/bookings/v1"
 
