@@ -98,19 +98,23 @@ def require_login(conn: sqlite3.Connection, token: str | None) -> str:
 
 
 def sandbox_today(conn: sqlite3.Connection) -> date:
+    """The sandbox's calendar day (UTC)."""
     return clock.now(conn).date()
 
 
 def at(day: date, hhmm: str) -> datetime:
+    """`day` at `hhmm` (UTC)."""
     hour, minute = (int(p) for p in hhmm.split(":"))
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
 
 
 def iso(moment: datetime) -> str:
+    """A moment as BookingBug writes it: `YYYY-MM-DDTHH:MM:SSZ`."""
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def event_start(event: Event, today: date) -> datetime:
+    """When an event starts: its chain's time, `day_offset` days after `today`."""
     chain = EVENT_CHAINS[event.chain_id]
     return at(today + timedelta(days=event.day_offset), chain.start_time)
 
@@ -121,6 +125,7 @@ def _live_filter() -> str:
 
 
 def taken(conn: sqlite3.Connection, kind: str, ref_id: int, slot: str | None = None) -> int:
+    """Items of `kind`/`ref_id` (and `slot`) held by live baskets or booked."""
     query = (
         "SELECT COUNT(*) FROM bb_items i JOIN bb_baskets b ON b.id = i.basket_id "
         f"WHERE i.kind = ? AND i.ref_id = ? AND {_live_filter()}"
@@ -143,6 +148,7 @@ def _bulk_used(conn: sqlite3.Connection, bulk_id: int) -> int:
 
 
 def get_event(raw: Any) -> Event:
+    """The event with this id, or a 404 `event_not_found`."""
     event_id = parse_int(raw, "event_id")
     if event_id not in EVENTS:
         raise ApiError(404, "event_not_found", f"Event {event_id} was not found.")
@@ -150,6 +156,7 @@ def get_event(raw: Any) -> Event:
 
 
 def get_service(raw: Any) -> Service:
+    """The service with this id, or a 404 `service_not_found`."""
     service_id = parse_int(raw, "service_id")
     if service_id not in SERVICES:
         raise ApiError(404, "service_not_found", f"Service {service_id} was not found.")
@@ -157,6 +164,7 @@ def get_service(raw: Any) -> Service:
 
 
 def wallet(conn: sqlite3.Connection, member_id: int) -> int:
+    """A member's wallet balance in pence: the seeded amount plus every transaction."""
     seeded = MEMBERS[member_id].wallet if member_id in MEMBERS else 0
     extra = conn.execute(
         "SELECT COALESCE(SUM(amount), 0) FROM bb_wallet_tx WHERE member_id = ?", (member_id,)
@@ -165,6 +173,7 @@ def wallet(conn: sqlite3.Connection, member_id: int) -> int:
 
 
 def find_client(conn: sqlite3.Connection, member_id: int) -> dict[str, Any] | None:
+    """The client (seeded member or created client) with its wallet, if there is one."""
     if member_id in MEMBERS:
         m = MEMBERS[member_id]
         data = {"first_name": m.first_name, "last_name": m.last_name, "email": m.email}
@@ -184,6 +193,7 @@ def find_client(conn: sqlite3.Connection, member_id: int) -> dict[str, Any] | No
 
 
 def client(conn: sqlite3.Connection, raw: Any, field: str = "member_id") -> dict[str, Any]:
+    """The client `raw` names, or a 404 `client_not_found`."""
     member_id = parse_int(raw, field)
     found = find_client(conn, member_id)
     if found is None:
@@ -192,6 +202,7 @@ def client(conn: sqlite3.Connection, raw: Any, field: str = "member_id") -> dict
 
 
 def all_clients(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Every client: the seeded members, then the created ones."""
     ids = list(MEMBERS) + [
         FIRST_CLIENT_ID + int(r["id"]) for r in conn.execute("SELECT id FROM bb_clients")
     ]
@@ -223,6 +234,7 @@ def basket_by_token(conn: sqlite3.Connection, token: str | None) -> sqlite3.Row:
 
 
 def require_open(row: sqlite3.Row, now_ts: float) -> None:
+    """Nothing if the basket is open, else its 409."""
     status = basket_status(row, now_ts)
     if status == "expired":
         raise ApiError(
@@ -235,6 +247,7 @@ def require_open(row: sqlite3.Row, now_ts: float) -> None:
 
 
 def stored_items(conn: sqlite3.Connection, row: sqlite3.Row) -> list[dict[str, Any]]:
+    """The basket's items as stored (with their row ids), oldest first."""
     return [
         {"id": int(item["id"]), **json.loads(item["data"])}
         for item in conn.execute(
@@ -429,6 +442,7 @@ def _apply_deal(params: Any, item: dict[str, Any], price: int) -> int:
 
 
 def purchases(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Every purchase, oldest first."""
     return [
         json.loads(r["data"]) for r in conn.execute("SELECT data FROM bb_purchases ORDER BY id")
     ]

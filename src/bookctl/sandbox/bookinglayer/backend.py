@@ -107,6 +107,7 @@ def cart_status(row: sqlite3.Row, now_ts: float) -> str:
 
 
 def load_cart(conn: sqlite3.Connection, cart_id: str) -> sqlite3.Row:
+    """The cart's row, or a 404 `cart_not_found`."""
     row: sqlite3.Row | None = conn.execute(
         "SELECT * FROM bl_carts WHERE id = ?", (cart_id,)
     ).fetchone()
@@ -116,6 +117,7 @@ def load_cart(conn: sqlite3.Connection, cart_id: str) -> sqlite3.Row:
 
 
 def require_open(row: sqlite3.Row, now_ts: float) -> None:
+    """Nothing if the cart is open, else its 409 (`cart_expired`, `cart_abandoned`, ...)."""
     status = cart_status(row, now_ts)
     if status == "open":
         return
@@ -129,6 +131,10 @@ def require_open(row: sqlite3.Row, now_ts: float) -> None:
 
 
 def read_cart(conn: sqlite3.Connection, cart_id: str, now_ts: float) -> dict[str, Any]:
+    """The cart object: guests with their lines, total, status at `now_ts`, booking.
+
+    The document shows no cart object; this is the sandbox's (docs/sandbox.md).
+    """
     row = load_cart(conn, cart_id)
     guests: list[dict[str, Any]] = []
     by_guest: dict[int, dict[str, Any]] = {}

@@ -70,10 +70,12 @@ class GuestManagerError(ApiError):
 
 
 def invalid(field: str, message: str, kind: str = "invalid_attributes") -> GuestManagerError:
+    """A 422 in Guest Manager's shape, naming the field to blame."""
     return GuestManagerError(422, kind, message, {field: [message]})
 
 
 def refused(kind: str, message: str) -> GuestManagerError:
+    """A 409 in Guest Manager's shape: the order's state does not allow the call."""
     return GuestManagerError(409, kind, message)
 
 
@@ -91,6 +93,7 @@ def held(conn: sqlite3.Connection, ticket_type_id: int, now_ts: float, skip: int
 
 
 def field_json(field: Any) -> dict[str, Any]:
+    """A form field as an order's form responses carry it."""
     return {
         "id": field.id,
         "label": field.label,
@@ -101,6 +104,7 @@ def field_json(field: Any) -> dict[str, Any]:
 
 
 def ticket_type(value: Any) -> TicketType:
+    """The ticket type with this id, or a 404 `not_found`."""
     try:
         tt = TICKET_TYPES.get(int(value))
     except (TypeError, ValueError):
@@ -111,6 +115,7 @@ def ticket_type(value: Any) -> TicketType:
 
 
 def load(conn: sqlite3.Connection, order_id: str, *, by_number: bool = False) -> sqlite3.Row:
+    """The order with this id (or `number`), or a 404 `not_found`."""
     column = "number" if by_number else "id"
     row: sqlite3.Row | None = conn.execute(
         f"SELECT * FROM gm_orders WHERE {column} = ?", (order_id,)
@@ -121,12 +126,14 @@ def load(conn: sqlite3.Connection, order_id: str, *, by_number: bool = False) ->
 
 
 def line_rows(conn: sqlite3.Connection, order_id: int) -> list[sqlite3.Row]:
+    """The order's line items, oldest first."""
     return list(
         conn.execute("SELECT * FROM gm_line_items WHERE order_id = ? ORDER BY id", (order_id,))
     )
 
 
 def order_total(lines: list[sqlite3.Row]) -> Decimal:
+    """What the line items cost."""
     return sum(
         (TICKET_TYPES[int(li["ticket_type_id"])].price * int(li["quantity"]) for li in lines),
         Decimal(0),

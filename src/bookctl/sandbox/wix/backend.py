@@ -50,12 +50,14 @@ def amount_text(value: Decimal) -> str:
 
 
 def session_times(service: Service, day: date) -> tuple[datetime, datetime]:
+    """When the service's session on `day` starts and ends (UTC)."""
     hour, minute = (int(x) for x in service.start_time.split(":"))
     start = datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
     return start, start + timedelta(minutes=service.minutes)
 
 
 def parse_session(session_id: str) -> tuple[Service, date]:
+    """The service and day of a session id (`<code>-YYYYMMDD`), or a 404."""
     code, _, day_text = session_id.rpartition("-")
     service = next((s for s in SERVICES.values() if s.code == code), None)
     try:
@@ -68,6 +70,7 @@ def parse_session(session_id: str) -> tuple[Service, date]:
 
 
 def booked(conn: sqlite3.Connection, session_id: str, skip: str = "") -> int:
+    """Participants holding a spot of the session (confirmed or paying), but `skip`."""
     row = conn.execute(
         "SELECT COALESCE(SUM(participants), 0) FROM wx_bookings WHERE session_id = ? AND id != ? "
         "AND (status = 'CONFIRMED' OR (status = 'PENDING' AND outcome = 'CONFIRMED'))",
@@ -77,6 +80,7 @@ def booked(conn: sqlite3.Connection, session_id: str, skip: str = "") -> int:
 
 
 def load(conn: sqlite3.Connection, booking_id: str) -> sqlite3.Row:
+    """The booking's row, or a 404 `BOOKING_NOT_FOUND`."""
     row: sqlite3.Row | None = conn.execute(
         "SELECT * FROM wx_bookings WHERE id = ?", (booking_id,)
     ).fetchone()
@@ -108,6 +112,7 @@ def refresh(conn: sqlite3.Connection, row: sqlite3.Row, now_ts: float) -> sqlite
 
 
 def plan_left(conn: sqlite3.Connection, plan_id: str) -> int:
+    """Sessions the paid plan has left."""
     used = conn.execute(
         "SELECT COALESCE(SUM(sessions), 0) FROM wx_plan_redemptions WHERE plan_id = ?", (plan_id,)
     ).fetchone()[0]
@@ -161,7 +166,6 @@ def check_out(
     a paid plan, then charges: free at once (`CONFIRMED`), else `PENDING` until the payment
     settles `PAYMENT_SECONDS` later (`DECLINED` for `DECLINED_EMAIL`).
     """
-    key = locked_session_key
     if row["status"] != "PENDING_CHECKOUT":
         raise ApiError(
             409,
@@ -170,13 +174,13 @@ def check_out(
         )
     service, day = parse_session(str(row["session_id"]))
     if service.locked:
-        if not key:
+        if not locked_session_key:
             raise invalid(
                 "lockedSessionKey",
                 f"Session {row['session_id']} is locked; its lockedSessionKey is required.",
                 "LOCKED_SESSION_KEY_REQUIRED",
             )
-        if key != LOCKED_SESSION_KEY:
+        if locked_session_key != LOCKED_SESSION_KEY:
             raise ApiError(
                 403,
                 "INVALID_LOCKED_SESSION_KEY",
