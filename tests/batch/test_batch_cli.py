@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from bookctl.sandbox.seed_bookinglayer import PRODUCTS
+from bookctl.sandbox.bookinglayer.seed import PRODUCTS
 from tests.batch.helpers import HEADER, booked_rows, csv_row, write_csv, write_jsonl
 from tests.conftest import TODAY, Cli, ServedSandbox, run_bookctl
 

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from bookctl.sandbox.app import DEFAULT_API_KEY
-from bookctl.sandbox.seed_bookinglayer import PRODUCTS
+from bookctl.sandbox.bookinglayer.seed import PRODUCTS
 
 BL = "/bookinglayer/api/pub/v2"
 AUTH = {"Authorization": f"Bearer {DEFAULT_API_KEY}"}

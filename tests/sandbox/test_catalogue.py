@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from bookctl.sandbox.seed_bookinglayer import PRODUCTS
+from bookctl.sandbox.bookinglayer.seed import PRODUCTS
 
 from .helpers import BL, add, free_monday, sandbox_today, simple_guest
 

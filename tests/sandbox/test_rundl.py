@@ -8,7 +8,8 @@ from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bookctl.sandbox.rundl import PRODUCTS, SERVICES, TAXES, _item
+from bookctl.sandbox.rundl.routes import _item
+from bookctl.sandbox.rundl.seed import PRODUCTS, SERVICES, TAXES
 
 RD = "/rundl/api"
 # The document's `OAuth <Base64-Encoded-User-Access-Token>`, the token being the sandbox key.

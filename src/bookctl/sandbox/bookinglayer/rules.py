@@ -1,13 +1,14 @@
-"""Bookinglayer rules: input parsing, inventory, prices and package configuration.
+"""Bookinglayer rules: its own input parsing, inventory arithmetic, prices, package configuration.
 
-Kept apart from the routes so the routes read as "parse, apply rules, shape the answer".
-Money is computed in EUR with `Decimal` and converted per line, rounded half-up to cents.
+Kept apart from the routes so the routes read as "parse, apply rules, shape the answer", and
+free of SQL: the units held come from `backend.reserved_units`. Parsing shared with the other
+emulators is `bookctl.sandbox.parsing`. Money is computed in EUR with `Decimal` and converted
+per line, rounded half-up to cents.
 """
 
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -15,8 +16,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from bookctl.sandbox.errors import ApiError, invalid
-from bookctl.sandbox.seed_bookinglayer import (
+from bookctl.sandbox.bookinglayer.seed import (
     CURRENCY_RATES,
     DEFAULT_CURRENCY,
     PACKAGE_ITEMS,
@@ -28,9 +28,10 @@ from bookctl.sandbox.seed_bookinglayer import (
     Product,
     is_high_season,
 )
+from bookctl.sandbox.errors import ApiError, invalid
+from bookctl.sandbox.parsing import parse_date, parse_email, require, require_str
 
 CENT = Decimal("0.01")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
 _DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2}) (\d{2}):(\d{2}):(\d{2})$")
 MAX_WINDOW_DAYS = 366
@@ -40,46 +41,6 @@ Demand = dict[tuple[int, str, str], int]
 
 
 # ---- input parsing ---------------------------------------------------------------------
-
-
-def parse_date(value: Any, field_name: str) -> date:
-    """A `YYYY-MM-DD` date, or a 422 naming the field."""
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise invalid(
-            field_name, f"{field_name} must be a date in YYYY-MM-DD format.", "invalid_date"
-        )
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise invalid(field_name, f"{field_name} is not a real date.", "invalid_date") from None
-
-
-def parse_int(value: Any, field_name: str, *, minimum: int = 0) -> int:
-    """A whole number (int or numeric string) at least `minimum`, or a 422."""
-    if isinstance(value, bool):
-        value = None
-    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
-        value = int(value)
-    if not isinstance(value, int):
-        raise invalid(field_name, f"{field_name} must be a whole number.", "invalid_number")
-    if value < minimum:
-        raise invalid(field_name, f"{field_name} must be at least {minimum}.", "invalid_number")
-    return value
-
-
-def require(value: Any, field_name: str) -> Any:
-    """A present, non-empty value, or a 422 `missing_field`."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise invalid(field_name, f"{field_name} is required.", "missing_field")
-    return value
-
-
-def require_str(value: Any, field_name: str) -> str:
-    """A present, non-empty string, or a 422."""
-    require(value, field_name)
-    if not isinstance(value, str):
-        raise invalid(field_name, f"{field_name} must be a string.", "invalid_type")
-    return value.strip()
 
 
 def parse_currency(value: Any, field_name: str = "currency") -> str:
@@ -93,13 +54,6 @@ def parse_currency(value: Any, field_name: str = "currency") -> str:
             field_name, f"Unknown currency {value!r}; use one of {known}.", "unknown_currency"
         )
     return str(code)
-
-
-def parse_email(value: Any, field_name: str) -> str:
-    """A plausible email address, or a 422 `invalid_email`."""
-    if not isinstance(value, str) or not _EMAIL.match(value.strip()):
-        raise invalid(field_name, f"{field_name} is not a valid email address.", "invalid_email")
-    return value.strip().lower()
 
 
 def parse_gender(value: Any, field_name: str) -> str:
@@ -189,25 +143,6 @@ def price_from(product: Product) -> list[dict[str, Any]]:
 # ---- inventory -------------------------------------------------------------------------
 
 
-def reserved_units(
-    conn: sqlite3.Connection, product_ids: Iterable[int], start: date, end: date, now_ts: float
-) -> dict[tuple[int, str, str], int]:
-    """Units held per (product, day, slot) by live carts (open, unexpired) and bookings."""
-    ids = sorted(set(product_ids))
-    if not ids:
-        return {}
-    marks = ",".join("?" * len(ids))
-    rows = conn.execute(
-        f"SELECT r.product_id, r.day, r.slot, SUM(r.units) AS units "
-        f"FROM bl_reservations r JOIN bl_carts c ON c.id = r.cart_id "
-        f"WHERE r.product_id IN ({marks}) AND r.day >= ? AND r.day <= ? "
-        f"AND (c.status = 'checked_out' OR (c.status = 'open' AND c.expires_at > ?)) "
-        f"GROUP BY r.product_id, r.day, r.slot",
-        (*ids, start.isoformat(), end.isoformat(), now_ts),
-    ).fetchall()
-    return {(int(r["product_id"]), str(r["day"]), str(r["slot"])): int(r["units"]) for r in rows}
-
-
 def available(
     product: Product, day: date, slot: str, held: Mapping[tuple[int, str, str], int]
 ) -> int | None:
@@ -243,25 +178,6 @@ def inventory_products(product: Product) -> list[int]:
     if package is not None and package.accommodation_ids:
         return list(package.accommodation_ids)
     return [product.id]
-
-
-def check_demand(conn: sqlite3.Connection, demand: Demand, now_ts: float) -> None:
-    """Raise 409 `sold_out` unless every (product, day, slot) in `demand` has room."""
-    if not demand:
-        return
-    days = [date.fromisoformat(d) for _, d, _ in demand]
-    held = reserved_units(conn, {p for p, _, _ in demand}, min(days), max(days), now_ts)
-    for (product_id, day_text, slot), units in sorted(demand.items()):
-        product = PRODUCTS[product_id]
-        left = available(product, date.fromisoformat(day_text), slot, held)
-        if left is not None and left < units:
-            when = f"{day_text} {slot}".strip()
-            raise ApiError(
-                409,
-                "sold_out",
-                f"{product.title} ({product_id}) has {left} left on {when}; {units} requested.",
-                {"availability": [f"{product_id} {when}: {left} available, {units} requested"]},
-            )
 
 
 def checkin_allowed(product: Product, day: date) -> bool:

@@ -1,27 +1,19 @@
-"""Bookinglayer public API v2 emulation, mounted under `/bookinglayer/api/pub/v2`.
-
-Endpoints, fields and example ids follow the document (seed 003). Carts hold inventory until
-they expire (10 minutes, extendable), are abandoned, or are checked out into a booking.
-"""
+"""Bookinglayer public API v2 routes, mounted under `/bookinglayer/api/pub/v2`."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
-import uuid
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Body, Depends, Request
 
 from bookctl.sandbox import clock
-from bookctl.sandbox.bookinglayer_rules import (
+from bookctl.sandbox.bookinglayer import backend
+from bookctl.sandbox.bookinglayer.rules import (
     MAX_WINDOW_DAYS,
-    GuestPlan,
     available,
-    check_demand,
     check_party,
     checkin_allowed,
     convert,
@@ -34,24 +26,15 @@ from bookctl.sandbox.bookinglayer_rules import (
     package_available,
     package_capacity,
     parse_currency,
-    parse_date,
-    parse_email,
     parse_gender,
-    parse_int,
     parse_language,
     plan_guest,
     price_from,
     product_total,
-    require,
-    require_str,
-    reserved_units,
     unit_price,
 )
-from bookctl.sandbox.context import Sandbox, get_sandbox
-from bookctl.sandbox.errors import ApiError, invalid
-from bookctl.sandbox.seed_bookinglayer import (
+from bookctl.sandbox.bookinglayer.seed import (
     BACKOFFICE_CATEGORIES,
-    CART_TTL_SECONDS,
     FRONTOFFICE_CATEGORIES,
     LOCATIONS,
     PACKAGES,
@@ -62,51 +45,11 @@ from bookctl.sandbox.seed_bookinglayer import (
     seasons,
     settings,
 )
-from bookctl.sandbox.store import increment_counter, read_counter
+from bookctl.sandbox.context import Sandbox, get_sandbox
+from bookctl.sandbox.errors import ApiError, invalid
+from bookctl.sandbox.parsing import parse_date, parse_email, parse_int, require, require_str
 
 PREFIX = "/bookinglayer/api/pub/v2"
-NAME = "bookinglayer"
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS bl_carts (
-    id TEXT PRIMARY KEY,
-    status TEXT NOT NULL,
-    currency TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    expires_at REAL NOT NULL,
-    booking_id INTEGER
-);
-CREATE TABLE IF NOT EXISTS bl_guests (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    cart_id TEXT NOT NULL REFERENCES bl_carts(id),
-    data TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS bl_guests_cart ON bl_guests(cart_id);
-CREATE TABLE IF NOT EXISTS bl_lines (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    cart_id TEXT NOT NULL REFERENCES bl_carts(id),
-    guest_id INTEGER NOT NULL REFERENCES bl_guests(id),
-    data TEXT NOT NULL,
-    price TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS bl_lines_cart ON bl_lines(cart_id);
-CREATE TABLE IF NOT EXISTS bl_reservations (
-    cart_id TEXT NOT NULL REFERENCES bl_carts(id),
-    product_id INTEGER NOT NULL,
-    day TEXT NOT NULL,
-    slot TEXT NOT NULL,
-    units INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS bl_reservations_day ON bl_reservations(product_id, day, slot);
-CREATE INDEX IF NOT EXISTS bl_reservations_cart ON bl_reservations(cart_id);
-CREATE TABLE IF NOT EXISTS bl_bookings (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    cart_id TEXT NOT NULL UNIQUE REFERENCES bl_carts(id),
-    data TEXT NOT NULL
-);
-"""
-# Wiped by reset, children first; the catalogue lives in code.
-STATE_TABLES = ("bl_reservations", "bl_lines", "bl_guests", "bl_bookings", "bl_carts")
 PRODUCT_TYPES = ("package", "accommodation", "activity", "rental", "service", "bundle", "item")
 FIXED_DATE_HORIZON_DAYS = 365
 DEEPLINK_BASE = "https://sandbox.bookinglayer.io/frontoffice/product"
@@ -117,10 +60,7 @@ def _authenticate(request: Request, sandbox: Sandbox = Depends(get_sandbox)) -> 
         raise ApiError(401, None, "Unauthenticated.")
 
 
-router = APIRouter(prefix=PREFIX, tags=[NAME], dependencies=[Depends(_authenticate)])
-
-
-# ---- shapes ----------------------------------------------------------------------------
+router = APIRouter(prefix=PREFIX, tags=[backend.NAME], dependencies=[Depends(_authenticate)])
 
 
 def _translated(product: Product, language: str | None) -> dict[str, str]:
@@ -237,7 +177,7 @@ def _product_availability(
         days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     if not days:
         return {}
-    held = reserved_units(conn, inventory_products(product), days[0], days[-1], now_ts)
+    held = backend.reserved_units(conn, inventory_products(product), days[0], days[-1], now_ts)
     return _availability_rows(product, days, held, today)
 
 
@@ -302,9 +242,6 @@ def _item_json(
         },
         "dates": dates,
     }
-
-
-# ---- products, availability, prices ------------------------------------------------------
 
 
 @router.get("/products")
@@ -448,9 +385,6 @@ def deeplink(product_id: str, request: Request) -> dict[str, Any]:
     return {"url": f"{DEEPLINK_BASE}/{product.id}{suffix}"}
 
 
-# ---- packages ----------------------------------------------------------------------------
-
-
 def _stay(params: Any) -> tuple[date, date]:
     start = parse_date(require(params.get("start_date"), "start_date"), "start_date")
     nights = parse_int(require(params.get("duration"), "duration"), "duration", minimum=1)
@@ -469,7 +403,7 @@ def package_items(
     language = params.get("language")
     products = [i.product_id for i in package.items]
     with sandbox.store.read() as conn:
-        held = reserved_units(conn, products, start, end, clock.now_ts(conn))
+        held = backend.reserved_units(conn, products, start, end, clock.now_ts(conn))
     singles = [
         _item_json(i, start, end, currency, language, held)
         for i in package.items
@@ -510,7 +444,9 @@ def package_accommodations(
     currency = parse_currency(params.get("currency"))
     nights = [start + timedelta(days=n) for n in range((end - start).days)]
     with sandbox.store.read() as conn:
-        held = reserved_units(conn, package.accommodation_ids, start, end, clock.now_ts(conn))
+        held = backend.reserved_units(
+            conn, package.accommodation_ids, start, end, clock.now_ts(conn)
+        )
     options: list[dict[str, Any]] = []
     for acc_id in package.accommodation_ids:
         room = PRODUCTS[acc_id]
@@ -567,9 +503,6 @@ def package_prices(
     return answer
 
 
-# ---- business data ------------------------------------------------------------------------
-
-
 @router.get("/seasons")
 def list_seasons(sandbox: Sandbox = Depends(get_sandbox)) -> list[dict[str, Any]]:
     """High and Low season segments covering this year and the next two."""
@@ -583,9 +516,6 @@ def get_settings() -> dict[str, Any]:
     return settings()
 
 
-# ---- carts -------------------------------------------------------------------------------
-
-
 def _object(payload: Any) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise ApiError(422, "invalid_body", "The request body must be a JSON object.")
@@ -597,76 +527,6 @@ def _guests(body: dict[str, Any]) -> list[Any]:
     if not isinstance(guests, list) or not guests:
         raise invalid("guests", "guests must be a non-empty array.", "missing_field")
     return guests
-
-
-def cart_status(row: sqlite3.Row, now_ts: float) -> str:
-    """A cart's status, with expiry judged against the sandbox clock now."""
-    status = str(row["status"])
-    if status == "open" and float(row["expires_at"]) <= now_ts:
-        return "expired"
-    return status
-
-
-def _load_cart(conn: sqlite3.Connection, cart_id: str) -> sqlite3.Row:
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM bl_carts WHERE id = ?", (cart_id,)
-    ).fetchone()
-    if row is None:
-        raise ApiError(404, "cart_not_found", f"Cart {cart_id} was not found.")
-    return row
-
-
-def _require_open(row: sqlite3.Row, now_ts: float) -> None:
-    status = cart_status(row, now_ts)
-    if status == "open":
-        return
-    messages = {
-        "expired": ("cart_expired", "Cart {id} has expired; its items were released."),
-        "abandoned": ("cart_abandoned", "Cart {id} was abandoned."),
-        "checked_out": ("cart_checked_out", "Cart {id} is already checked out."),
-    }
-    code, text = messages[status]
-    raise ApiError(409, code, text.format(id=row["id"]))
-
-
-def _cart_json(conn: sqlite3.Connection, cart_id: str, now_ts: float) -> dict[str, Any]:
-    row = _load_cart(conn, cart_id)
-    guests: list[dict[str, Any]] = []
-    by_guest: dict[int, dict[str, Any]] = {}
-    for g in conn.execute(
-        "SELECT id, data FROM bl_guests WHERE cart_id = ? ORDER BY id", (cart_id,)
-    ):
-        guest = json.loads(g["data"])
-        guest["lines"] = []
-        by_guest[int(g["id"])] = guest
-        guests.append(guest)
-    lines: list[dict[str, Any]] = []
-    total = Decimal(0)
-    for line_row in conn.execute(
-        "SELECT guest_id, data, price FROM bl_lines WHERE cart_id = ? ORDER BY id", (cart_id,)
-    ):
-        price = Decimal(line_row["price"])
-        total += price
-        line = {**json.loads(line_row["data"]), "price": money(price)}
-        lines.append(line)
-        by_guest[int(line_row["guest_id"])]["lines"].append(line)
-    booking = None
-    if row["booking_id"] is not None:
-        b = conn.execute(
-            "SELECT data FROM bl_bookings WHERE id = ?", (row["booking_id"],)
-        ).fetchone()
-        booking = json.loads(b["data"])
-    return {
-        "cart_id": row["id"],
-        "status": cart_status(row, now_ts),
-        "currency": row["currency"],
-        "expiry_date": clock.bookinglayer_iso(float(row["expires_at"])),
-        "created_at": clock.iso(float(row["created_at"])),
-        "total_price": money(total),
-        "guests": guests,
-        "lines": lines,
-        "booking": booking,
-    }
 
 
 @router.post("/bookings/add", status_code=201)
@@ -688,79 +548,31 @@ def add_to_cart(
         today = clock.now(conn).date()
         existing_emails: list[str] = []
         if cart_id:
-            row = _load_cart(conn, cart_id)
-            _require_open(row, now_ts)
+            row = backend.load_cart(conn, cart_id)
+            backend.require_open(row, now_ts)
             if row["currency"] != currency:
                 raise invalid(
                     "currency",
                     f"Cart {cart_id} is in {row['currency']}; add items in the same currency.",
                     "currency_mismatch",
                 )
-            existing_emails = [
-                json.loads(g["data"]).get("email")
-                for g in conn.execute("SELECT data FROM bl_guests WHERE cart_id = ?", (cart_id,))
-            ]
+            existing_emails = backend.guest_emails(conn, cart_id)
         plans = [plan_guest(raw, n, today) for n, raw in enumerate(guests)]
         check_party(plans, existing_emails)
         demand = merge_demand(plans)
-        check_demand(conn, demand, now_ts)
+        backend.check_demand(conn, demand, now_ts)
         if not cart_id:
-            cart_id = str(uuid.uuid4())
-            conn.execute(
-                "INSERT INTO bl_carts (id, status, currency, created_at, expires_at) "
-                "VALUES (?, 'open', ?, ?, ?)",
-                (cart_id, currency, now_ts, now_ts + CART_TTL_SECONDS),
-            )
-        for plan in plans:
-            _insert_guest(conn, cart_id, plan, currency)
-        conn.executemany(
-            "INSERT INTO bl_reservations (cart_id, product_id, day, slot, units) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [(cart_id, p, d, s, u) for (p, d, s), u in sorted(demand.items())],
-        )
+            cart_id = backend.create_cart(conn, currency, now_ts)
+        backend.reserve(conn, cart_id, plans, currency, demand)
         # The document's answer: the cart id, to pass on later adds; GET /carts/{id} shows it.
         return {"cart_id": cart_id}
-
-
-def _insert_guest(conn: sqlite3.Connection, cart_id: str, plan: GuestPlan, currency: str) -> None:
-    package_product = PRODUCTS[plan.package.product_id]
-    guest = {
-        **plan.guest,
-        "package": {
-            "id": package_product.id,
-            "title": package_product.title,
-            "start_date": plan.start.isoformat(),
-            "end_date": plan.end.isoformat(),
-            "accommodation_id": plan.accommodation_id,
-        },
-    }
-    cursor = conn.execute(
-        "INSERT INTO bl_guests (cart_id, data) VALUES (?, ?)", (cart_id, json.dumps(guest))
-    )
-    guest_id = cursor.lastrowid
-    for line in plan.lines:
-        data = {
-            "product_id": line.product_id,
-            "package_item_id": line.package_item_id,
-            "title": line.product.title,
-            "type": line.product.type,
-            "guest_email": plan.guest["email"],
-            "dates": line.dates,
-            "qty": len(line.dates)
-            if line.package_item_id is not None or line.product.type == "accommodation"
-            else 1,
-        }
-        conn.execute(
-            "INSERT INTO bl_lines (cart_id, guest_id, data, price) VALUES (?, ?, ?, ?)",
-            (cart_id, guest_id, json.dumps(data), str(convert(line.price_eur, currency))),
-        )
 
 
 @router.get("/carts/{cart_id}")
 def view_cart(cart_id: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict[str, Any]:
     """The contents and state of a cart."""
     with sandbox.store.read() as conn:
-        return _cart_json(conn, cart_id, clock.now_ts(conn))
+        return backend.read_cart(conn, cart_id, clock.now_ts(conn))
 
 
 @router.put("/carts/{cart_id}/extend")
@@ -768,9 +580,7 @@ def extend_cart(cart_id: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict[s
     """Move an open cart's expiry to 10 minutes from now."""
     with sandbox.store.write() as conn:
         now_ts = clock.now_ts(conn)
-        _require_open(_load_cart(conn, cart_id), now_ts)
-        expires = now_ts + CART_TTL_SECONDS
-        conn.execute("UPDATE bl_carts SET expires_at = ? WHERE id = ?", (expires, cart_id))
+        expires = backend.extend_cart(conn, cart_id, now_ts)
         return {"cart_id": cart_id, "expiry_date": clock.bookinglayer_iso(expires)}
 
 
@@ -778,11 +588,7 @@ def extend_cart(cart_id: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict[s
 def abandon_cart(cart_id: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict[str, Any]:
     """Abandon a cart, releasing its items (an expired cart may still be abandoned)."""
     with sandbox.store.write() as conn:
-        row = _load_cart(conn, cart_id)
-        status = cart_status(row, clock.now_ts(conn))
-        if status in ("abandoned", "checked_out"):
-            _require_open(row, clock.now_ts(conn))
-        conn.execute("UPDATE bl_carts SET status = 'abandoned' WHERE id = ?", (cart_id,))
+        backend.abandon_cart(conn, cart_id, clock.now_ts(conn))
         return {"success": True}
 
 
@@ -833,7 +639,7 @@ def checkout_cart(
     body = _object(payload)
     with sandbox.store.write() as conn:
         now_ts = clock.now_ts(conn)
-        row = _load_cart(conn, cart_id)
+        row = backend.load_cart(conn, cart_id)
         if body.get("terms_accepted") is not True:
             raise invalid(
                 "terms_accepted",
@@ -846,14 +652,11 @@ def checkout_cart(
                 "newsletter_opt_in", "newsletter_opt_in must be true or false.", "invalid_type"
             )
         customer = _customer(body.get("customer"))
-        _require_open(row, now_ts)
-        cart = _cart_json(conn, cart_id, now_ts)
+        backend.require_open(row, now_ts)
+        cart = backend.read_cart(conn, cart_id, now_ts)
         if not cart["lines"]:
             raise ApiError(409, "cart_empty", f"Cart {cart_id} has nothing to check out.")
-        cursor = conn.execute(
-            "INSERT INTO bl_bookings (cart_id, data) VALUES (?, '{}')", (cart_id,)
-        )
-        booking_id = int(cursor.lastrowid or 0)
+        booking_id = backend.new_booking(conn, cart_id)
         booking = {
             "id": booking_id,
             "reference": f"BL-{booking_id}",
@@ -864,40 +667,5 @@ def checkout_cart(
             "newsletter_opt_in": newsletter,
             "customer": customer,
         }
-        conn.execute(
-            "UPDATE bl_bookings SET data = ? WHERE id = ?", (json.dumps(booking), booking_id)
-        )
-        conn.execute(
-            "UPDATE bl_carts SET status = 'checked_out', booking_id = ? WHERE id = ?",
-            (booking_id, cart_id),
-        )
-        increment_counter(conn, f"{NAME}.checkouts")
+        backend.check_out(conn, cart_id, booking)
         return {"cart_id": cart_id, "status": "checked_out", "booking": booking}
-
-
-def stats(conn: sqlite3.Connection) -> dict[str, int]:
-    """Exact counts for `/_sandbox/stats`."""
-    now_ts = clock.now_ts(conn)
-    row = conn.execute(
-        "SELECT COUNT(*) AS carts, "
-        "COALESCE(SUM(status = 'open' AND expires_at > ?), 0) AS open_carts, "
-        "COALESCE(SUM(status = 'open' AND expires_at <= ?), 0) AS expired_carts, "
-        "COALESCE(SUM(status = 'abandoned'), 0) AS abandoned_carts, "
-        "COALESCE(SUM(status = 'checked_out'), 0) AS bookings "
-        "FROM bl_carts",
-        (now_ts, now_ts),
-    ).fetchone()
-    guests = conn.execute(
-        "SELECT COUNT(*) FROM bl_guests g JOIN bl_carts c ON c.id = g.cart_id "
-        "WHERE c.status = 'checked_out'"
-    ).fetchone()[0]
-    return {
-        "carts": int(row["carts"]),
-        "open_carts": int(row["open_carts"]),
-        "expired_carts": int(row["expired_carts"]),
-        "abandoned_carts": int(row["abandoned_carts"]),
-        "bookings": int(row["bookings"]),
-        "booked_guests": int(guests),
-        "checkouts": read_counter(conn, f"{NAME}.checkouts"),
-        "idempotent_replays": read_counter(conn, f"{NAME}.idempotent_replays"),
-    }
