@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ import pytest
 
 from bookctl.cli.app import build_cli
 from bookctl.cli.completion import SHELLS, completion_script
+from bookctl.cli.options import GLOBAL_NAMES
 from bookctl.core.config import PROVIDERS
 from tests.conftest import Cli
 
@@ -47,19 +49,6 @@ def test_script_is_deterministic() -> None:
         assert completion_script(shell) == completion_script(shell)
 
 
-def test_every_command_path_is_in_the_bash_script() -> None:
-    script = completion_script("bash")
-    paths = list(_command_paths())
-    assert ("sandbox", "clock", "advance") in paths
-    for path in paths:
-        key = " ".join(path)
-        assert f'        "{key}") echo "' in script, f"no options for 'bookctl {key}'"
-        if path:
-            parent = " ".join(path[:-1])
-            line = next(x for x in script.splitlines() if x.startswith(f'        "{parent}") echo'))
-            assert path[-1] in line.split('"')[3].split(), f"'{key}' not offered after '{parent}'"
-
-
 def test_command_prints_the_script(cli: Cli) -> None:
     result = cli("completion", "bash")
     assert result.exit_code == 0, result
@@ -90,6 +79,63 @@ def _bash_complete(script: Path, *words: str) -> list[str]:
         check=True,
     )
     return [line for line in proc.stdout.splitlines() if line]
+
+
+def _bash_complete_each(script: Path, queries: list[tuple[str, ...]]) -> list[list[str]]:
+    """What bash offers for each of ``queries``, from one bash process."""
+    end = "@end@"
+    program = ['source "$1"']
+    for words in queries:
+        program.append(
+            f"COMP_WORDS=({' '.join(shlex.quote(w) for w in words)}); "
+            f"COMP_CWORD={len(words) - 1}; _bookctl; "
+            f'printf "%s\\n" "${{COMPREPLY[@]}}" {end}'
+        )
+    proc = subprocess.run(
+        ["bash", "--norc", "--noprofile", "-c", "\n".join(program), "bash", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    answers: list[list[str]] = [[]]
+    for line in proc.stdout.splitlines():
+        if line == end:
+            answers.append([])
+        elif line:
+            answers[-1].append(line)
+    assert answers.pop() == [], proc.stdout
+    assert len(answers) == len(queries)
+    return answers
+
+
+def test_bash_offers_every_command_and_option(bash_script: Path) -> None:
+    """The oracle is the click tree itself: every subcommand after its group, every option
+    (the global ones too) after '-' on every command."""
+    paths = list(_command_paths())
+    assert ("sandbox", "clock", "advance") in paths
+    root = build_cli()
+    queries: list[tuple[str, ...]] = []
+    expected: list[list[str]] = []
+    for path in paths:
+        command = root
+        ctx = click.Context(root, info_name="bookctl")
+        for name in path:
+            assert isinstance(command, click.Group)
+            command = command.commands[name]
+            ctx = click.Context(command, info_name=name, parent=ctx)
+        options = sorted(
+            name
+            for param in command.get_params(ctx)
+            if isinstance(param, click.Option) and (not param.hidden or param.name in GLOBAL_NAMES)
+            for name in (*param.opts, *param.secondary_opts)
+        )
+        queries.append(("bookctl", *path, "-"))
+        expected.append(options)
+        if isinstance(command, click.Group):
+            queries.append(("bookctl", *path, ""))
+            expected.append(sorted(n for n, sub in command.commands.items() if not sub.hidden))
+    assert _bash_complete_each(bash_script, queries) == expected
 
 
 def _need_shell(name: str) -> None:
