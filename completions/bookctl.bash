@@ -179,8 +179,8 @@ _bookctl_spec() {
 # Asks bookctl, through click's completion protocol, for the values of word $3 given the
 # words $1 (a command path) and $2 (an option or nothing).
 _bookctl_ask() {
-    local -a argv
-    read -r -a argv <<<"$1 $2"
+    local -a args
+    read -r -a args <<<"$1 $2"
     local type value
     COMPREPLY=()
     while IFS=, read -r type value; do
@@ -189,8 +189,8 @@ _bookctl_ask() {
             dir) _bookctl_reply compgen -d -- "$3" ;;
             file) _bookctl_reply compgen -f -- "$3" ;;
         esac
-    done < <(env _BOOKCTL_COMPLETE=bash_complete COMP_WORDS="${argv[*]} $(printf '%q' "$3")" \
-        COMP_CWORD="${#argv[@]}" "${argv[0]}" 2>/dev/null)
+    done < <(env _BOOKCTL_COMPLETE=bash_complete COMP_WORDS="${args[*]} $(printf '%q' "$3")" \
+        COMP_CWORD="${#args[@]}" "${args[0]}" 2>/dev/null)
 }
 
 # Completes word $2 as spec $1 says; $3 is the option whose value it is, if any.

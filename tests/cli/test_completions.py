@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -155,21 +156,22 @@ def bash_script(tmp_path: Path) -> Path:
     return script
 
 
-@pytest.mark.parametrize(
-    ("words", "expected"),
-    [
-        (("bookctl", "ca"), ["cart"]),
-        (("bookctl", "cart", ""), ["abandon", "add", "extend", "list", "show"]),
-        (("bookctl", "sandbox", "clock", ""), ["advance"]),
-        (("bookctl", "-p", "cart", "cart", ""), ["abandon", "add", "extend", "list", "show"]),
-        (("bookctl", "cart", "show", "--ca"), ["--cart"]),
-        (("bookctl", "-o", ""), ["csv", "json", "table"]),
-        (("bookctl", "products", "--output=j"), ["--output=json"]),
-        (("bookctl", "profile", "add", "x", "--provider", ""), sorted(PROVIDERS)),
-        (("bookctl", "completion", ""), sorted(SHELLS)),
-        (("bookctl", "products", "--start-date", ""), []),
-    ],
-)
+#: (words typed, the last one being completed; what every shell offers).
+CASES = [
+    (("bookctl", "ca"), ["cart"]),
+    (("bookctl", "cart", ""), ["abandon", "add", "extend", "list", "show"]),
+    (("bookctl", "sandbox", "clock", ""), ["advance"]),
+    (("bookctl", "-p", "cart", "cart", ""), ["abandon", "add", "extend", "list", "show"]),
+    (("bookctl", "cart", "show", "--ca"), ["--cart"]),
+    (("bookctl", "-o", ""), ["csv", "json", "table"]),
+    (("bookctl", "products", "--output=j"), ["--output=json"]),
+    (("bookctl", "profile", "add", "x", "--provider", ""), sorted(PROVIDERS)),
+    (("bookctl", "completion", ""), sorted(SHELLS)),
+    (("bookctl", "products", "--start-date", ""), []),
+]
+
+
+@pytest.mark.parametrize(("words", "expected"), CASES)
 def test_bash_completes(bash_script: Path, words: tuple[str, ...], expected: list[str]) -> None:
     assert _bash_complete(bash_script, *words) == expected
 
@@ -202,3 +204,108 @@ def test_fish_completes(tmp_path: Path) -> None:
     )
     offered = sorted(line.split("\t")[0] for line in proc.stdout.splitlines())
     assert offered == ["abandon", "add", "extend", "list", "show"]
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_templates_are_filled(shell: str) -> None:
+    script = completion_script(shell)
+    assert not re.search(r"^@[A-Z]+@$", script, re.MULTILINE), script
+    assert "'bookctl sandbox clock" in script
+
+
+#: Stand-ins for zsh's completion builtins, which run only inside a completion widget: each
+#: prints what it would offer (filtered by the word typed so far, as zsh does).
+ZSH_HARNESS = r"""
+compdef() { : }
+compadd() {
+    if [[ $1 == -a ]]; then print -l -- ${(M)${(P)2}:#$PREFIX*}; return; fi
+    while [[ $1 != -- ]]; do shift; done; shift
+    print -l -- ${(M)@:#$PREFIX*}
+}
+_describe() { print -l -- ${(M)${${(P)4}%%:*}:#$PREFIX*} }
+_files() { print -- "<files $*>" }
+_message() { print -- "<message>" }
+compset() { PREFIX=${PREFIX#*=} }
+source $1; shift
+words=("$@"); CURRENT=$#; PREFIX=${words[-1]}
+_bookctl
+"""
+
+
+def zsh_complete(script: Path, *words: str, env: dict[str, str] | None = None) -> list[str]:
+    proc = subprocess.run(
+        ["zsh", "-f", "-c", ZSH_HARNESS, "zsh", str(script), *words],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env=env,
+    )
+    return [line for line in proc.stdout.splitlines() if line]
+
+
+@pytest.fixture
+def zsh_script(tmp_path: Path) -> Path:
+    _need_shell("zsh")
+    script = tmp_path / "_bookctl"
+    script.write_text(completion_script("zsh"))
+    return script
+
+
+@pytest.mark.parametrize(("words", "expected"), CASES)
+def test_zsh_completes(zsh_script: Path, words: tuple[str, ...], expected: list[str]) -> None:
+    # zsh strips "--output=" itself (compset) and offers the value alone.
+    expected = [x.removeprefix("--output=") for x in expected]
+    if words[-2:] == ("--start-date", ""):
+        expected = ["<message>"]
+    assert sorted(zsh_complete(zsh_script, *words)) == expected
+
+
+def test_zsh_completes_files_for_file_options(zsh_script: Path) -> None:
+    assert zsh_complete(zsh_script, "bookctl", "cart", "add", "--file", "") == ["<files >"]
+
+
+def fish_complete(script: Path, line: str, env: dict[str, str] | None = None) -> list[str]:
+    proc = subprocess.run(
+        ["fish", "--no-config", "-c", "source $argv[1]; complete -C $argv[2]", str(script), line],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env=env,
+    )
+    return sorted(entry.split("\t")[0] for entry in proc.stdout.splitlines())
+
+
+@pytest.fixture
+def fish_script(tmp_path: Path) -> Path:
+    _need_shell("fish")
+    script = tmp_path / "bookctl.fish"
+    script.write_text(completion_script("fish"))
+    return script
+
+
+@pytest.mark.parametrize(("words", "expected"), CASES)
+def test_fish_completes_as_bash_does(
+    fish_script: Path, words: tuple[str, ...], expected: list[str]
+) -> None:
+    assert fish_complete(fish_script, " ".join(words)) == expected
+
+
+def test_fish_completes_files_for_file_options(fish_script: Path, tmp_path: Path) -> None:
+    bodies = tmp_path / "bodies"
+    bodies.mkdir()
+    (bodies / "body.json").write_text("{}")
+    line = f"bookctl cart add --file {bodies}/bo"
+    assert fish_complete(fish_script, line) == [f"{bodies}/body.json"]
+
+
+def test_fish_describes_options(fish_script: Path) -> None:
+    proc = subprocess.run(
+        ["fish", "--no-config", "-c", f"source {fish_script}; complete -C 'bookctl cart show --c'"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert "--cart\tCart id (default: the profile's cart session)." in proc.stdout.splitlines()

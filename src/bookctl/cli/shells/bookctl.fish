@@ -36,9 +36,11 @@ end
 function __bookctl_ask --argument-names path opt cur
     set -l args (string split ' ' -- $path)
     test -n "$opt"; and set -a args $opt
-    set -l word (string escape -- $cur)
+    # As fish itself would pass them: an empty current word is no word at all.
+    set -l word ''
+    test -n "$cur"; and set word (string escape -- $cur)
     for line in (env _BOOKCTL_COMPLETE=fish_complete COMP_WORDS="$args $word" \
-            COMP_CWORD=$word $args[1] 2>/dev/null)
+            COMP_CWORD="$word" $args[1] 2>/dev/null)
         set -l item (string split -m1 , -- $line)
         switch $item[1]
             case plain

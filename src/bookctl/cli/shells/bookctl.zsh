@@ -32,11 +32,11 @@ _bookctl_spec() {
 # Asks bookctl, through click's completion protocol, for the values of the current word
 # given the words $1 (a command path) and $2 (an option or nothing).
 _bookctl_ask() {
-    local -a argv response values
+    local -a args response values
     local type value help
-    argv=(${=1} $2)
-    response=("${(@f)$(env _BOOKCTL_COMPLETE=zsh_complete COMP_WORDS="${argv[*]} ${(q+)PREFIX}" \
-        COMP_CWORD=${#argv} $argv[1] 2>/dev/null)}")
+    args=(${=1} $2)
+    response=("${(@f)$(env _BOOKCTL_COMPLETE=zsh_complete COMP_WORDS="${args[*]} ${(q+)PREFIX}" \
+        COMP_CWORD=${#args} $args[1] 2>/dev/null)}")
     for type value help in "${response[@]}"; do
         case $type in
             (plain) values+=("$value") ;;
