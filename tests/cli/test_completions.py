@@ -14,7 +14,7 @@ import click
 import pytest
 
 from bookctl.cli.app import build_cli
-from bookctl.cli.completion import SHELLS, completion_script
+from bookctl.cli.completion import SHELLS, _build, _tables, completion_script
 from bookctl.cli.options import GLOBAL_NAMES
 from bookctl.core.config import PROVIDERS
 from tests.conftest import Cli
@@ -309,3 +309,35 @@ def test_fish_describes_options(fish_script: Path) -> None:
         check=True,
     )
     assert "--cart\tCart id (default: the profile's cart session)." in proc.stdout.splitlines()
+
+
+def test_values_follow_click_types_and_callbacks() -> None:
+    """How a value completes is read off the click parameter: a Choice lists its choices, a
+    Path completes files or directories, a shell_complete callback is asked at TAB time (of the
+    command that has it), anything else takes a free value; a flag takes none."""
+
+    def who(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+        return []
+
+    leaf = click.Command(
+        "leaf",
+        params=[
+            click.Option(["--mode"], type=click.Choice(["b", "a"])),
+            click.Option(["--into"], type=click.Path(file_okay=False)),
+            click.Option(["--body", "-b"], type=click.Path()),
+            click.Option(["--who"], shell_complete=who),
+            click.Option(["--count"], type=int),
+            click.Option(["--dry-run"], is_flag=True),
+        ],
+    )
+    root = click.Group("bookctl", commands={"grp": click.Group("grp", commands={"leaf": leaf})})
+    tables = _tables(_build(root, (), None, ({}, {})))
+    assert dict(tables.values) == {
+        "*|--mode": "choices a b",
+        "*|--into": "dirs",
+        "*|--body": "files",
+        "*|-b": "files",
+        "*|--who": "ask bookctl grp leaf",
+        "*|--count": "free",
+    }
+    assert dict(tables.subcommands) == {"bookctl": [("grp", "")], "bookctl grp": [("leaf", "")]}

@@ -91,7 +91,10 @@ def _static_values() -> _StaticValues:
 
 
 def _param_values(
-    param: click.Parameter, ctx: click.Context, known: dict[str, tuple[str, ...]]
+    param: click.Parameter,
+    ctx: click.Context,
+    path: tuple[str, ...],
+    known: dict[str, tuple[str, ...]],
 ) -> _Values:
     for name in (*param.opts, param.metavar or ""):
         if name in known:
@@ -99,14 +102,7 @@ def _param_values(
     if getattr(param, "_custom_shell_complete", None) is not None:
         # Known only at TAB time. A global option is asked of the root, which answers
         # without loading any command module.
-        if param.name in GLOBAL_NAMES:
-            return _Values("ask", ("bookctl",))
-        path = [ctx.info_name or ""]
-        parent = ctx.parent
-        while parent is not None:
-            path.insert(0, parent.info_name or "")
-            parent = parent.parent
-        return _Values("ask", tuple(path))
+        return _Values("ask", ("bookctl",) if param.name in GLOBAL_NAMES else ("bookctl", *path))
     items = param.type.shell_complete(ctx, param, "")
     if items and all(item.type == "plain" for item in items):
         return _Values("choices", tuple(sorted(str(item.value) for item in items)))
@@ -145,11 +141,11 @@ def _build(
             if param.hidden and param.name not in GLOBAL_NAMES:
                 continue
             takes_value = not (param.is_flag or param.count)
-            values = _param_values(param, ctx, known) if takes_value else None
+            values = _param_values(param, ctx, path, known) if takes_value else None
             names = tuple(sorted([*param.opts, *param.secondary_opts]))
             options.append(_Option(names, _one_line(param.help), values))
         elif isinstance(param, click.Argument) and arguments is None:
-            found = _param_values(param, ctx, known)
+            found = _param_values(param, ctx, path, known)
             arguments = None if found.kind == "free" else found
     subcommands: list[_Command] = []
     if isinstance(command, click.Group):
