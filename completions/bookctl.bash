@@ -3,157 +3,220 @@
 # Install: source it from ~/.bashrc, or copy it to
 # ~/.local/share/bash-completion/completions/bookctl
 
+# The command tree, keyed by command path ("bookctl", "bookctl cart", ...): the subcommands
+# and options of each command, and how its argument completes.
+declare -gA _bookctl_subcommands=(
+    ['bookctl']='availability basket batch cart checkout completion deeplink demo help login member order orders packages poll prices product products profile sandbox seasons settings smoke'
+    ['bookctl basket']='add'
+    ['bookctl batch']='run validate'
+    ['bookctl cart']='abandon add extend list show'
+    ['bookctl member']='add show'
+    ['bookctl order']='show'
+    ['bookctl packages']='accommodations show'
+    ['bookctl product']='show'
+    ['bookctl profile']='add list remove show use'
+    ['bookctl sandbox']='clock reset serve'
+    ['bookctl sandbox clock']='advance'
+)
+declare -gA _bookctl_options=(
+    ['bookctl']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+    ['bookctl availability']='--category --connect-timeout --end-date --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --start-date --type --verbose --version -h -o -p -q -v'
+    ['bookctl basket']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+    ['bookctl basket add']='--accommodation --attachment-id --bulk-purchase-id --connect-timeout --contact-file --currency --deal-id --end-date --event-chain-id --event-id --file --guest --help --insecure-http --item --json --member-id --new-cart --no-color --no-input --output --package --package-id --participants --product --product-id --profile --qty --quiet --rate-label --raw --read-timeout --service --service-id --session --session-id --start-date --ticket-type --verbose --version -f -h -o -p -q -v'
+    ['bookctl batch']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+    ['bookctl batch run']='--concurrency --connect-timeout --dry-run --format --help --insecure-http --journal --json --no-color --no-input --output --profile --quiet --rate --raw --read-timeout --report --resume --skip-invalid --verbose --version -c -h -o -p -q -v'
+    ['bookctl batch validate']='--connect-timeout --format --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+    ['bookctl cart']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+    ['bookctl cart abandon']='--cart --connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version --yes -h -o -p -q -v -y'
+    ['bookctl cart add']='--accommodation --attachment-id --bulk-purchase-id --connect-timeout --contact-file --currency --deal-id --end-date --event-chain-id --event-id --file --guest --help --insecure-http --item --json --member-id --new-cart --no-color --no-input --output --package --package-id --participants --product --product-id --profile --qty --quiet --rate-label --raw --read-timeout --service --service-id --session --session-id --start-date --ticket-type --verbose --version -f -h -o -p -q -v'
+    ['bookctl cart extend']='--cart --connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+    ['bookctl cart list']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+    ['bookctl cart show']='--cart --connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+    ['bookctl checkout']='--accept-terms --address-line-1 --address-line-2 --answers-file --birth-date --booking --cart --city --connect-timeout --country --coupon --customer-file --email --first-name --gender --help --insecure-http --json --language-code --last-name --locked-session-key --member-id --newsletter --no-color --no-input --no-notify --no-wallet --notify --output --payment-method --payment-token --phone --phone-countrycode --plan --profile --quiet --raw --read-timeout --state --step --take-from-wallet --verbose --version --wait --zipcode -h -o -p -q -v'
+    ['bookctl completion']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+    ['bookctl deeplink']='--connect-timeout --couples --currency --duration --end-date --females --help --insecure-http --json --language --males --no-color --no-input --output --profile --quiet --raw --read-timeout --start-date --verbose --version -h -o -p -q -v'
+    ['bookctl demo']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+    ['bookctl help']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+    ['bookctl login']='--connect-timeout --email --help --insecure-http --json --no-color --no-input --output --password-stdin --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+    ['bookctl member']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+    ['bookctl member add']='--connect-timeout --email --first-name --help --insecure-http --json --last-name --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+    ['bookctl member show']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+    ['bookctl order']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+    ['bookctl order show']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+    ['bookctl orders']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+    ['bookctl packages']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+    ['bookctl packages accommodations']='--connect-timeout --couples --currency --duration --females --help --insecure-http --json --males --no-color --no-input --output --profile --quiet --raw --read-timeout --start-date --verbose --version -h -o -p -q -v'
+    ['bookctl packages show']='--connect-timeout --currency --duration --help --insecure-http --json --language --no-color --no-input --output --profile --quiet --raw --read-timeout --start-date --verbose --version -h -o -p -q -v'
+    ['bookctl poll']='--connect-timeout --help --insecure-http --interval --json --no-color --no-input --output --profile --quiet --raw --read-timeout --timeout --until --verbose --version -h -o -p -q -v'
+    ['bookctl prices']='--connect-timeout --currency --duration --file --help --insecure-http --json --no-color --no-input --output --pax --profile --qty --quiet --raw --read-timeout --start-date --unit --verbose --version -f -h -o -p -q -v'
+    ['bookctl product']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+    ['bookctl product show']='--connect-timeout --help --insecure-http --json --language --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+    ['bookctl products']='--connect-timeout --help --insecure-http --json --language --location --no-color --no-input --output --profile --quiet --raw --read-timeout --service --type --verbose --version -h -o -p -q -v'
+    ['bookctl profile']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+    ['bookctl profile add']='--account --api-key-stdin --app-id --base-url --company-id --connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --provider --quiet --raw --read-timeout --use --verbose --version -h -o -p -q -v'
+    ['bookctl profile list']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+    ['bookctl profile remove']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version --yes -h -o -p -q -v -y'
+    ['bookctl profile show']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+    ['bookctl profile use']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+    ['bookctl sandbox']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+    ['bookctl sandbox clock']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+    ['bookctl sandbox clock advance']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --url --verbose --version -h -o -p -q -v'
+    ['bookctl sandbox reset']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --url --verbose --version -h -o -p -q -v'
+    ['bookctl sandbox serve']='--api-key --connect-timeout --db --faults --help --host --insecure-http --json --no-color --no-input --output --port --profile --quiet --raw --read-timeout --seed --verbose --version -h -o -p -q -v'
+    ['bookctl seasons']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+    ['bookctl settings']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+    ['bookctl smoke']='--connect-timeout --help --insecure-http --json --junit --no-checkout --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+)
+declare -gA _bookctl_arguments=(
+    ['bookctl batch run']='files'
+    ['bookctl batch validate']='files'
+    ['bookctl completion']='choices bash fish zsh'
+)
+# How the value of each option that takes one completes, keyed "path|option", or "*|option"
+# when it completes the same way on every command. A value is "choices WORD...", "files",
+# "dirs", "ask PATH..." (ask bookctl at TAB time) or "free".
+declare -gA _bookctl_values=(
+    ['*|--accommodation']='free'
+    ['*|--account']='free'
+    ['*|--address-line-1']='free'
+    ['*|--address-line-2']='free'
+    ['*|--answers-file']='files'
+    ['*|--api-key']='free'
+    ['*|--app-id']='free'
+    ['*|--attachment-id']='free'
+    ['*|--base-url']='free'
+    ['*|--birth-date']='free'
+    ['*|--booking']='free'
+    ['*|--bulk-purchase-id']='free'
+    ['*|--cart']='free'
+    ['*|--category']='free'
+    ['*|--city']='free'
+    ['*|--company-id']='free'
+    ['*|--concurrency']='free'
+    ['*|--connect-timeout']='free'
+    ['*|--contact-file']='files'
+    ['*|--country']='free'
+    ['*|--couples']='free'
+    ['*|--coupon']='free'
+    ['*|--currency']='free'
+    ['*|--customer-file']='files'
+    ['*|--db']='files'
+    ['*|--deal-id']='free'
+    ['*|--duration']='free'
+    ['*|--email']='free'
+    ['*|--end-date']='free'
+    ['*|--event-chain-id']='free'
+    ['*|--event-id']='free'
+    ['*|--faults']='free'
+    ['*|--females']='free'
+    ['*|--file']='files'
+    ['*|--first-name']='free'
+    ['*|--format']='free'
+    ['*|--gender']='free'
+    ['*|--guest']='free'
+    ['*|--host']='free'
+    ['*|--interval']='free'
+    ['*|--item']='free'
+    ['*|--journal']='files'
+    ['*|--junit']='files'
+    ['*|--language']='free'
+    ['*|--language-code']='free'
+    ['*|--last-name']='free'
+    ['*|--location']='free'
+    ['*|--locked-session-key']='free'
+    ['*|--males']='free'
+    ['*|--member-id']='free'
+    ['*|--output']='choices csv json table'
+    ['*|--package']='free'
+    ['*|--package-id']='free'
+    ['*|--participants']='free'
+    ['*|--pax']='free'
+    ['*|--payment-method']='free'
+    ['*|--payment-token']='free'
+    ['*|--phone']='free'
+    ['*|--phone-countrycode']='free'
+    ['*|--plan']='free'
+    ['*|--port']='free'
+    ['*|--product']='free'
+    ['*|--product-id']='free'
+    ['*|--profile']='ask bookctl'
+    ['*|--provider']='choices bookingbug bookinglayer guestmanager rundl wix'
+    ['*|--qty']='free'
+    ['*|--rate']='free'
+    ['*|--rate-label']='free'
+    ['*|--read-timeout']='free'
+    ['*|--report']='files'
+    ['*|--seed']='free'
+    ['*|--service']='free'
+    ['*|--service-id']='free'
+    ['*|--session']='free'
+    ['*|--session-id']='free'
+    ['*|--start-date']='free'
+    ['*|--state']='free'
+    ['*|--ticket-type']='free'
+    ['*|--timeout']='free'
+    ['*|--type']='choices accommodation activity bundle item package rental service'
+    ['*|--unit']='free'
+    ['*|--until']='free'
+    ['*|--url']='free'
+    ['*|--zipcode']='free'
+    ['*|-c']='free'
+    ['*|-f']='files'
+    ['*|-o']='choices csv json table'
+    ['*|-p']='ask bookctl'
+)
+
 _bookctl_reply() {
     mapfile -t COMPREPLY < <("$@")
 }
 
-_bookctl_files() {
-    compopt -o filenames 2>/dev/null
-    _bookctl_reply compgen "$1" -- "$2"
+# Sets spec to how the value of option $2 of command $1 completes; fails for a flag.
+_bookctl_spec() {
+    spec="${_bookctl_values["$1|$2"]-${_bookctl_values["*|$2"]-}}"
+    [[ -n "$spec" ]]
 }
 
-_bookctl_subcommands() {
-    case "$1" in
-        "") echo "availability basket batch cart checkout completion deeplink demo help login member order orders packages poll prices product products profile sandbox seasons settings smoke" ;;
-        "basket") echo "add" ;;
-        "batch") echo "run validate" ;;
-        "cart") echo "abandon add extend list show" ;;
-        "member") echo "add show" ;;
-        "order") echo "show" ;;
-        "packages") echo "accommodations show" ;;
-        "product") echo "show" ;;
-        "profile") echo "add list remove show use" ;;
-        "sandbox") echo "clock reset serve" ;;
-        "sandbox clock") echo "advance" ;;
-    esac
+# Asks bookctl, through click's completion protocol, for the values of word $3 given the
+# words $1 (a command path) and $2 (an option or nothing).
+_bookctl_ask() {
+    local -a args
+    read -r -a args <<<"$1 $2"
+    local type value
+    COMPREPLY=()
+    while IFS=, read -r type value; do
+        case "$type" in
+            plain) [[ "$value" == "$3"* ]] && COMPREPLY+=("$value") ;;
+            dir) _bookctl_reply compgen -d -- "$3" ;;
+            file) _bookctl_reply compgen -f -- "$3" ;;
+        esac
+    done < <(env _BOOKCTL_COMPLETE=bash_complete COMP_WORDS="${args[*]} $(printf '%q' "$3")" \
+        COMP_CWORD="${#args[@]}" "${args[0]}" 2>/dev/null)
 }
 
-_bookctl_options() {
-    case "$1" in
-        "") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "availability") echo "--category --connect-timeout --end-date --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --start-date --type --verbose --version -h -o -p -q -v" ;;
-        "basket") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "basket add") echo "--accommodation --attachment-id --bulk-purchase-id --connect-timeout --contact-file --currency --deal-id --end-date --event-chain-id --event-id --file --guest --help --insecure-http --item --json --member-id --new-cart --no-color --no-input --output --package --package-id --participants --product --product-id --profile --qty --quiet --rate-label --raw --read-timeout --service --service-id --session --session-id --start-date --ticket-type --verbose --version -f -h -o -p -q -v" ;;
-        "batch") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "batch run") echo "--concurrency --connect-timeout --dry-run --format --help --insecure-http --journal --json --no-color --no-input --output --profile --quiet --rate --raw --read-timeout --report --resume --skip-invalid --verbose --version -c -h -o -p -q -v" ;;
-        "batch validate") echo "--connect-timeout --format --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "cart") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "cart abandon") echo "--cart --connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version --yes -h -o -p -q -v -y" ;;
-        "cart add") echo "--accommodation --attachment-id --bulk-purchase-id --connect-timeout --contact-file --currency --deal-id --end-date --event-chain-id --event-id --file --guest --help --insecure-http --item --json --member-id --new-cart --no-color --no-input --output --package --package-id --participants --product --product-id --profile --qty --quiet --rate-label --raw --read-timeout --service --service-id --session --session-id --start-date --ticket-type --verbose --version -f -h -o -p -q -v" ;;
-        "cart extend") echo "--cart --connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "cart list") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "cart show") echo "--cart --connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "checkout") echo "--accept-terms --address-line-1 --address-line-2 --answers-file --birth-date --booking --cart --city --connect-timeout --country --coupon --customer-file --email --first-name --gender --help --insecure-http --json --language-code --last-name --locked-session-key --member-id --newsletter --no-color --no-input --no-notify --no-wallet --notify --output --payment-method --payment-token --phone --phone-countrycode --plan --profile --quiet --raw --read-timeout --state --step --take-from-wallet --verbose --version --wait --zipcode -h -o -p -q -v" ;;
-        "completion") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "deeplink") echo "--connect-timeout --couples --currency --duration --end-date --females --help --insecure-http --json --language --males --no-color --no-input --output --profile --quiet --raw --read-timeout --start-date --verbose --version -h -o -p -q -v" ;;
-        "demo") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "help") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "login") echo "--connect-timeout --email --help --insecure-http --json --no-color --no-input --output --password-stdin --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "member") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "member add") echo "--connect-timeout --email --first-name --help --insecure-http --json --last-name --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "member show") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "order") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "order show") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "orders") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "packages") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "packages accommodations") echo "--connect-timeout --couples --currency --duration --females --help --insecure-http --json --males --no-color --no-input --output --profile --quiet --raw --read-timeout --start-date --verbose --version -h -o -p -q -v" ;;
-        "packages show") echo "--connect-timeout --currency --duration --help --insecure-http --json --language --no-color --no-input --output --profile --quiet --raw --read-timeout --start-date --verbose --version -h -o -p -q -v" ;;
-        "poll") echo "--connect-timeout --help --insecure-http --interval --json --no-color --no-input --output --profile --quiet --raw --read-timeout --timeout --until --verbose --version -h -o -p -q -v" ;;
-        "prices") echo "--connect-timeout --currency --duration --file --help --insecure-http --json --no-color --no-input --output --pax --profile --qty --quiet --raw --read-timeout --start-date --unit --verbose --version -f -h -o -p -q -v" ;;
-        "product") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "product show") echo "--connect-timeout --help --insecure-http --json --language --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "products") echo "--connect-timeout --help --insecure-http --json --language --location --no-color --no-input --output --profile --quiet --raw --read-timeout --service --type --verbose --version -h -o -p -q -v" ;;
-        "profile") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "profile add") echo "--account --api-key-stdin --app-id --base-url --company-id --connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --provider --quiet --raw --read-timeout --use --verbose --version -h -o -p -q -v" ;;
-        "profile list") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "profile remove") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version --yes -h -o -p -q -v -y" ;;
-        "profile show") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "profile use") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "sandbox") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "sandbox clock") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "sandbox clock advance") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --url --verbose --version -h -o -p -q -v" ;;
-        "sandbox reset") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --url --verbose --version -h -o -p -q -v" ;;
-        "sandbox serve") echo "--api-key --connect-timeout --db --faults --help --host --insecure-http --json --no-color --no-input --output --port --profile --quiet --raw --read-timeout --seed --verbose --version -h -o -p -q -v" ;;
-        "seasons") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "settings") echo "--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-        "smoke") echo "--connect-timeout --help --insecure-http --json --junit --no-checkout --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v" ;;
-    esac
-}
-
-# Succeeds when option $2 of command $1 takes a value.
-_bookctl_takes_value() {
-    case "$1|$2" in
-        *"|--accommodation" | *"|--account" | *"|--address-line-1" | *"|--address-line-2" | \
-        *"|--answers-file" | *"|--api-key" | *"|--app-id" | *"|--attachment-id" | \
-        *"|--base-url" | *"|--birth-date" | *"|--booking" | *"|--bulk-purchase-id" | \
-        *"|--cart" | *"|--category" | *"|--city" | *"|--company-id" | \
-        *"|--concurrency" | *"|--connect-timeout" | *"|--contact-file" | *"|--country" | \
-        *"|--couples" | *"|--coupon" | *"|--currency" | *"|--customer-file" | \
-        *"|--db" | *"|--deal-id" | *"|--duration" | *"|--email" | \
-        *"|--end-date" | *"|--event-chain-id" | *"|--event-id" | *"|--faults" | \
-        *"|--females" | *"|--file" | *"|--first-name" | *"|--format" | \
-        *"|--gender" | *"|--guest" | *"|--host" | *"|--interval" | \
-        *"|--item" | *"|--journal" | *"|--junit" | *"|--language" | \
-        *"|--language-code" | *"|--last-name" | *"|--location" | *"|--locked-session-key" | \
-        *"|--males" | *"|--member-id" | *"|--output" | *"|--package" | \
-        *"|--package-id" | *"|--participants" | *"|--pax" | *"|--payment-method" | \
-        *"|--payment-token" | *"|--phone" | *"|--phone-countrycode" | *"|--plan" | \
-        *"|--port" | *"|--product" | *"|--product-id" | *"|--profile" | \
-        *"|--provider" | *"|--qty" | *"|--rate" | *"|--rate-label" | \
-        *"|--read-timeout" | *"|--report" | *"|--seed" | *"|--service" | \
-        *"|--service-id" | *"|--session" | *"|--session-id" | *"|--start-date" | \
-        *"|--state" | *"|--ticket-type" | *"|--timeout" | *"|--type" | \
-        *"|--unit" | *"|--until" | *"|--url" | *"|--zipcode" | \
-        *"|-c" | *"|-f" | *"|-o" | *"|-p")
-            return 0
+# Completes word $2 as spec $1 says; $3 is the option whose value it is, if any.
+_bookctl_complete_spec() {
+    local kind="${1%% *}" words=""
+    [[ "$1" == *" "* ]] && words="${1#* }"
+    case "$kind" in
+        choices) _bookctl_reply compgen -W "$words" -- "$2" ;;
+        files | dirs)
+            compopt -o filenames 2>/dev/null
+            _bookctl_reply compgen "-${kind:0:1}" -- "$2"
             ;;
-    esac
-    return 1
-}
-
-# Completes word $3 as the value of option $2 of command $1.
-_bookctl_option_values() {
-    case "$1|$2" in
-        *"|--type")
-            _bookctl_reply compgen -W "accommodation activity bundle item package rental service" -- "$3"
-            ;;
-        *"|--provider")
-            _bookctl_reply compgen -W "bookingbug bookinglayer guestmanager rundl wix" -- "$3"
-            ;;
-        *"|--output" | *"|-o")
-            _bookctl_reply compgen -W "csv json table" -- "$3"
-            ;;
-        *"|--answers-file" | *"|--contact-file" | *"|--customer-file" | *"|--db" | \
-        *"|--file" | *"|--journal" | *"|--junit" | *"|--report" | \
-        *"|-f")
-            _bookctl_files -f "$3"
-            ;;
-        *"|--profile" | *"|-p")
-            _bookctl_reply compgen -W "$(bookctl profile list -o csv 2>/dev/null | tail -n +2 | cut -d, -f2)" -- "$3"
-            ;;
-        *) COMPREPLY=() ;;
-    esac
-}
-
-# Completes word $2 as an argument of command $1.
-_bookctl_argument_values() {
-    case "$1" in
-        "batch run") _bookctl_files -f "$2" ;;
-        "batch validate") _bookctl_files -f "$2" ;;
-        "completion") _bookctl_reply compgen -W "bash fish zsh" -- "$2" ;;
+        ask) _bookctl_ask "$words" "$3" "$2" ;;
         *) COMPREPLY=() ;;
     esac
 }
 
 _bookctl() {
-    local cur="${COMP_WORDS[COMP_CWORD]}" cmd="" word opt="" prefix="" i
+    local cur="${COMP_WORDS[COMP_CWORD]}" cmd=bookctl word opt="" prefix="" spec="" i
     COMPREPLY=()
     for ((i = 1; i < COMP_CWORD; i++)); do
         word="${COMP_WORDS[i]}"
         case "$word" in
             -*=*) ;;
             -*)
-                if _bookctl_takes_value "$cmd" "$word"; then
+                if _bookctl_spec "$cmd" "$word"; then
                     if [[ "${COMP_WORDS[i + 1]}" == "=" ]]; then
                         ((i += 2))
                     else
@@ -162,8 +225,8 @@ _bookctl() {
                 fi
                 ;;
             *)
-                if [[ " $(_bookctl_subcommands "$cmd") " == *" $word "* ]]; then
-                    cmd="${cmd:+$cmd }$word"
+                if [[ " ${_bookctl_subcommands[$cmd]-} " == *" $word "* ]]; then
+                    cmd="$cmd $word"
                 fi
                 ;;
         esac
@@ -181,22 +244,19 @@ _bookctl() {
     elif ((COMP_CWORD > 1)); then
         opt="${COMP_WORDS[COMP_CWORD - 1]}"
     fi
-    if [[ "$opt" == -* ]] && _bookctl_takes_value "$cmd" "$opt"; then
-        _bookctl_option_values "$cmd" "$opt" "$cur"
+    if [[ "$opt" == -* ]] && _bookctl_spec "$cmd" "$opt"; then
+        _bookctl_complete_spec "$spec" "$cur" "$opt"
         if [[ -n "$prefix" ]]; then
             COMPREPLY=("${COMPREPLY[@]/#/$prefix}")
         fi
         return 0
     fi
     if [[ "$cur" == -* ]]; then
-        _bookctl_reply compgen -W "$(_bookctl_options "$cmd")" -- "$cur"
-        return 0
-    fi
-    local subcommands="$(_bookctl_subcommands "$cmd")"
-    if [[ -n "$subcommands" ]]; then
-        _bookctl_reply compgen -W "$subcommands" -- "$cur"
+        _bookctl_reply compgen -W "${_bookctl_options[$cmd]-}" -- "$cur"
+    elif [[ -n "${_bookctl_subcommands[$cmd]-}" ]]; then
+        _bookctl_reply compgen -W "${_bookctl_subcommands[$cmd]}" -- "$cur"
     else
-        _bookctl_argument_values "$cmd" "$cur"
+        _bookctl_complete_spec "${_bookctl_arguments[$cmd]-free}" "$cur" ""
     fi
     return 0
 }

@@ -6,6 +6,7 @@ import functools
 import importlib
 import os
 import sys
+from collections.abc import MutableMapping
 from typing import Any
 
 import click
@@ -118,6 +119,13 @@ class LazyGroup(TyperGroup):
         # the same way: the page on stdout, the usage error on stderr.
         sys.stdout.write(roothelp.render(self, ctx, listing))
         sys.stdout.flush()
+
+    def _main_shell_completion(
+        self, ctx_args: MutableMapping[str, Any], prog_name: str, complete_var: str | None = None
+    ) -> None:
+        # Click's own protocol (Typer's needs the completion command Typer would add): the
+        # scripts of 'bookctl completion' ask it for values known only at TAB time.
+        click.Command._main_shell_completion(self, ctx_args, prog_name, complete_var)
 
     def _load(self, name: str) -> click.Command:
         command = self._loaded.get(name)

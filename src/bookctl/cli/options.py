@@ -84,12 +84,23 @@ def _print_version(ctx: typer.Context, value: bool) -> None:
     raise typer.Exit(0)
 
 
+def _complete_profiles(incomplete: str) -> list[str]:
+    from bookctl.cli.completion import profile_names
+
+    return profile_names(incomplete)
+
+
 _GLOBALS: list[tuple[str, Any, tuple[str, ...], dict[str, Any]]] = [
     (
         "profile",
         str | None,
         ("--profile", "-p"),
-        {"help": "Profile to use.", "envvar": "BOOKCTL_PROFILE", "metavar": "NAME"},
+        {
+            "help": "Profile to use.",
+            "envvar": "BOOKCTL_PROFILE",
+            "metavar": "NAME",
+            "autocompletion": _complete_profiles,
+        },
     ),
     (
         "output",
