@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, NamedTuple
 import click
 import typer
 
-from bookctl.cli.options import GLOBAL_NAMES
+from bookctl.cli.options import GLOBAL_NAMES, PRODUCT_TYPES
 from bookctl.core.errors import UsageError
 
 SHELLS = ("bash", "zsh", "fish")
@@ -69,7 +69,6 @@ if TYPE_CHECKING:
 
 def _static_values() -> _StaticValues:
     """Values known without a network or a config file: per option name, per command option."""
-    from bookctl.cli.products import PRODUCT_TYPES
     from bookctl.core.config import PROVIDERS
     from bookctl.core.output import FORMATS
 

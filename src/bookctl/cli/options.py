@@ -10,6 +10,8 @@ import click
 import typer
 
 GLOBAL_PANEL = "Global options"
+#: The values of ``--type`` (products, availability).
+PRODUCT_TYPES = ("package", "accommodation", "activity", "rental", "service", "bundle", "item")
 
 
 @dataclass
