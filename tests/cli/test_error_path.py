@@ -31,9 +31,14 @@ from tests.conftest import Cli
 def test_scan_argv(
     argv: list[str], env: str | None, expected: EarlyFlags, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from bookctl.cli import options
+
+    # scan_argv keeps what it read for help's colours: keep this test's reading to itself.
+    monkeypatch.setattr(options, "_early", [EarlyFlags()])
     if env is not None:
         monkeypatch.setenv("BOOKCTL_OUTPUT", env)
     assert scan_argv(argv) == expected
+    assert options.early_flags() == expected
 
 
 def test_a_usage_error_under_the_last_output_json_prints_the_error_object(cli: Cli) -> None:
