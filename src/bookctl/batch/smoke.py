@@ -21,8 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bookctl.core import clock
-from bookctl.core.errors import BookctlError, PollTimeoutError, RefusedError, UsageError
+from bookctl.core.errors import BookctlError, RefusedError, UsageError
+from bookctl.core.follow import FollowPolicy, follow_order, settlement_error
 from bookctl.core.provider import order_states
+from bookctl.core.session import session_from_cart
 
 if TYPE_CHECKING:
     from bookctl.core.models import Cart, Order, Product
@@ -98,11 +100,9 @@ GUESTMANAGER_ADDRESS = {
     "country_code": "AU",
 }
 
-#: How long the poll step follows an order, and its first wait (it grows by POLL_GROWTH).
+#: How long the poll step follows an order, and its first wait (the backoff is core.follow's).
 POLL_TIMEOUT = 60.0
 POLL_INTERVAL = 0.5
-POLL_GROWTH = 1.5
-POLL_MAX_INTERVAL = 5.0
 #: The poll step's sleep (tests swap it for one that moves the sandbox clock instead).
 sleep: Callable[[float], None] = time.sleep
 
@@ -317,49 +317,13 @@ DISCOVERY: dict[str, Flow] = {
 }
 
 
-def _session(provider: Provider, cart: Cart) -> CartSession:
-    """An in-memory cart session (never saved: the profile's own session is left alone)."""
-    from bookctl.core.session import CartSession
-
-    now = clock.now_iso()
-    return CartSession(
-        profile="smoke",
-        provider=provider.key,
-        cart_id=cart.id,
-        created_at=now,
-        expires_at=cart.expires_at,
-        state=cart.state,
-        currency=cart.currency,
-        total=cart.total,
-        tokens=dict(cart.session_tokens),
-        lines=[line.model_dump(mode="json") for line in cart.lines],
-        updated_at=now,
-    )
-
-
 def follow(provider: Provider, order: Order, session: CartSession | None) -> Order:
-    """Read the order until it leaves the pending states (bounded); refuse a bad settlement."""
-    pending, success = order_states(provider)
-    deadline = time.monotonic() + POLL_TIMEOUT
-    wait = POLL_INTERVAL
-    while True:
-        order, _ = provider.get_order(order.id, session)
-        if order.state not in pending:
-            break
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise PollTimeoutError(
-                f"order {order.id} is still {order.state} after {POLL_TIMEOUT:g}s",
-                hint=f"follow it with 'bookctl poll {order.id}'",
-            )
-        sleep(min(wait, remaining))
-        wait = min(wait * POLL_GROWTH, POLL_MAX_INTERVAL)
-    if success and order.state not in success:
-        paid = f" (payment {order.payment_state})" if order.payment_state else ""
-        raise RefusedError(
-            f"order {order.id} settled as {order.state}{paid}, not {' or '.join(sorted(success))}",
-            hint=f"see it with 'bookctl poll {order.id}'",
-        )
+    """Follow the order until it settles (bounded by POLL_TIMEOUT); refuse a bad settlement."""
+    policy = FollowPolicy(interval=POLL_INTERVAL, timeout=POLL_TIMEOUT)
+    order, _ = follow_order(provider, order.id, session, policy=policy, sleep=sleep)
+    refused = settlement_error(provider, order)
+    if refused is not None:
+        raise refused
     return order
 
 
@@ -388,7 +352,8 @@ def _run_flow(run: SmokeRun, flow: Flow, workdir: Path, *, checkout: bool) -> No
         cart = run.step(
             "basket add", lambda: provider.basket_add(add, None)[0], lambda c: f"cart {c.id}"
         )
-        session = _session(provider, cart)
+        # In memory only: the profile's own cart session is left alone.
+        session = session_from_cart("smoke", cart)
         cart_id = cart.id
         run.step(
             "cart show",

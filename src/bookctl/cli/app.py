@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import os
 import sys
 from collections.abc import MutableMapping
 from typing import Any
@@ -187,12 +186,6 @@ def _attach_globals(command: click.Command, shared: list[click.Parameter]) -> No
             _attach_globals(sub, shared)
 
 
-def _debug() -> bool:
-    return os.environ.get("BOOKCTL_DEBUG") == "1" or any(
-        a in ("-v", "--verbose") for a in sys.argv[1:]
-    )
-
-
 def _defer_httpx_cli() -> None:
     """Keep ``import httpx`` from importing httpx's own command line (rich, pygments, click).
 
@@ -219,5 +212,4 @@ def main(argv: list[str] | None = None) -> Any:
 
     _defer_httpx_cli()
 
-    args = sys.argv[1:] if argv is None else argv
-    return run(build_cli(), args, debug=_debug())
+    return run(build_cli(), sys.argv[1:] if argv is None else argv)

@@ -2,75 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
 from bookctl.cli.context import get_app
-from bookctl.cli.options import EndDate, StartDate
-from bookctl.cli.products import PRODUCT_TYPES
+from bookctl.cli.options import PRODUCT_TYPES, EndDate, StartDate
+from bookctl.cli.tables import availability_table
 from bookctl.core import validate
 from bookctl.core.errors import UsageError
-from bookctl.core.output import TableSpec
-
-if TYPE_CHECKING:
-    from bookctl.core.models import AvailabilityRow
 
 
 def register(app: typer.Typer) -> None:
     app.command("availability")(availability)
-
-
-def _mark(flag: bool | None) -> str:
-    return "-" if flag is None else ("✓" if flag else "✗")
-
-
-def _slots(row: AvailabilityRow) -> str:
-    if row.timeslots is None:
-        return "-"
-    if not row.timeslots:
-        return "none"
-    return "  ".join(
-        f"{t.time} {_free(t.available, t.capacity)}"
-        + (f" session {t.session_id}{' (locked)' if t.locked else ''}" if t.session_id else "")
-        for t in row.timeslots
-    )
-
-
-def _free(available: Any, capacity: Any) -> str:
-    if available is None:
-        return "-"
-    return str(available) if capacity is None else f"{available}/{capacity}"
-
-
-def availability_table(rows: list[AvailabilityRow]) -> TableSpec:
-    multi = len({r.product_id for r in rows}) > 1
-    columns = (["PRODUCT"] if multi else []) + [
-        "DATE",
-        "DAY",
-        "AVAILABLE",
-        "CHECK-IN",
-        "CHECK-OUT",
-        "BLOCKED",
-        "TIMESLOTS",
-    ]
-    body = []
-    import datetime as dt
-
-    for row in rows:
-        weekday = dt.date.fromisoformat(row.date).strftime("%a")
-        free = _free(row.available, row.capacity)
-        cells: list[Any] = [
-            row.date,
-            weekday,
-            free,
-            _mark(row.checkin),
-            _mark(row.checkout),
-            "blocked" if row.blocked else "",
-            _slots(row),
-        ]
-        body.append(([row.product_id] if multi else []) + cells)
-    return TableSpec(columns=columns, rows=body)
 
 
 def availability(

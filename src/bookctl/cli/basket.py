@@ -7,10 +7,10 @@ from typing import Annotated, Any
 
 import typer
 
-from bookctl.cli.cart import cart_tables, remember, start_new_cart
-from bookctl.cli.cart import group as cart_group
+from bookctl.cli.carts import cart_group, remember, start_new_cart
 from bookctl.cli.context import get_app
 from bookctl.cli.stages import stage_command
+from bookctl.cli.tables import cart_tables
 from bookctl.core.errors import (
     ApiRefusedError,
     ApiUnavailableError,

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from bookctl.cli import hints
-from bookctl.cli.cart import now_iso, order_table, resolve_cart
+from bookctl.cli.carts import follow, resolve_cart, settle
 from bookctl.cli.context import Application, get_app
 from bookctl.cli.options import CartId
-from bookctl.cli.poll import follow, settle
 from bookctl.cli.stages import stage_command
+from bookctl.cli.tables import order_table
+from bookctl.core.clock import now_iso
 from bookctl.core.errors import UsageError
 from bookctl.core.provider import order_states
 from bookctl.providers import CATALOGUE

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, NamedTuple
 import click
 import typer
 
-from bookctl.cli.options import GLOBAL_NAMES
+from bookctl.cli.options import GLOBAL_NAMES, PRODUCT_TYPES
 from bookctl.core.errors import BookctlError, UsageError
 
 SHELLS = ("bash", "zsh", "fish")
@@ -77,7 +77,6 @@ if TYPE_CHECKING:
 
 def _static_values() -> _StaticValues:
     """Fixed values that the options' types do not carry: per option name, per command option."""
-    from bookctl.cli.products import PRODUCT_TYPES
     from bookctl.core.output import FORMATS
     from bookctl.providers import CATALOGUE
 

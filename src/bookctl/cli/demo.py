@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from bookctl.cli.availability import availability_table
-from bookctl.cli.cart import cart_tables, order_table
 from bookctl.cli.context import Application, get_app
+from bookctl.cli.tables import availability_table, cart_tables, order_table
 from bookctl.core import clock
 from bookctl.core.errors import BookctlError, RefusedError
 from bookctl.core.output import TableSpec

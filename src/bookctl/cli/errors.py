@@ -1,9 +1,14 @@
-"""The one place that turns exceptions into a message, a hint and an exit code."""
+"""The one place that turns exceptions into a message, a hint and an exit code.
+
+Every failure becomes a :class:`BookctlError` (:func:`_as_error`); :func:`report` is the one
+way its ``error: <what> (<hint>)`` line (and, under ``--json``, its error object) reaches the
+user, and the error's ``exit_code`` (the table in :mod:`bookctl.core.errors`) is the exit code.
+"""
 
 from __future__ import annotations
 
 import difflib
-import json
+import os
 import sys
 import traceback
 from typing import NoReturn
@@ -11,55 +16,20 @@ from typing import NoReturn
 import click
 
 from bookctl.cli import hints
-from bookctl.cli.options import note_argv
-from bookctl.core.errors import (
-    EXIT_BUG,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    EXIT_USAGE,
-    BookctlError,
-    UsageError,
-)
+from bookctl.cli.options import scan_argv
+from bookctl.core.errors import EXIT_OK, EXIT_USAGE, BookctlError, Interrupted, UsageError
+from bookctl.core.output import Output
+
+__all__ = ["Interrupted", "exit_after_data", "report", "run"]
 
 REPORT_URL = "https://github.com/bookctl/bookctl/issues"
 
 
-class Interrupted(BookctlError):
-    """Ctrl-C: what was done is on disk; the hint says how to go on."""
-
-    exit_code = EXIT_INTERRUPTED
-    code = "interrupted"
-
-
-def _interrupted(as_json: bool) -> NoReturn:
-    _report(
-        Interrupted("interrupted", hint="what was done is saved; run the command again"),
-        as_json=as_json,
-    )
-    sys.exit(EXIT_INTERRUPTED)
-
-
-def _wants_json(argv: list[str]) -> bool:
-    import os
-
-    if "--json" in argv or os.environ.get("BOOKCTL_OUTPUT") == "json":
-        return True
-    for index, arg in enumerate(argv):
-        if arg in ("-o", "--output") and index + 1 < len(argv):
-            return argv[index + 1] == "json"
-        if arg in ("-ojson", "--output=json"):
-            return True
-    return False
-
-
-def _report(err: BookctlError, *, as_json: bool) -> None:
+def report(err: BookctlError, *, as_json: bool) -> None:
+    """Tell the user about ``err``: its hint fitted to the situation (:func:`hints.fit`), then
+    its line on stderr and, when ``as_json``, its error object on stdout."""
     hints.fit(err)
-    line = f"error: {err.message}"
-    if err.hint:
-        line += f" ({err.hint})"
-    sys.stderr.write(line + "\n")
-    if as_json:
-        sys.stdout.write(json.dumps(err.to_json()) + "\n")
+    Output(fmt="json" if as_json else "table").error(err)
 
 
 #: How alike a typed option and a real one must be to suggest it (difflib ratio); click's 0.6
@@ -85,59 +55,64 @@ def _usage_message(err: click.ClickException) -> str:
     return f"{head} Did you mean {rest.split('?')[0]}?"
 
 
+#: Failures that are the user's doing, never shown with a traceback.
+_QUIET = (click.exceptions.ClickException, click.exceptions.Abort)
+
 #: Set when a command already printed its error line after its data (:func:`exit_after_data`).
 _reported: list[bool] = [False]
 
 
-def run(command: click.Command, argv: list[str] | None, *, debug: bool) -> NoReturn:
+def _as_error(exc: BaseException) -> BookctlError:
+    """Any exception as the BookctlError that says it (and so carries its exit code)."""
+    if isinstance(exc, BookctlError):
+        return exc
+    if isinstance(exc, KeyboardInterrupt):
+        return Interrupted("interrupted", hint="what was done is saved; run the command again")
+    if isinstance(exc, click.exceptions.Abort):
+        return Interrupted("aborted")
+    if isinstance(exc, click.ClickException):
+        ctx = getattr(exc, "ctx", None)
+        hint = f"see '{ctx.command_path} --help'" if ctx is not None else None
+        return UsageError(_usage_message(exc), hint=hint)
+    return BookctlError(
+        f"unexpected {type(exc).__name__}: {exc}",
+        hint=f"this is a bug in bookctl; rerun with BOOKCTL_DEBUG=1 and report it at {REPORT_URL}",
+    )
+
+
+def run(command: click.Command, argv: list[str]) -> NoReturn:
+    """Run the command tree on ``argv`` and exit with the code of what happened."""
     _reported[0] = False
-    args = list(sys.argv[1:] if argv is None else argv)
-    as_json = _wants_json(args)
+    args = list(argv)
+    flags = scan_argv(args)
+    debug = flags.verbose or os.environ.get("BOOKCTL_DEBUG") == "1"
     hints.start(command)
-    note_argv(args)
+
+    def fail(exc: BaseException) -> NoReturn:
+        err = _as_error(exc)
+        if debug and isinstance(exc, Exception) and not isinstance(exc, _QUIET):
+            traceback.print_exc(file=sys.stderr)
+        report(err, as_json=flags.json)
+        sys.exit(err.exit_code)
+
     try:
         result = command.main(args=args, prog_name="bookctl", standalone_mode=False)
     except click.exceptions.Exit as done:
-        if done.exit_code == EXIT_INTERRUPTED and not _reported[0]:
-            _interrupted(as_json)
+        if done.exit_code == Interrupted.exit_code and not _reported[0]:
+            fail(KeyboardInterrupt())
         sys.exit(done.exit_code)
     except click.exceptions.NoArgsIsHelpError as shown:
         # A group given no command prints its help, and no empty 'error:' line after it.
         if shown.message:
             sys.stdout.write(shown.message + "\n")
         sys.exit(EXIT_USAGE)
-    except click.exceptions.Abort:
-        sys.stderr.write("error: aborted\n")
-        sys.exit(EXIT_INTERRUPTED)
-    except click.ClickException as err:
-        hint = None
-        ctx = getattr(err, "ctx", None)
-        if ctx is not None:
-            hint = f"see '{ctx.command_path} --help'"
-        _report(UsageError(_usage_message(err), hint=hint), as_json=as_json)
-        sys.exit(EXIT_USAGE)
-    except BookctlError as err:
-        if debug:
-            traceback.print_exc(file=sys.stderr)
-        _report(err, as_json=as_json)
-        sys.exit(err.exit_code)
-    except KeyboardInterrupt:
-        _interrupted(as_json)
     except BrokenPipeError:
-        sys.exit(result if isinstance(result, int) else EXIT_OK)
-    except Exception as err:  # the last resort: a bug, reported as one
-        if debug:
-            traceback.print_exc(file=sys.stderr)
-        bug = BookctlError(
-            f"unexpected {type(err).__name__}: {err}",
-            hint=f"this is a bug in bookctl; rerun with BOOKCTL_DEBUG=1 and report it at "
-            f"{REPORT_URL}",
-        )
-        _report(bug, as_json=as_json)
-        sys.exit(EXIT_BUG)
-    if result == EXIT_INTERRUPTED and not _reported[0]:
+        sys.exit(EXIT_OK)
+    except (Exception, KeyboardInterrupt) as exc:
+        fail(exc)
+    if result == Interrupted.exit_code and not _reported[0]:
         # Typer turns Ctrl-C into a silent exit 130; say what happened.
-        _interrupted(as_json)
+        fail(KeyboardInterrupt())
     sys.exit(result if isinstance(result, int) else EXIT_OK)
 
 
@@ -148,6 +123,6 @@ def exit_after_data(err: BookctlError) -> NoReturn:
     """
     import typer
 
-    _report(err, as_json=False)
+    report(err, as_json=False)
     _reported[0] = True
     raise typer.Exit(err.exit_code)

@@ -10,6 +10,8 @@ import click
 import typer
 
 GLOBAL_PANEL = "Global options"
+#: The values of ``--type`` (products, availability).
+PRODUCT_TYPES = ("package", "accommodation", "activity", "rental", "service", "bundle", "item")
 
 
 @dataclass
@@ -50,13 +52,53 @@ def _store(name: str) -> Any:
     return callback
 
 
-_argv_flags: dict[str, bool] = {"no_color": False}
+@dataclass(frozen=True)
+class EarlyFlags:
+    """What is read from the command line before click parses it: the error handler needs the
+    output format and --verbose even when parsing fails, and help is printed while options are
+    being parsed, before --no-color's own callback runs."""
+
+    json: bool = False
+    verbose: bool = False
+    no_color: bool = False
 
 
-def note_argv(argv: list[str]) -> None:
-    """Remember what help needs from the command line: it is printed while options are parsed,
-    before --no-color's own callback runs."""
-    _argv_flags["no_color"] = "--no-color" in argv
+_early: list[EarlyFlags] = [EarlyFlags()]
+
+
+def scan_argv(argv: list[str]) -> EarlyFlags:
+    """The one reading of the raw command line (up to ``--``); :func:`early_flags` keeps it.
+
+    JSON output is ``--json``, else the last ``-o/--output``, else ``BOOKCTL_OUTPUT``.
+    """
+    import os
+
+    output: str | None = None
+    flags: set[str] = set()
+    args = argv[: argv.index("--")] if "--" in argv else argv
+    for index, arg in enumerate(args):
+        if arg in ("-o", "--output"):
+            output = args[index + 1] if index + 1 < len(args) else None
+        elif arg.startswith("--output="):
+            output = arg.removeprefix("--output=")
+        elif arg.startswith("-o") and not arg.startswith("--"):
+            output = arg.removeprefix("-o")
+        else:
+            flags.add(arg)
+    if output is None:
+        output = os.environ.get("BOOKCTL_OUTPUT")
+    early = EarlyFlags(
+        json="--json" in flags or output == "json",
+        verbose=bool(flags & {"-v", "--verbose"}),
+        no_color="--no-color" in flags,
+    )
+    _early[0] = early
+    return early
+
+
+def early_flags() -> EarlyFlags:
+    """What :func:`scan_argv` read from this invocation's command line."""
+    return _early[0]
 
 
 def plain_when_asked(command: click.Command) -> None:
@@ -68,7 +110,7 @@ def plain_when_asked(command: click.Command) -> None:
 
         from bookctl.core.output import color_disabled
 
-        plain = color_disabled(_argv_flags["no_color"])
+        plain = color_disabled(early_flags().no_color)
         typer.rich_utils.COLOR_SYSTEM = None if plain else "auto"
         render(ctx, formatter)
 

@@ -10,8 +10,9 @@ from typing import Annotated, Any
 
 import typer
 
-from bookctl.cli.cart import CART_STATE, order_table, read_history
+from bookctl.cli.carts import CART_STATE, read_history
 from bookctl.cli.context import Application, get_app
+from bookctl.cli.tables import order_table
 from bookctl.core.errors import NotFoundError
 from bookctl.core.output import Amount, TableSpec
 from bookctl.core.provider import order_states

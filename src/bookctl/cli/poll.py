@@ -2,123 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
-import time
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
-from bookctl.cli import hints
-from bookctl.cli.cart import order_table
-from bookctl.cli.context import Application, get_app
-from bookctl.core.errors import PollTimeoutError, RefusedError, UsageError
-from bookctl.core.provider import order_states
-
-if TYPE_CHECKING:
-    from bookctl.core.models import Order
-    from bookctl.core.provider import Provider
-    from bookctl.core.session import CartSession
-
-#: The wait between two reads grows by this factor, up to MAX_INTERVAL (or --interval if larger).
-GROWTH = 1.25
-MAX_INTERVAL = 10.0
-DEFAULT_INTERVAL = 1.0
-DEFAULT_TIMEOUT = 300.0
+from bookctl.cli.carts import follow, settle
+from bookctl.cli.context import get_app
+from bookctl.core.errors import UsageError
+from bookctl.core.follow import DEFAULT_INTERVAL, DEFAULT_TIMEOUT, FollowPolicy
 
 
 def register(app: typer.Typer) -> None:
     app.command("poll")(poll)
-
-
-def _describe(order: Order) -> str:
-    text = f"order {order.id}: {order.state}"
-    if order.payment_state:
-        text += f" (payment {order.payment_state})"
-    return text
-
-
-def follow(
-    app: Application,
-    provider: Provider,
-    order_id: str,
-    session: CartSession | None,
-    *,
-    until: str | None = None,
-    interval: float = DEFAULT_INTERVAL,
-    timeout: float = DEFAULT_TIMEOUT,
-) -> tuple[Order, Any]:
-    """Read the order until it reaches ``until`` or leaves the provider's pending states.
-
-    A spinner shows the current state on a terminal; otherwise each change is one stderr line.
-    Raises ``PollTimeoutError`` (exit 8) when ``timeout`` seconds pass first.
-    """
-    pending, _ = order_states(provider)
-    started = time.monotonic()
-    deadline = started + timeout
-    wait = interval
-    last: str | None = None
-    told = False
-    spinner: Any = (
-        app.output.err.status(f"order {order_id}: ...")
-        if app.output.interactive
-        else contextlib.nullcontext()
-    )
-    with spinner:
-        while True:
-            order, raw = provider.get_order(order_id, session)
-            elapsed = time.monotonic() - started
-            if app.output.interactive:
-                spinner.update(f"{_describe(order)}: {elapsed:.0f}s of at most {timeout:g}s")
-            elif order.state != last:
-                app.output.info(_describe(order))
-            last = order.state
-            if order.state == until or order.state not in pending:
-                return order, raw
-            if not told and app.profile.embedded:
-                # The embedded sandbox settles payments by its own clock, which only moves
-                # when told to: say how to skip the wait.
-                told = True
-                app.output.info(
-                    "the sandbox settles payments by its own clock: "
-                    "'bookctl sandbox clock advance 1m' (in another shell) skips ahead"
-                )
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise PollTimeoutError(
-                    f"order {order_id} is still {order.state} after {timeout:g}s",
-                    hint=f"poll again later: 'bookctl poll {order_id}'",
-                )
-            time.sleep(min(wait, remaining))
-            wait = min(wait * GROWTH, max(interval, MAX_INTERVAL))
-
-
-def settle(
-    app: Application,
-    provider: Provider,
-    order: Order,
-    raw: Any,
-    *,
-    until: str | None = None,
-) -> None:
-    """Print the settled order; retire the cart session on success; exit 4 if it went otherwise."""
-    _, success = order_states(provider)
-    as_asked = order.state == until if until else (not success or order.state in success)
-    session = app.sessions.load(app.profile_name)
-    if as_asked and not until and session is not None and session.cart_id == order.cart_id:
-        app.sessions.retire(app.profile_name, session.cart_id, order.model_dump(mode="json"))
-    app.emit(order.model_dump(mode="json"), order_table(order), raw=raw)
-    if not as_asked:
-        wanted = until or " or ".join(sorted(success))
-        refused = RefusedError(
-            f"order {order.id} settled as {order.state}"
-            + (f" (payment {order.payment_state})" if order.payment_state else "")
-            + f", not {wanted}",
-            hint=f"see it with 'bookctl order show {order.id}'",
-        )
-        hints.fit(refused)
-        app.output.error(refused, data=False)
-        raise typer.Exit(RefusedError.exit_code)
 
 
 def poll(
@@ -168,7 +64,6 @@ def poll(
         order_id = session.order_id or session.cart_id
     if session is not None and order_id not in (session.cart_id, session.order_id):
         session = None
-    order, raw = follow(
-        app, provider, order_id, session, until=until, interval=interval, timeout=timeout
-    )
+    policy = FollowPolicy(interval=interval, timeout=timeout)
+    order, raw = follow(app, provider, order_id, session, until=until, policy=policy)
     settle(app, provider, order, raw, until=until)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from bookctl.cli.context import get_app
-from bookctl.cli.options import Language
+from bookctl.cli.options import PRODUCT_TYPES, Language
 from bookctl.core import validate
 from bookctl.core.errors import UsageError
 from bookctl.core.output import Amount, TableSpec
@@ -24,8 +24,6 @@ product_group = typer.Typer(
     """,
     no_args_is_help=True,
 )
-
-PRODUCT_TYPES = ("package", "accommodation", "activity", "rental", "service", "bundle", "item")
 
 
 def register(app: typer.Typer) -> None:

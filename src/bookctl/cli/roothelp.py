@@ -28,7 +28,10 @@ _STYLES = {
 
 
 def _use_color() -> bool:
-    if "NO_COLOR" in os.environ or os.environ.get("TERM") == "dumb" or "--no-color" in sys.argv:
+    from bookctl.cli.options import early_flags
+    from bookctl.core.output import color_disabled
+
+    if color_disabled(early_flags().no_color):
         return False
     if os.environ.get("FORCE_COLOR"):
         return True

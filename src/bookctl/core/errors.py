@@ -82,6 +82,13 @@ class PollTimeoutError(BookctlError):
     code = "poll_timeout"
 
 
+class Interrupted(BookctlError):
+    """Ctrl-C: what was done is on disk; the hint says how to go on."""
+
+    exit_code = EXIT_INTERRUPTED
+    code = "interrupted"
+
+
 class ApiError(BookctlError):
     """An HTTP answer that is not a success, with what the provider said about it."""
 
@@ -119,7 +126,9 @@ class ApiAuthError(ApiError):
     code = "auth"
 
 
-class ApiNotFoundError(ApiError):
+class ApiNotFoundError(ApiError, NotFoundError):
+    """A 404: a not-found error (exit 3) that also keeps what the provider answered."""
+
     exit_code = EXIT_NOT_FOUND
     code = "not_found"
 

@@ -174,16 +174,15 @@ class Output:
     def warn(self, message: str) -> None:
         self.line(f"warning: {message}")
 
-    def error(self, err: BookctlError, *, data: bool = True) -> None:
-        """``error: <what> (<hint>)`` on stderr; under JSON also the error object on stdout.
-
-        ``data=False`` when the command already printed its result (e.g. poll's final order).
-        """
+    def error(self, err: BookctlError) -> None:
+        """``error: <what> (<hint>)`` on stderr; under JSON also the error object on stdout."""
         line = f"error: {err.message}"
         if err.hint:
             line += f" ({err.hint})"
-        self.line(line)
-        if data and self.is_json:
+        # Written plain, never through rich: failing must not cost rich's import.
+        self._stderr.write(line + "\n")
+        self._stderr.flush()
+        if self.is_json:
             self._stdout.write(json.dumps(err.to_json()) + "\n")
             self._stdout.flush()
 

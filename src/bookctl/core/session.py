@@ -15,10 +15,13 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bookctl.core import clock, fs, jsonio, paths
 from bookctl.core.errors import LocalFileError, NotFoundError
+
+if TYPE_CHECKING:
+    from bookctl.core.models import Cart
 
 SESSION_VERSION = 1
 #: How long a pending add's idempotency key is reused by a retry of the same command.
@@ -46,6 +49,32 @@ class CartSession:
 
     def to_json(self) -> dict[str, Any]:
         return {"version": SESSION_VERSION, **asdict(self)}
+
+
+def session_from_cart(profile: str, cart: Cart, previous: CartSession | None = None) -> CartSession:
+    """The cart session of ``profile`` for ``cart``, as the provider just answered it.
+
+    When ``previous`` is the session of the same cart, its creation time and provider tokens
+    carry over (the answer's own tokens win).
+    """
+    same = previous is not None and previous.cart_id == cart.id
+    now = clock.now_iso()
+    return CartSession(
+        profile=profile,
+        provider=cart.provider,
+        cart_id=cart.id,
+        created_at=previous.created_at if previous is not None and same else now,
+        expires_at=cart.expires_at,
+        state=cart.state,
+        currency=cart.currency,
+        total=cart.total,
+        tokens={
+            **(previous.tokens if previous is not None and same else {}),
+            **cart.session_tokens,
+        },
+        lines=[line.model_dump(mode="json") for line in cart.lines],
+        updated_at=now,
+    )
 
 
 _TEXT = (str,)
