@@ -1,34 +1,31 @@
 """``bookctl smoke``: one full booking flow as a CI check, step by step, timed, cleaned up.
 
 The flow is generic (add -> show -> extend -> checkout or abandon -> poll); what to book is
-provider-specific: a provider's :data:`DISCOVERY` entry runs the catalogue steps (settings,
-products, availability, price; those the provider has no call for are skipped with the reason),
-returns the ``basket add`` and ``checkout`` options, and says statically which of extend and
-abandon the provider lacks. Poll runs where the provider has pending order states.
+provider-specific: the provider package's smoke plan (``ProviderSpec.smoke_plan``) runs the
+catalogue steps (settings, products, availability, price; those the provider has no call for
+are skipped with the reason) and returns the ``basket add`` and ``checkout`` options; the
+stages it lacks (``ProviderSpec.lacks``) are skipped with their reason. Poll runs where the
+provider has pending order states.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import tempfile
 import time
-import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bookctl.core import clock
-from bookctl.core.errors import BookctlError, RefusedError, UsageError
+from bookctl.core.errors import BookctlError, UsageError
 from bookctl.core.follow import FollowPolicy, follow_order, settlement_error
-from bookctl.core.provider import order_states
+from bookctl.core.provider import load, order_states
 from bookctl.core.session import session_from_cart
 
 if TYPE_CHECKING:
-    from bookctl.core.models import Cart, Order, Product
-    from bookctl.core.provider import Provider
+    from bookctl.core.models import Cart, Order
+    from bookctl.core.provider import Provider, ProviderSpec
     from bookctl.core.session import CartSession
 
 T = TypeVar("T")
@@ -80,25 +77,7 @@ class SmokeRun:
         return next((s for s in self.steps if s.status == "failed"), None)
 
 
-# -- per-provider discovery ------------------------------------------------------------------
-
-Options = dict[str, Any]
-Discover = Callable[["SmokeRun", Path], tuple[Options, Options]]
-DAY_PASS = "450"
-#: BookingBug: the sandbox member who pays (Carol); she is charged without her wallet, so the
-#: flow can run again and again.
-BOOKINGBUG_MEMBER = "1003"
-#: Rundl: the sandbox service that takes manual payment (smoke has no card token).
-RUNDL_SERVICE = "30798101"
-#: Guest Manager: the sandbox takes any token but ``tok_declined``.
-GUESTMANAGER_TOKEN = "tok_visa"
-GUESTMANAGER_ADDRESS = {
-    "address1": "1 Smoke Street",
-    "city": "Anytown",
-    "zipcode": "92109",
-    "state_code": "WA",
-    "country_code": "AU",
-}
+# -- the flow -------------------------------------------------------------------------------
 
 #: How long the poll step follows an order, and its first wait (the backoff is core.follow's).
 POLL_TIMEOUT = 60.0
@@ -107,214 +86,29 @@ POLL_INTERVAL = 0.5
 sleep: Callable[[float], None] = time.sleep
 
 
-def _email() -> str:
-    return f"smoke-{uuid.uuid4().hex[:12]}@example.com"
-
-
-def _no_call(run: SmokeRun, step: str, why: str) -> None:
-    run.skip(step, f"{run.provider.key} has no {why}")
-
-
-def _bookinglayer(run: SmokeRun, workdir: Path) -> tuple[Options, Options]:
-    from bookctl.providers.bookinglayer.client import Bookinglayer
-
-    provider = run.provider
-    if not isinstance(provider, Bookinglayer):  # pragma: no cover - the registry guarantees it
-        raise UsageError("the bookinglayer smoke flow needs a Bookinglayer profile")
-    run.step("settings", provider.settings, lambda s: f"{s[0].title}")
-    products = run.step(
-        "products",
-        lambda: provider.list_products({"type": "package"})[0],
-        lambda ps: f"{len(ps)} packages",
-    )
-    product = next((p for p in products if p.id == DAY_PASS), None)
-    if product is None:
-        raise RefusedError(
-            f"package {DAY_PASS} (Surf Day Pass) is not on sale here",
-            hint="the Bookinglayer smoke flow books the sandbox's day pass",
-        )
-    first = clock.today() + dt.timedelta(days=1)
-
-    def find_date() -> dt.date:
-        rows, _ = provider.availability([product.id], {"start_date": first.isoformat()})
-        for row in rows:
-            if row.checkin and not row.blocked and row.available not in (0, None):
-                return dt.date.fromisoformat(row.date)
-        raise RefusedError(f"package {product.id} has no free check-in day in the next month")
-
-    start = run.step("availability", find_date, lambda d: f"{product.id} free on {d}")
-    nights = int((product.details.get("duration") or {}).get("default") or 1)
-    end = start + dt.timedelta(days=nights)
-    run.step(
-        "price",
-        lambda: provider.price(
-            product.id, {"start_date": start.isoformat(), "pax": 1, "duration": nights}
-        )[0],
-        lambda amount: f"{amount}",
-    )
-    email = _email()
-    add: Options = {
-        "package": product.id,
-        "start_date": start.isoformat(),
-        "end_date": end.isoformat(),
-        "guest": [f"Smoke,Test,m,{email}"],
-    }
-    checkout: Options = {
-        "accept_terms": True,
-        "first_name": "Smoke",
-        "last_name": "Test",
-        "email": email,
-        "phone": "000 000 000",
-    }
-    return add, checkout
-
-
-def _price_text(product: Product) -> str:
-    price = product.price_from
-    return f"{price.amount} {price.currency}" if price else "no price"
-
-
-def _bookingbug(run: SmokeRun, workdir: Path) -> tuple[Options, Options]:
-    provider = run.provider
-    _no_call(run, "settings", "settings call")
-    products = run.step(
-        "products",
-        lambda: provider.list_products({})[0],
-        lambda ps: f"{len(ps)} events, services and products",
-    )
-    # Events anyone can book: not package-only (a package needs package_id).
-    events = [p for p in products if p.type == "event" and not p.details.get("package_ids")]
-
-    def find_event() -> Product:
-        for event in events:
-            rows, _ = provider.availability([event.id], {})
-            if any(row.available not in (0, None) for row in rows):
-                return event
-        raise RefusedError("no BookingBug event that needs no package has places left")
-
-    event = run.step("availability", find_event, lambda e: f"event {e.id} ({e.title}) has places")
-    _no_call(run, "price", f"price call; the catalogue says {_price_text(event)}")
-    add: Options = {"event_id": event.id, "member_id": BOOKINGBUG_MEMBER}
-    checkout: Options = {"member_id": BOOKINGBUG_MEMBER, "take_from_wallet": False}
-    return add, checkout
-
-
-def _rundl(run: SmokeRun, workdir: Path) -> tuple[Options, Options]:
-    provider = run.provider
-    _no_call(run, "settings", "settings call")
-    products = run.step(
-        "products",
-        lambda: provider.list_products({"service": RUNDL_SERVICE})[0],
-        lambda ps: f"{len(ps)} products of service {RUNDL_SERVICE}",
-    )
-    priced = [p for p in products if p.price_from and p.price_from.amount != "0.00"]
-    if not priced:
-        raise RefusedError(
-            f"service {RUNDL_SERVICE} has no priced product",
-            hint="the Rundl smoke flow buys from the sandbox's Conveyancing - Purchase service",
-        )
-    _no_call(run, "availability", "availability call (a checkout holds nothing)")
-    _no_call(run, "price", f"price call; the catalogue says {_price_text(priced[0])} before tax")
-    return {"service": RUNDL_SERVICE, "product": [priced[0].id], "qty": 1}, {}
-
-
-def _wix(run: SmokeRun, workdir: Path) -> tuple[Options, Options]:
-    provider = run.provider
-    _no_call(run, "settings", "settings call")
-    services = run.step(
-        "products", lambda: provider.list_products({})[0], lambda ps: f"{len(ps)} services"
-    )
-    tomorrow = (clock.today() + dt.timedelta(days=1)).isoformat()
-
-    def find_session() -> tuple[Product, str]:
-        for service in services:
-            rows, _ = provider.availability([service.id], {"start_date": tomorrow})
-            for row in rows:
-                for slot in row.timeslots or []:
-                    if slot.session_id and not slot.locked and slot.available not in (0, None):
-                        return service, slot.session_id
-        raise RefusedError("no Wix session from tomorrow on has an open, unlocked spot")
-
-    service, session_id = run.step(
-        "availability", find_session, lambda found: f"session {found[1]} of {found[0].title}"
-    )
-    _no_call(run, "price", f"price call; the catalogue says from {_price_text(service)}")
-    contact = workdir / "contact.json"
-    contact.write_text(
-        json.dumps({"firstName": "Smoke", "lastName": "Test", "email": _email()}),
-        encoding="utf-8",
-    )
-    add: Options = {
-        "service_id": service.id,
-        "session_id": session_id,
-        "contact_file": str(contact),
-        "participants": 1,
-    }
-    return add, {}
-
-
-def _guestmanager(run: SmokeRun, workdir: Path) -> tuple[Options, Options]:
-    provider = run.provider
-    _no_call(run, "settings", "settings call")
-    products = run.step(
-        "products", lambda: provider.list_products({})[0], lambda ps: f"{len(ps)} ticket types"
-    )
-    # A ticket type on sale whose checkout needs nothing beyond guest, address and payment.
-    ticket = next(
-        (
-            p
-            for p in products
-            if p.details.get("status") == "on sale"
-            and not p.details.get("restrictions")
-            and p.details.get("available") not in (0, None)
-        ),
-        None,
-    )
-    if ticket is None:
-        raise RefusedError("no Guest Manager ticket type is on sale without restrictions")
-    _no_call(run, "availability", f"availability call; products shows {ticket.id} on sale")
-    _no_call(run, "price", f"price call; the catalogue says {_price_text(ticket)}")
-    answers = workdir / "answers.json"
-    answers.write_text(json.dumps({"bill_address": GUESTMANAGER_ADDRESS}), encoding="utf-8")
-    checkout: Options = {
-        "email": _email(),
-        "first_name": "Smoke",
-        "last_name": "Test",
-        "answers_file": str(answers),
-        "payment_token": GUESTMANAGER_TOKEN,
-    }
-    return {"ticket_type": ticket.id, "qty": 1}, checkout
-
-
 @dataclass(frozen=True)
 class Flow:
     """What smoke books on a provider, and why it skips the stages the provider lacks."""
 
-    discover: Discover
+    discover: Callable[[SmokeRun, Path], tuple[dict[str, Any], dict[str, Any]]]
     #: None: the provider extends carts; else why the extend step is skipped.
     no_extend: str | None = None
     #: None: the provider abandons carts; else why abandon (and cleanup) are skipped.
     no_abandon: str | None = None
 
+    @classmethod
+    def of(cls, spec: ProviderSpec) -> Flow:
+        """The provider's smoke plan, and its reasons for the stages it lacks."""
+        if spec.smoke_plan is None:
+            raise UsageError(f"smoke does not cover {spec.key}")
 
-#: Provider key -> its smoke flow. Poll runs where the provider has pending order states.
-DISCOVERY: dict[str, Flow] = {
-    "bookinglayer": Flow(_bookinglayer),
-    "bookingbug": Flow(
-        _bookingbug, no_extend="bookingbug has no cart extend (every add re-arms the hold)"
-    ),
-    "rundl": Flow(
-        _rundl,
-        no_extend="rundl has no cart extend (a checkout holds nothing)",
-        no_abandon="rundl has no call that cancels a checkout (it holds nothing)",
-    ),
-    "wix": Flow(
-        _wix,
-        no_extend="wix has no cart extend (a booking awaiting checkout holds "
-        "no spot and does not expire)",
-    ),
-    "guestmanager": Flow(_guestmanager),
-}
+        def why(stage: str) -> str | None:
+            reason = spec.lacks.get(stage)
+            return None if reason is None else f"{spec.key} has no {stage} ({reason})"
+
+        return cls(
+            load(spec.smoke_plan), no_extend=why("cart extend"), no_abandon=why("cart abandon")
+        )
 
 
 def follow(provider: Provider, order: Order, session: CartSession | None) -> Order:
@@ -327,14 +121,9 @@ def follow(provider: Provider, order: Order, session: CartSession | None) -> Ord
     return order
 
 
-def run_smoke(provider: Provider, *, checkout: bool) -> SmokeRun:
+def run_smoke(provider: Provider, spec: ProviderSpec, *, checkout: bool) -> SmokeRun:
     """The whole flow; on a failure the cart it made is abandoned (where the provider can)."""
-    flow = DISCOVERY.get(provider.key)
-    if flow is None:
-        raise UsageError(
-            f"smoke does not cover {provider.key} yet",
-            hint=f"smoke supports: {', '.join(sorted(DISCOVERY))}",
-        )
+    flow = Flow.of(spec)
     run = SmokeRun(provider)
     with tempfile.TemporaryDirectory(prefix="bookctl-smoke-") as tmp:
         _run_flow(run, flow, Path(tmp), checkout=checkout)

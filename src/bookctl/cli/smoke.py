@@ -42,7 +42,9 @@ def smoke(
 
     app = get_app()
     provider = app.provider()
-    run = run_smoke(provider, checkout=not no_checkout)
+    from bookctl.providers import CATALOGUE
+
+    run = run_smoke(provider, CATALOGUE.spec(provider.key), checkout=not no_checkout)
     if junit is not None:
         try:
             junit.write_bytes(junit_xml(run, suite=f"bookctl smoke ({app.profile_name})"))

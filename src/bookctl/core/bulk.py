@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from bookctl.core.errors import BookctlError, NotFoundError, UsageError
 
 if TYPE_CHECKING:
-    from bookctl.core.models import Order
+    from bookctl.core.models import Order, Product
     from bookctl.core.provider import Provider, ProviderSpec, StageOption
     from bookctl.core.session import CartSession
 
@@ -241,3 +242,37 @@ class ColumnAdapter:
 
     #: Cart states from which nothing can be booked any more (a new cart is needed).
     gone_states: ClassVar[frozenset[str]] = frozenset({"expired", "abandoned", "cancelled"})
+
+
+# -- smoke plans ------------------------------------------------------------------------------
+
+T = TypeVar("T")
+Options = dict[str, Any]
+
+
+class SmokeSteps(Protocol):
+    """What a provider's smoke plan runs its catalogue steps through (``bookctl smoke``)."""
+
+    @property
+    def provider(self) -> Provider: ...
+
+    def step(
+        self, name: str, call: Callable[[], T], detail: Callable[[T], str] | None = None
+    ) -> T: ...
+
+    def skip(self, name: str, why: str) -> None: ...
+
+
+def no_call(run: SmokeSteps, step: str, why: str) -> None:
+    """Skip ``step``: the provider has no such call."""
+    run.skip(step, f"{run.provider.key} has no {why}")
+
+
+def smoke_email() -> str:
+    """A fresh guest address for one smoke run."""
+    return f"smoke-{uuid.uuid4().hex[:12]}@example.com"
+
+
+def price_text(product: Product) -> str:
+    price = product.price_from
+    return f"{price.amount} {price.currency}" if price else "no price"

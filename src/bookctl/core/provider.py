@@ -93,8 +93,8 @@ class ProviderSpec:
     sandbox_prefix: str
     stages: Mapping[str, tuple[StageOption, ...]]
     builtin_profiles: tuple[BuiltinProfile, ...] = ()
-    #: Stages the provider's documents do not have (``cart extend``, ``poll``, ...).
-    lacks: frozenset[str] = frozenset()
+    #: Stages the provider's documents do not have (``cart extend``, ``poll``, ...), and why.
+    lacks: Mapping[str, str] = field(default_factory=dict)
     #: The customer's fields at checkout, in the document's order.
     customer_fields: tuple[str, ...] = ()
     #: Profile settings this provider needs (``company_id``, ``account``, ``app_id``).

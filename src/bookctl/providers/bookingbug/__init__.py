@@ -38,7 +38,10 @@ SPEC = ProviderSpec(
     builtin_profiles=(
         BuiltinProfile("sandbox-bookingbug", {"company_id": "37000", "app_id": "bookctl-sandbox"}),
     ),
-    lacks=frozenset({"cart extend", "poll"}),
+    lacks={
+        "cart extend": "every add re-arms the hold",
+        "poll": "a purchase is settled at checkout",
+    },
     profile_fields=("company_id", "app_id"),
     secret_headers=frozenset({"authorization", "app-key", "auth-token"}),
     stages={

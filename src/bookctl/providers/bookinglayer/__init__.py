@@ -48,7 +48,7 @@ SPEC = ProviderSpec(
     client="bookctl.providers.bookinglayer.client:Bookinglayer",
     sandbox_prefix="/bookinglayer/api/pub/v2",
     builtin_profiles=(BuiltinProfile("sandbox"),),
-    lacks=frozenset({"poll"}),
+    lacks={"poll": "a booking is settled at checkout"},
     customer_fields=CUSTOMER_FIELDS,
     stages={
         "products": (

@@ -11,7 +11,7 @@ SPEC = ProviderSpec(
     client="bookctl.providers.guestmanager.client:GuestManager",
     sandbox_prefix="/guestmanager",
     builtin_profiles=(BuiltinProfile("sandbox-guestmanager"),),
-    lacks=frozenset({"availability"}),
+    lacks={"availability": "the catalogue shows what is on sale"},
     customer_fields=("email", "first_name", "last_name", "phone"),
     stages={
         "products": (),

@@ -11,7 +11,11 @@ SPEC = ProviderSpec(
     client="bookctl.providers.rundl.client:Rundl",
     sandbox_prefix="/rundl/api",
     builtin_profiles=(BuiltinProfile("sandbox-rundl", {"account": "17357980"}),),
-    lacks=frozenset({"availability", "cart extend", "cart abandon"}),
+    lacks={
+        "availability": "a checkout holds nothing",
+        "cart extend": "a checkout holds nothing",
+        "cart abandon": "no call cancels a checkout; it holds nothing",
+    },
     profile_fields=("account",),
     stages={
         "products": (StageOption("service"),),

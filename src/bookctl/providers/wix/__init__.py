@@ -11,7 +11,9 @@ SPEC = ProviderSpec(
     client="bookctl.providers.wix.client:Wix",
     sandbox_prefix="/wix/bookings/v1",
     builtin_profiles=(BuiltinProfile("sandbox-wix"),),
-    lacks=frozenset({"cart extend"}),
+    lacks={
+        "cart extend": "a booking awaiting checkout holds no spot and does not expire",
+    },
     stages={
         "products": (),
         "availability": (StageOption("start_date"), StageOption("end_date")),
