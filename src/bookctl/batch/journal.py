@@ -12,7 +12,8 @@ to. Every other record is ``{"row": ID, "step": ..., ...}``:
   been lost, so the same keys must be sent again).
 
 Replaying the records in order gives each row's last known step. One process at a time holds
-the journal (a lock file beside it); within the process one lock serialises the appends.
+the journal (a lock file beside it) and keeps it open; its threads' appends are
+group-committed (one fsync covers every record queued while the previous one was syncing).
 """
 
 from __future__ import annotations
@@ -98,7 +99,8 @@ class Journal:
         self.records = 0
         self.repaired = False
         self._new = False
-        self._write_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._log: fs.DurableAppender | None = None
         self._stack = contextlib.ExitStack()
 
     def __enter__(self) -> Journal:
@@ -244,25 +246,32 @@ class Journal:
     # -- writing --------------------------------------------------------------------------
 
     def record(self, row_id: str, step: str, **fields: Any) -> None:
-        """Append one step of a row (fsync'd before this returns) and apply it."""
-        record = {"row": row_id, "step": step, **fields, "at": _now()}
-        with self._write_lock:
-            self._append(record)
-            self._apply(record)
+        """Append one step of a row (fsync'd before this returns) and apply it.
 
-    def _append(self, record: dict[str, Any]) -> None:
-        if self._new:
-            self._create()
-            self._new = False
+        Threads recording at once share one fsync (group commit); each call still returns
+        only once its own record is durable, so the step it records may then be acted upon.
+        """
+        record = {"row": row_id, "step": step, **fields, "at": _now()}
         line = json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n"
         try:
-            fs.append_durable(self.path, line.encode())
+            self._appender().append(line.encode())
         except OSError as err:
             raise LocalFileError(
                 f"cannot write batch journal {self.path}: {err.strerror}",
                 hint="check free space and permissions; the run stopped before booking more",
             ) from err
-        self.records += 1
+        with self._lock:
+            self._apply(record)
+            self.records += 1
+
+    def _appender(self) -> fs.DurableAppender:
+        with self._lock:
+            if self._log is None:
+                if self._new:
+                    self._create()
+                    self._new = False
+                self._log = self._stack.enter_context(fs.DurableAppender(self.path))
+            return self._log
 
 
 def _now() -> str:
