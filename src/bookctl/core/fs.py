@@ -96,19 +96,60 @@ def _alive(pid: int) -> bool:
 def write_atomic(path: Path, data: bytes, *, mode: int = PRIVATE_FILE) -> None:
     """Replace ``path`` with ``data`` so that a crash leaves either the old or the new file."""
     ensure_private_dir(path.parent)
-    fd, tmp = temp_beside(path)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+    with AtomicFile(path, mode=mode) as new:
+        new.write(data)
+
+
+class AtomicFile:
+    """A new version of ``path``, written bit by bit into a private temporary file beside it.
+
+    :meth:`commit` makes it durable and moves it into place (fsync the file, ``os.replace``,
+    fsync the directory), so a crash at any instant leaves the old file or the new one, never
+    a part; :meth:`discard` drops it. As a context manager it commits unless the block
+    raises. The directory of ``path`` must exist.
+    """
+
+    def __init__(self, path: Path, *, mode: int = PRIVATE_FILE) -> None:
+        self.path = path
+        fd, tmp = temp_beside(path)
+        self._tmp = tmp
+        try:
+            os.fchmod(fd, mode)
+            self._handle = os.fdopen(fd, "wb")
+        except BaseException:
+            os.close(fd)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+
+    def __enter__(self) -> AtomicFile:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.discard()
+
+    def write(self, data: bytes) -> None:
+        self._handle.write(data)
+
+    def commit(self) -> None:
+        try:
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+            self._handle.close()
+            os.replace(self._tmp, self.path)
+        except BaseException:
+            self.discard()
+            raise
+        _fsync_dir(self.path.parent)
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self._handle.close()
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
+            os.unlink(self._tmp)
 
 
 def append_durable(path: Path, line: bytes, *, mode: int = PRIVATE_FILE) -> None:
