@@ -25,7 +25,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from bookctl.core import clock, fs, jsonio, paths
 from bookctl.core.errors import LocalFileError, UsageError
@@ -119,7 +119,8 @@ class Journal:
 
     def _load(self) -> None:
         try:
-            data = self.path.read_bytes()
+            with self.path.open("rb") as handle:
+                complete, torn = self._replay(handle)
         except FileNotFoundError:
             self._new = True  # created with the first record: a run that books nothing
             return  # leaves no journal behind
@@ -128,24 +129,34 @@ class Journal:
                 f"cannot read batch journal {self.path}: {err.strerror}",
                 hint="fix its permissions, or pass --journal with another path",
             ) from err
-        # Everything is checked before anything is written: a file that is not a complete
-        # journal of this batch is refused untouched.
-        lines = data.split(b"\n")
-        torn = lines.pop()  # b"" when the file ends with a newline
-        if not lines:
-            raise self._not_a_journal("it has no complete first line")
-        for number, text in enumerate(lines, 1):
-            record = self._parse(number, text)
-            if number == 1:
-                self._check_header(record)
-            else:
-                self._apply_line(number, record)
-        self.records = len(lines)
         if torn:
             # A torn last record of a real journal: the process died while writing it, so
             # nothing was sent after it. Cut it off so the next record starts on its own line.
-            os.truncate(self.path, len(data) - len(torn))
+            os.truncate(self.path, complete)
             self.repaired = True
+
+    def _replay(self, handle: IO[bytes]) -> tuple[int, bool]:
+        """Apply every complete record, streamed; ``(their size in bytes, a torn tail?)``.
+
+        Everything is checked before anything is written: a file that is not a complete
+        journal of this batch is refused untouched.
+        """
+        complete = 0
+        torn = False
+        for text in handle:
+            if not text.endswith(b"\n"):
+                torn = True  # only the last line can lack its newline
+                break
+            self.records += 1
+            record = self._parse(self.records, text)
+            if self.records == 1:
+                self._check_header(record)
+            else:
+                self._apply_line(self.records, record)
+            complete += len(text)
+        if not self.records:
+            raise self._not_a_journal("it has no complete first line")
+        return complete, torn
 
     def _create(self) -> None:
         # The header goes in atomically: a journal never exists without a complete header,
