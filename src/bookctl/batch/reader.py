@@ -220,7 +220,7 @@ def _json_rows(path: Path, handle: IO[str]) -> Iterator[tuple[int, Row]]:
             except RecursionError as err:
                 raise malformed(f"nested more than {jsonio.MAX_DEPTH} levels deep") from err
         rows += 1
-        if jsonio.depth(value) > jsonio.MAX_DEPTH:
+        if not jsonio.shallow(buffer[:end]) and jsonio.depth(value) > jsonio.MAX_DEPTH:
             yield line, BadRow(f"is nested more than {jsonio.MAX_DEPTH} levels deep")
         else:
             yield line, value if isinstance(value, dict) else BadRow("is not a JSON object")
