@@ -22,6 +22,7 @@ import datetime as dt
 import json
 import os
 import re
+import resource
 import shutil
 import socket
 import statistics
@@ -234,6 +235,21 @@ def timed(args: list[str], env: dict[str, str], stdin: str = "") -> tuple[float,
     return elapsed, proc.stdout
 
 
+def child_cpu() -> float:
+    """CPU seconds (user + system) of this process's finished children so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_note(name_a: str, a: list[float], name_b: str, b: list[float]) -> str:
+    """CPU time of both sides: on a loaded machine it moves far less than wall time."""
+    ratio = statistics.median(x / y for x, y in zip(a, b, strict=True))
+    return (
+        f"CPU (user + system) of {name_a}: median {statistics.median(a):.2f} s; of {name_b}: "
+        f"{statistics.median(b):.2f} s; paired ratio {ratio:.2f}"
+    )
+
+
 @dataclass
 class Row:
     key: str
@@ -297,6 +313,7 @@ class Bench:
         self.env = env
         self.children: list[subprocess.Popen[bytes]] = []
         self.booking = 0  # a new day per booking of the flow rows, so capacity never runs out
+        self.batch_cpu = ""
 
     def spawn(self, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
         proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -512,18 +529,25 @@ class Bench:
 
         served = Row("batch-served", [], [])
         stub = Row("batch-stub", [], [])
+        cpu: dict[str, list[float]] = {"stub": [], "floor": []}
         batch("stub")  # warm-up
         for n in range(pairs):
             order = ("served", "stub", "floor") if n % 2 == 0 else ("floor", "stub", "served")
             took: dict[str, float] = {}
             for what in order:
+                spent = child_cpu()
                 took[what] = (
                     floor() if what == "floor" else batch("bench" if what == "served" else "stub")
                 )
+                if what in cpu:
+                    cpu[what].append(child_cpu() - spent)
             served.a.append(took["served"])
             served.b.append(took["stub"])
             stub.a.append(took["stub"])
             stub.b.append(took["floor"])
+        self.batch_cpu = cpu_note(
+            "`batch run` -c 8, stub", cpu["stub"], "the bare httpx loop", cpu["floor"]
+        )
         return served, stub
 
     def row_validate(self, pairs: int) -> tuple[Row, str]:
@@ -534,10 +558,22 @@ class Bench:
             "import csv, sys\nwith open(sys.argv[1], newline='') as f:\n"
             " for r in csv.reader(f): pass"
         )
+        cpu: tuple[list[float], list[float]] = ([], [])
+
+        def metered(run: Callable[[int], float], into: list[float]) -> Callable[[int], float]:
+            def measure(n: int) -> float:
+                spent = child_cpu()
+                took = run(n)
+                if n >= 0:  # not the warm-up
+                    into.append(child_cpu() - spent)
+                return took
+
+            return measure
+
         row = paired(
             "validate",
-            self.cmd("-q", "batch", "validate", str(big)),
-            lambda _n: timed([sys.executable, "-c", code, str(big)], self.env)[0],
+            metered(self.cmd("-q", "batch", "validate", str(big)), cpu[0]),
+            metered(lambda _n: timed([sys.executable, "-c", code, str(big)], self.env)[0], cpu[1]),
             pairs,
             warm=True,
         )
@@ -547,7 +583,12 @@ class Bench:
             f"{self.peak_rss(small):.0f} MB at 1,000 rows",
             f"{self.peak_rss(big):.0f} MB at {rows:,} rows",
         ]
-        return row, "peak RSS of `batch validate`: " + ", ".join(memory)
+        return row, "\n\n".join(
+            [
+                "peak RSS of `batch validate`: " + ", ".join(memory),
+                cpu_note("`batch validate`", cpu[0], "bare csv.reader", cpu[1]),
+            ]
+        )
 
     def peak_rss(self, path: Path) -> float:
         probe = (
@@ -612,6 +653,8 @@ def main() -> None:
                 print("measuring batch ...", file=sys.stderr)
                 served, stub = bench.batch_rows(options.batch_pairs)
                 lines += [r.line() for r in (served, stub) if r.key in only]
+                if "batch-stub" in only:
+                    notes.append(bench.batch_cpu)
             if "validate" in only:
                 print("measuring validate ...", file=sys.stderr)
                 row, note = bench.row_validate(max(3, options.pairs // 2))

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from bookctl.sandbox.bookinglayer.seed import PRODUCTS
 from tests.batch.helpers import HEADER, booked_rows, csv_row, write_csv, write_jsonl
@@ -216,3 +219,26 @@ def test_concurrency_1_books_every_row(tmp_path: Path) -> None:
     result = run_bookctl("batch", "run", str(path), "--concurrency", "1", "--json", timeout=60)
     assert result.exit_code == 0, result
     assert result.json["booked"] == 3
+
+
+def test_run_reads_the_batch_file_once(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13: the rows checked before booking are the rows booked, read and parsed once."""
+    from bookctl.batch import reader
+
+    opened: list[Path] = []
+    real_open = reader._open
+
+    def counting_open(path: Path) -> Any:
+        opened.append(path)
+        return real_open(path)
+
+    monkeypatch.setattr(reader, "_open", counting_open)
+    path = write_csv(tmp_path / "b.csv", 4, bad={1: csv_row(1, start="02/12/2026")})
+    journal = tmp_path / "j.jsonl"
+    result = cli("batch", "run", str(path), "--journal", str(journal), "--skip-invalid", "--json")
+    assert result.exit_code == 0, result
+    assert (result.json["booked"], result.json["skipped_invalid"]) == (3, 1)
+    assert sorted(booked_rows(journal)) == ["r0", "r2", "r3"]
+    assert opened == [path]

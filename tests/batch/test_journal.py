@@ -200,3 +200,67 @@ def test_a_run_that_records_nothing_leaves_no_journal(tmp_path: Path) -> None:
     with open_journal(path, tmp_path / "b.csv"):
         pass
     assert not path.exists()
+
+
+# -- group commit (issue 13) -----------------------------------------------------------------
+
+
+def test_concurrent_records_all_land_in_order_per_row(tmp_path: Path) -> None:
+    import json
+    import threading
+
+    batch, path = tmp_path / "b.csv", tmp_path / "j.jsonl"
+    threads, rows_each = 16, 10
+    start = threading.Barrier(threads)
+    with open_journal(path, batch) as journal:
+
+        def book(worker: int) -> None:
+            start.wait()
+            for n in range(rows_each):
+                row = f"w{worker}-{n}"
+                journal.record(row, "started", key=f"k-{row}", gen=1, line=n + 2, digest="d")
+                journal.record(row, "added", gen=1, cart_id=f"c-{row}")
+                journal.record(row, "booked", cart_id=f"c-{row}", order_id=f"o-{row}")
+
+        workers = [threading.Thread(target=book, args=(w,)) for w in range(threads)]
+        for thread in workers:
+            thread.start()
+        for thread in workers:
+            thread.join()
+        assert journal.records == 1 + threads * rows_each * 3
+
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    assert len(records) == 1 + threads * rows_each * 3
+    steps: dict[str, list[str]] = {}
+    for record in records[1:]:
+        steps.setdefault(record["row"], []).append(record["step"])
+    assert len(steps) == threads * rows_each
+    assert all(s == ["started", "added", "booked"] for s in steps.values())
+    with open_journal(path, batch) as again:
+        assert len(again.rows) == threads * rows_each
+        assert all(state.booked for state in again.rows.values())
+        assert again.rows["w3-7"].order_id == "o-w3-7"
+
+
+def test_a_failed_sync_stops_every_later_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    batch, path = tmp_path / "b.csv", tmp_path / "j.jsonl"
+    with open_journal(path, batch) as journal:
+        journal.record("a", "started", key="k1", gen=1, line=2, digest="d1")
+
+        def full(fd: int) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(os, "fsync", full)
+        with pytest.raises(LocalFileError, match="No space left on device"):
+            journal.record("a", "added", gen=1, cart_id="c1")
+        monkeypatch.undo()
+        with pytest.raises(LocalFileError, match="cannot write batch journal"):
+            journal.record("b", "started", key="k2", gen=1, line=3, digest="d2")
+        # Nothing the journal could not make durable is taken as done.
+        assert journal.rows["a"].step == "started"
+        assert "b" not in journal.rows

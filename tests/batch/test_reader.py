@@ -138,3 +138,21 @@ def test_required_customer_fields_from_the_business_settings(tmp_path: Path) -> 
     )
     assert isinstance(item, Invalid)
     assert "customer_phone is required" in item.reason
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_json_depth_limit_is_exact_whatever_the_brackets_in_strings(
+    tmp_path: Path, fmt: str
+) -> None:
+    from bookctl.core.jsonio import MAX_DEPTH
+
+    def nested(levels: int) -> str:  # an object holding lists: ``levels`` deep in all
+        return '{"x": ' + "[" * (levels - 1) + "]" * (levels - 1) + "}"
+
+    rows = [nested(MAX_DEPTH), nested(MAX_DEPTH + 1), '{"note": "' + "[{" * 100 + '"}']
+    path = tmp_path / f"rows.{fmt}"
+    path.write_text("\n".join(rows) + "\n" if fmt == "jsonl" else "[" + ",\n".join(rows) + "]")
+    got = [row for _, row in read_rows(path, fmt)]
+    assert isinstance(got[0], dict)
+    assert isinstance(got[1], BadRow) and f"nested more than {MAX_DEPTH}" in got[1].reason
+    assert got[2] == {"note": "[{" * 100}

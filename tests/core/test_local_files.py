@@ -203,3 +203,50 @@ def test_a_file_where_a_directory_goes_is_a_clear_error(
 )
 def test_poll_waits_a_finite_number_of_seconds(cli: Cli, flags: tuple[str, str]) -> None:
     assert_clear(cli("-p", "sandbox-wix", "poll", "x1", *flags), flags[0], "finite")
+
+
+def test_appends_queued_during_a_sync_share_the_next_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Group commit: one fsync covers every record queued while the previous one synced."""
+    import os
+    import threading
+    import time
+
+    from bookctl.core import fs
+
+    path = tmp_path / "log" / "a.jsonl"
+    real_fsync = os.fsync
+    syncs: list[int] = []
+    first_sync = threading.Event()
+    release = threading.Event()
+
+    def gated_fsync(fd: int) -> None:
+        syncs.append(fd)
+        if len(syncs) == 1:
+            first_sync.set()
+            release.wait(30)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", gated_fsync)
+    others = 7
+    with fs.DurableAppender(path) as log:
+        first = threading.Thread(target=log.append, args=(b"first\n",))
+        first.start()
+        assert first_sync.wait(30)
+        rest = [
+            threading.Thread(target=log.append, args=(f"r{n}\n".encode(),)) for n in range(others)
+        ]
+        for thread in rest:
+            thread.start()
+        deadline = time.monotonic() + 30
+        while log._queued < 1 + others and time.monotonic() < deadline:
+            time.sleep(0.001)
+        release.set()
+        for thread in [first, *rest]:
+            thread.join()
+    lines = path.read_bytes().splitlines()
+    assert lines[0] == b"first"
+    assert sorted(lines[1:]) == sorted(f"r{n}".encode() for n in range(others))
+    assert len(syncs) == 2
+    assert os.stat(path).st_mode & 0o777 == 0o600

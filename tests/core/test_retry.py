@@ -80,3 +80,63 @@ def test_retry_wait(
         assert wait is not None and 0 <= wait <= retry.BACKOFF_CAP
     else:
         assert wait == expected
+
+
+# -- the one retry loop -----------------------------------------------------------------------
+
+
+class Flaky:
+    """Fails ``failures`` times with ``error``, then answers ``"done"``."""
+
+    def __init__(self, failures: int, error: Exception) -> None:
+        self.failures = failures
+        self.error = error
+        self.calls = 0
+
+    def __call__(self) -> str:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise self.error
+        return "done"
+
+
+def test_retrying_sends_again_until_it_succeeds() -> None:
+    flaky = Flaky(2, ConnectionError("reset"))
+    assert retry.retrying(flaky, on=lambda _e: 0.0, attempts=3) == "done"
+    assert flaky.calls == 3
+
+
+def test_retrying_gives_up_after_the_attempts_with_the_last_error() -> None:
+    flaky = Flaky(5, ConnectionError("reset"))
+    with pytest.raises(ConnectionError, match="reset"):
+        retry.retrying(flaky, on=lambda _e: True, attempts=3, wait_initial=0.0)
+    assert flaky.calls == 3
+
+
+def test_retrying_stops_at_once_when_the_hook_says_no() -> None:
+    flaky = Flaky(5, ValueError("refused"))
+    seen: list[Exception] = []
+
+    def hook(exc: Exception) -> bool:
+        seen.append(exc)
+        return False
+
+    with pytest.raises(ValueError, match="refused"):
+        retry.retrying(flaky, on=hook, attempts=3)
+    assert flaky.calls == 1
+    assert seen == [flaky.error]
+
+
+def test_retrying_counts_a_failure_met_before_as_the_first_attempt() -> None:
+    flaky = Flaky(5, ConnectionError("again"))
+    first = ConnectionError("first")
+    seen: list[Exception] = []
+
+    def hook(exc: Exception) -> float:
+        seen.append(exc)
+        return 0.0
+
+    with pytest.raises(ConnectionError, match="again"):
+        retry.retrying(flaky, on=hook, attempts=3, first=first)
+    assert flaky.calls == 2
+    assert seen[0] is first

@@ -12,7 +12,8 @@ to. Every other record is ``{"row": ID, "step": ..., ...}``:
   been lost, so the same keys must be sent again).
 
 Replaying the records in order gives each row's last known step. One process at a time holds
-the journal (a lock file beside it); within the process one lock serialises the appends.
+the journal (a lock file beside it) and keeps it open; its threads' appends are
+group-committed (one fsync covers every record queued while the previous one was syncing).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from bookctl.core import clock, fs, jsonio, paths
 from bookctl.core.errors import LocalFileError, UsageError
@@ -98,7 +99,8 @@ class Journal:
         self.records = 0
         self.repaired = False
         self._new = False
-        self._write_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._log: fs.DurableAppender | None = None
         self._stack = contextlib.ExitStack()
 
     def __enter__(self) -> Journal:
@@ -117,7 +119,8 @@ class Journal:
 
     def _load(self) -> None:
         try:
-            data = self.path.read_bytes()
+            with self.path.open("rb") as handle:
+                complete, torn = self._replay(handle)
         except FileNotFoundError:
             self._new = True  # created with the first record: a run that books nothing
             return  # leaves no journal behind
@@ -126,24 +129,34 @@ class Journal:
                 f"cannot read batch journal {self.path}: {err.strerror}",
                 hint="fix its permissions, or pass --journal with another path",
             ) from err
-        # Everything is checked before anything is written: a file that is not a complete
-        # journal of this batch is refused untouched.
-        lines = data.split(b"\n")
-        torn = lines.pop()  # b"" when the file ends with a newline
-        if not lines:
-            raise self._not_a_journal("it has no complete first line")
-        for number, text in enumerate(lines, 1):
-            record = self._parse(number, text)
-            if number == 1:
-                self._check_header(record)
-            else:
-                self._apply_line(number, record)
-        self.records = len(lines)
         if torn:
             # A torn last record of a real journal: the process died while writing it, so
             # nothing was sent after it. Cut it off so the next record starts on its own line.
-            os.truncate(self.path, len(data) - len(torn))
+            os.truncate(self.path, complete)
             self.repaired = True
+
+    def _replay(self, handle: IO[bytes]) -> tuple[int, bool]:
+        """Apply every complete record, streamed; ``(their size in bytes, a torn tail?)``.
+
+        Everything is checked before anything is written: a file that is not a complete
+        journal of this batch is refused untouched.
+        """
+        complete = 0
+        torn = False
+        for text in handle:
+            if not text.endswith(b"\n"):
+                torn = True  # only the last line can lack its newline
+                break
+            self.records += 1
+            record = self._parse(self.records, text)
+            if self.records == 1:
+                self._check_header(record)
+            else:
+                self._apply_line(self.records, record)
+            complete += len(text)
+        if not self.records:
+            raise self._not_a_journal("it has no complete first line")
+        return complete, torn
 
     def _create(self) -> None:
         # The header goes in atomically: a journal never exists without a complete header,
@@ -244,25 +257,32 @@ class Journal:
     # -- writing --------------------------------------------------------------------------
 
     def record(self, row_id: str, step: str, **fields: Any) -> None:
-        """Append one step of a row (fsync'd before this returns) and apply it."""
-        record = {"row": row_id, "step": step, **fields, "at": _now()}
-        with self._write_lock:
-            self._append(record)
-            self._apply(record)
+        """Append one step of a row (fsync'd before this returns) and apply it.
 
-    def _append(self, record: dict[str, Any]) -> None:
-        if self._new:
-            self._create()
-            self._new = False
+        Threads recording at once share one fsync (group commit); each call still returns
+        only once its own record is durable, so the step it records may then be acted upon.
+        """
+        record = {"row": row_id, "step": step, **fields, "at": _now()}
         line = json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n"
         try:
-            fs.append_durable(self.path, line.encode())
+            self._appender().append(line.encode())
         except OSError as err:
             raise LocalFileError(
                 f"cannot write batch journal {self.path}: {err.strerror}",
                 hint="check free space and permissions; the run stopped before booking more",
             ) from err
-        self.records += 1
+        with self._lock:
+            self._apply(record)
+            self.records += 1
+
+    def _appender(self) -> fs.DurableAppender:
+        with self._lock:
+            if self._log is None:
+                if self._new:
+                    self._create()
+                    self._new = False
+                self._log = self._stack.enter_context(fs.DurableAppender(self.path))
+            return self._log
 
 
 def _now() -> str:

@@ -113,23 +113,28 @@ def _csv_rows(path: Path, handle: IO[str], columns: frozenset[str]) -> Iterator[
     if header is None:
         raise UsageError(f"batch file {path} is empty", hint="the first line names the columns")
     names = check_header(path, header, columns)
+    width = len(names)
+    strip = str.strip
     rows = 0
+    start = reader.line_num + 1  # the line the next record starts on
     while True:
-        line = reader.line_num + 1
         try:
-            cells = next(reader, None)
+            # The loop runs in C between rows; it is left only for a row csv cannot parse.
+            for cells in reader:
+                line, start = start, reader.line_num + 1
+                values = list(map(strip, cells))
+                if not any(values):
+                    continue
+                rows += 1
+                if len(values) != width:
+                    yield line, BadRow(f"has {len(values)} fields, the header has {width}")
+                    continue
+                yield line, {n: v for n, v in zip(names, values, strict=True) if v}
         except csv.Error as err:
-            yield line, BadRow(f"not valid CSV ({err})")
+            yield start, BadRow(f"not valid CSV ({err})")
+            start = reader.line_num + 1
             continue
-        if cells is None:
-            break
-        if not any(c.strip() for c in cells):
-            continue
-        rows += 1
-        if len(cells) != len(names):
-            yield line, BadRow(f"has {len(cells)} fields, the header has {len(names)}")
-            continue
-        yield line, {n: c.strip() for n, c in zip(names, cells, strict=True) if c.strip()}
+        break
     if rows == 0:
         raise UsageError(f"batch file {path} has a header but no rows")
 
@@ -215,7 +220,7 @@ def _json_rows(path: Path, handle: IO[str]) -> Iterator[tuple[int, Row]]:
             except RecursionError as err:
                 raise malformed(f"nested more than {jsonio.MAX_DEPTH} levels deep") from err
         rows += 1
-        if jsonio.depth(value) > jsonio.MAX_DEPTH:
+        if not jsonio.shallow(buffer[:end]) and jsonio.depth(value) > jsonio.MAX_DEPTH:
             yield line, BadRow(f"is nested more than {jsonio.MAX_DEPTH} levels deep")
         else:
             yield line, value if isinstance(value, dict) else BadRow("is not a JSON object")

@@ -1,20 +1,19 @@
 """The ``--report`` file and the run's tallies.
 
 The report is one JSON document ``{"file", "journal", "dry_run", "rows": [...], "summary"}``
-written row by row to a temporary file beside the target and moved into place at the end, so
-memory stays flat and a crash never leaves half a report under the final name.
+written row by row to a private temporary file beside the target and moved into place at the end
+(``core.fs.AtomicFile``), so memory stays flat and a crash never leaves half a report under the
+final name.
 """
 
 from __future__ import annotations
 
 import collections
-import contextlib
 import json
-import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from bookctl.batch.runner import RowResult
 from bookctl.core import fs
@@ -99,31 +98,26 @@ def _amounts(sums: dict[str, Decimal]) -> list[dict[str, str]]:
 
 
 class ReportWriter:
-    """Streams row records into ``path`` (atomically replaced on :meth:`finish`)."""
+    """Streams row records into ``path`` (atomically replaced on :meth:`finish`, mode 0600)."""
 
     def __init__(self, path: Path, head: dict[str, Any]) -> None:
         self.path = path
         self._rows = 0
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = fs.temp_beside(path)
+            self._file = fs.AtomicFile(path)
         except OSError as err:
             raise LocalFileError(f"cannot write report {path}: {err.strerror}") from err
-        self._tmp = Path(tmp)
-        self._handle: IO[str] = os.fdopen(fd, "w", encoding="utf-8")
-        self._handle.write(json.dumps(head)[:-1] + ', "rows": [')
+        self._write(json.dumps(head)[:-1] + ', "rows": [')
 
     def add(self, result: RowResult) -> None:
-        self._handle.write(("\n  " if not self._rows else ",\n  ") + json.dumps(result.to_json()))
+        self._write(("\n  " if not self._rows else ",\n  ") + json.dumps(result.to_json()))
         self._rows += 1
 
     def finish(self, summary: dict[str, Any]) -> None:
         try:
-            self._handle.write('\n], "summary": ' + json.dumps(summary) + "}\n")
-            self._handle.flush()
-            os.fsync(self._handle.fileno())
-            self._handle.close()
-            os.replace(self._tmp, self.path)
+            self._write('\n], "summary": ' + json.dumps(summary) + "}\n")
+            self._file.commit()
         except OSError as err:
             self.discard()
             raise LocalFileError(
@@ -133,6 +127,7 @@ class ReportWriter:
             ) from err
 
     def discard(self) -> None:
-        with contextlib.suppress(OSError):
-            self._handle.close()
-            self._tmp.unlink()
+        self._file.discard()
+
+    def _write(self, text: str) -> None:
+        self._file.write(text.encode())

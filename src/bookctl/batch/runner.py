@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bookctl.batch.adapters import BatchAdapter, CartStatus, Invalid, Plan
+from bookctl.core import retry
 from bookctl.core.errors import (
     ApiError,
     ApiRefusedError,
@@ -42,6 +43,7 @@ T = TypeVar("T")
 #: transient failure, before the row is reported failed (a re-run resumes it).
 STEP_ROUNDS = 5
 STEP_BACKOFF = 0.25
+STEP_BACKOFF_CAP = 5.0
 #: Cart generations a row may use in one run (a cart expiring before checkout needs a new one).
 MAX_GENERATIONS = 3
 #: Rows under way per send slot when a pacer shares the slots (see :class:`RunPacer`).
@@ -105,7 +107,6 @@ class BatchRunner:
     adapter: BatchAdapter
     journal: Journal | None
     concurrency: int = 4
-    sleep: Callable[[float], None] = time.sleep
     stop: threading.Event = field(default_factory=threading.Event)
     #: With a pacer holding ``concurrency`` send slots, more rows than that may be under way:
     #: the extra ones take over the slots of rows waiting out a Retry-After.
@@ -305,16 +306,26 @@ class BatchRunner:
         )
 
     def _step(self, stage: str, call: Callable[[], T]) -> T:
-        """``call``, sent again (same keys) after transient failures, else :class:`_RowFailed`."""
-        for round_ in range(1, STEP_ROUNDS + 1):
-            try:
-                return call()
-            except BookctlError as err:
-                if not _transient(err):
-                    raise _RowFailed(stage, err, definitive=True) from err
-                if round_ == STEP_ROUNDS or self.stop.is_set():
-                    raise _RowFailed(stage, err, definitive=False) from err
-                if self.pacer is not None:
-                    self.pacer.release()
-                self.sleep(min(STEP_BACKOFF * 2 ** (round_ - 1), 5.0))
-        raise AssertionError("unreachable")  # pragma: no cover
+        """``call``, sent again (same keys) after transient failures, else :class:`_RowFailed`.
+
+        The rounds go through the one retry loop (:func:`bookctl.core.retry.retrying`), above
+        the client's own retries; a row whose run is stopping is not sent again.
+        """
+
+        def again(exc: Exception) -> bool:
+            if not isinstance(exc, BookctlError) or not _transient(exc) or self.stop.is_set():
+                return False
+            if self.pacer is not None:
+                self.pacer.release()  # another row may send while this one backs off
+            return True
+
+        try:
+            return retry.retrying(
+                call,
+                on=again,
+                attempts=STEP_ROUNDS,
+                wait_initial=STEP_BACKOFF,
+                wait_max=STEP_BACKOFF_CAP,
+            )
+        except BookctlError as err:
+            raise _RowFailed(stage, err, definitive=not _transient(err)) from err

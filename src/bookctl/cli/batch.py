@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from bookctl.batch.pacing import RunPacer
     from bookctl.batch.report import Tally
     from bookctl.batch.runner import RowResult
+    from bookctl.batch.spool import Spool
 
 group = typer.Typer(
     help="""Book in bulk from a file: one booking per row (see docs/batch.md).
@@ -156,9 +157,9 @@ def run(
     import contextlib
 
     from bookctl.batch import journal as journals
-    from bookctl.batch.adapters import iter_plans
     from bookctl.batch.pacing import RunPacer
     from bookctl.batch.reader import detect_format
+    from bookctl.batch.spool import Spool
 
     app = get_app()
     if not 1 <= concurrency <= MAX_CONCURRENCY:
@@ -197,7 +198,8 @@ def run(
                 done = sum(1 for s in journal.rows.values() if s.booked)
                 app.output.info(f"resuming from {path}: {done} rows already booked")
 
-        valid, invalid = _check_all(file, fmt, adapter, rules, journal)
+        checked: Spool[Plan | Invalid] = stack.enter_context(Spool())
+        valid, invalid = _check_all(file, fmt, adapter, rules, journal, checked)
         if invalid and not skip_invalid:
             for item in invalid:
                 app.output.err.print(
@@ -213,8 +215,8 @@ def run(
             provider,
             adapter,
             journal,
-            iter_plans(file, fmt, adapter, rules),
-            total=valid + len(invalid),
+            iter(checked),
+            total=checked.count,
             concurrency=concurrency,
             report=report,
             pacer=pacer,
@@ -273,15 +275,24 @@ def _resume_hint(
 
 
 def _check_all(
-    file: Path, fmt: str, adapter: BatchAdapter, rules: Rules, journal: Journal | None
+    file: Path,
+    fmt: str,
+    adapter: BatchAdapter,
+    rules: Rules,
+    journal: Journal | None,
+    checked: Spool[Plan | Invalid],
 ) -> tuple[int, list[Invalid]]:
-    """First pass: every row parsed and checked, and checked against the journal."""
+    """The one pass over FILE: every row parsed, checked and checked against the journal.
+
+    Each row goes into ``checked`` as it was parsed, for the booking pass to read back.
+    """
     from bookctl.batch.adapters import Invalid, iter_plans
 
     valid = 0
     invalid: list[Invalid] = []
     changed: list[Plan] = []
     for item in iter_plans(file, fmt, adapter, rules):
+        checked.add(item)
         if isinstance(item, Invalid):
             invalid.append(item)
             continue

@@ -182,9 +182,15 @@ class ApiClient:
             try:
                 response = _attempt()
             except (_RetryableStatus, *_NOT_SENT, *_MAYBE_SENT) as first:
-                # Most requests succeed at once; stamina's retry loop is loaded only now, and
-                # the first failure is replayed into it as its first attempt.
-                response = self._retry(first, _attempt, _hook)
+                # Most requests succeed at once: the retry loop starts only now, with the
+                # first failure replayed into it as its first attempt.
+                response = retry.retrying(
+                    _attempt,
+                    on=_hook,
+                    attempts=retry.ATTEMPTS,
+                    wait_max=retry.RETRY_AFTER_CAP,
+                    first=first,
+                )
         except _RetryableStatus as err:
             raise self._api_error(err.response) from None
         except _NOT_SENT as err:
@@ -207,27 +213,6 @@ class ApiClient:
         if response.status_code >= 400:
             raise self._api_error(response)
         return response
-
-    @staticmethod
-    def _retry(
-        first: Exception,
-        send: Callable[[], httpx.Response],
-        hook: Callable[[Exception], bool | float],
-    ) -> httpx.Response:
-        import stamina
-
-        # Retries are told by the trace (-v) and the notice (a TTY) only: stamina's own
-        # instrumentation would log a bare 'stamina.retry_scheduled' line on stderr.
-        stamina.instrumentation.set_on_retry_hooks([])
-        replay = [first]
-        for attempt in stamina.retry_context(
-            on=hook, attempts=retry.ATTEMPTS, timeout=None, wait_max=retry.RETRY_AFTER_CAP
-        ):
-            with attempt:
-                if replay:
-                    raise replay.pop()
-                return send()
-        raise AssertionError("unreachable: stamina either returns or raises")  # pragma: no cover
 
     def get_json(self, path: str, **kwargs: Any) -> Any:
         return decode_json(self.request("GET", path, **kwargs))

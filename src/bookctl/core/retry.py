@@ -1,4 +1,4 @@
-"""The retry policy as small pure functions (the loop itself is stamina's).
+"""The retry policy as small pure functions, and the one retry loop (stamina's).
 
 DESIGN.md section 5: idempotent methods and requests carrying an ``Idempotency-Key`` are retried
 on connection errors, 429, 502, 503 and 504; exponential backoff with full jitter, 3 attempts,
@@ -10,7 +10,10 @@ from __future__ import annotations
 import email.utils
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
+T = TypeVar("T")
 
 ATTEMPTS = 3
 BACKOFF_INITIAL = 0.5
@@ -71,3 +74,41 @@ def retry_wait(
         if hinted is not None:
             return hinted
     return backoff_delay(attempt, rng=rng)
+
+
+def retrying(
+    call: Callable[[], T],
+    *,
+    on: Callable[[Exception], bool | float],
+    attempts: int,
+    wait_initial: float = BACKOFF_INITIAL,
+    wait_max: float = BACKOFF_CAP,
+    wait_jitter: float = 0.0,
+    first: Exception | None = None,
+) -> T:
+    """``call()``, sent again while ``on(error)`` allows, at most ``attempts`` times in all.
+
+    ``on`` returns False to give up (the error is raised), a number of seconds to wait that
+    long, or True for stamina's exponential backoff from ``wait_initial`` (doubling, plus up
+    to ``wait_jitter``, capped at ``wait_max``). ``first`` is a failure the caller already met:
+    it counts as the first attempt, so a call that succeeds at once never loads stamina.
+    """
+    import stamina
+
+    # Retries are told by the caller's hook (a trace line, a notice) only: stamina's own
+    # instrumentation would log a bare 'stamina.retry_scheduled' line on stderr.
+    stamina.instrumentation.set_on_retry_hooks([])
+    replay = [] if first is None else [first]
+    for attempt in stamina.retry_context(
+        on=on,
+        attempts=attempts,
+        timeout=None,
+        wait_initial=wait_initial,
+        wait_max=wait_max,
+        wait_jitter=wait_jitter,
+    ):
+        with attempt:
+            if replay:
+                raise replay.pop()
+            return call()
+    raise AssertionError("unreachable: stamina either returns or raises")  # pragma: no cover
