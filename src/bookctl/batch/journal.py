@@ -23,7 +23,7 @@ import hashlib
 import json
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -71,6 +71,8 @@ class RowState:
     code: str | None = None
     message: str | None = None
     definitive: bool = False
+    #: The provider's tokens for the row's cart (some reach a cart only with its token).
+    tokens: dict[str, str] = field(default_factory=dict)
 
     @property
     def booked(self) -> bool:
@@ -243,6 +245,10 @@ class Journal:
         current.step = step
         if step == "added":
             current.cart_id = _field(record, "cart_id", str)
+            tokens = record.get("tokens") or {}
+            if not isinstance(tokens, dict) or not all(isinstance(v, str) for v in tokens.values()):
+                raise _BadRecord(f"row {row!r} has tokens that are not texts")
+            current.tokens = dict(tokens)
         elif step == "booked":
             current.cart_id = _optional(record, "cart_id") or current.cart_id
             current.order_id = _optional(record, "order_id")

@@ -36,9 +36,13 @@ class Tally:
     booked_by_currency: dict[str, Decimal] = field(default_factory=dict)
     priced_by_currency: dict[str, Decimal] = field(default_factory=dict)
     priced_rows: list[dict[str, Any]] = field(default_factory=list)
+    #: Booked rows by the order's state at the provider (its final one where followed).
+    by_order_state: collections.Counter[str] = field(default_factory=collections.Counter)
 
     def add(self, result: RowResult) -> None:
         self.by_state[result.state] += 1
+        if result.state in BOOKED_STATES and result.order_state:
+            self.by_order_state[result.order_state] += 1
         if result.state == "failed" and result.error:
             self.failed_by_reason[str(result.error.get("code"))] += 1
         if result.state in BOOKED_STATES:
@@ -72,6 +76,7 @@ class Tally:
             "skipped_invalid": self.by_state["invalid"],
             "not_started": self.by_state["not_started"],
             "by_state": dict(sorted(self.by_state.items())),
+            "by_order_state": dict(sorted(self.by_order_state.items())),
             "amount_booked": _amounts(self.booked_by_currency),
             "amount_priced": _amounts(self.priced_by_currency),
             "priced_rows": sorted(self.priced_rows, key=lambda row: int(row["line"])),

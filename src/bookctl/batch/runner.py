@@ -1,8 +1,10 @@
 """Books the rows of a batch with bounded concurrency, exactly once per row.
 
 Each row goes: journal ``started`` (with its idempotency key) -> ``basket add`` with
-``<key>:add:<gen>`` -> journal ``added`` (cart id) -> extend the cart if it is old ->
-``checkout`` with ``<key>:checkout:<gen>`` -> journal ``booked``. A resumed row starts from its
+``<key>:add:<gen>`` -> journal ``added`` (cart id, and the provider's cart tokens) -> extend
+the cart if it is old (where the provider extends carts) -> ``checkout`` with
+``<key>:checkout:<gen>`` -> follow an order the provider settles later to its final state ->
+journal ``booked`` (with that state). A resumed row starts from its
 last journalled step: with a cart, the cart is read first (booked already? still open? gone?);
 without one, the add is sent again with the same key, which the provider answers from its
 idempotency store if the first one got through. Lost answers and 5xx/429 are retried with
@@ -30,6 +32,9 @@ from bookctl.core.errors import (
     BookctlError,
     UnreachableError,
 )
+from bookctl.core.follow import FollowPolicy, follow_order
+from bookctl.core.provider import order_states
+from bookctl.core.session import CartSession
 
 if TYPE_CHECKING:
     from bookctl.batch.journal import Journal, RowState
@@ -63,6 +68,8 @@ class RowResult:
     amount: str | None = None
     currency: str | None = None
     error: dict[str, Any] | None = None
+    #: The order's state at the provider (its final one where the run followed it).
+    order_state: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -72,6 +79,7 @@ class RowResult:
             "key": self.key,
             "cart_id": self.cart_id,
             "order_id": self.order_id,
+            "order_state": self.order_state,
             "amount": self.amount,
             "currency": self.currency,
             "error": self.error,
@@ -111,6 +119,8 @@ class BatchRunner:
     #: With a pacer holding ``concurrency`` send slots, more rows than that may be under way:
     #: the extra ones take over the slots of rows waiting out a Retry-After.
     pacer: RunPacer | None = None
+    #: How an order the provider settles later is followed (None: not followed).
+    follow: FollowPolicy | None = field(default_factory=FollowPolicy)
 
     def run(self, items: Iterable[Plan | Invalid]) -> Iterator[RowResult]:
         """Yield each row's result as it finishes (in the caller's thread)."""
@@ -218,12 +228,13 @@ class BatchRunner:
             added_at = time.monotonic()
             if state.cart_id is None:
                 cart = self._add(plan, state)
-                journal.record(plan.row_id, "added", gen=state.gen, cart_id=cart.id)
+                tokens = dict(cart.session_tokens)
+                journal.record(plan.row_id, "added", gen=state.gen, cart_id=cart.id, tokens=tokens)
                 state = journal.rows[plan.row_id]
             elif resumed:
-                status = self._cart_status(state.cart_id)
+                status = self._cart_status(state)
                 if status.state == "booked" and status.order is not None:
-                    return self._booked(plan, journal, status.order)
+                    return self._booked(plan, journal, status.order, state)
                 if status.state == "gone":
                     self._start(plan, journal, state.key, state.gen + 1)
                     continue
@@ -231,31 +242,46 @@ class BatchRunner:
             assert state.cart_id is not None
             lifetime = self.adapter.cart_lifetime
             if lifetime is not None and time.monotonic() - added_at > lifetime / 2:
-                self._extend(state.cart_id)
+                self._extend(state)
             try:
                 order = self._checkout(plan, state)
             except _RowFailed as failed:
                 if not isinstance(failed.err, ApiRefusedError):
                     raise
                 # Refused at checkout: maybe it went through before, maybe the cart is gone.
-                status = self._cart_status(state.cart_id)
+                status = self._cart_status(state)
                 if status.state == "booked" and status.order is not None:
-                    return self._booked(plan, journal, status.order)
+                    return self._booked(plan, journal, status.order, state)
                 if status.state != "gone":
                     raise
                 self._start(plan, journal, state.key, state.gen + 1)
                 resumed = False
                 continue
-            return self._booked(plan, journal, order)
+            return self._booked(plan, journal, order, state)
         raise _RowFailed(
             "checkout",
             BookctlError(f"the cart expired {MAX_GENERATIONS} times before checkout"),
             definitive=True,
         )
 
-    def _cart_status(self, cart_id: str) -> CartStatus:
+    def _cart_status(self, state: RowState) -> CartStatus:
+        assert state.cart_id is not None
+        cart_id, session = state.cart_id, self._session(state)
         return self._step(
-            "reconcile", lambda: self.adapter.cart_status(self.provider, cart_id, None)
+            "reconcile", lambda: self.adapter.cart_status(self.provider, cart_id, session)
+        )
+
+    def _session(self, state: RowState) -> CartSession | None:
+        """The row's cart as a session, for providers that reach a cart only with its tokens
+        (never saved: the profile's own cart session is left alone)."""
+        if state.cart_id is None:
+            return None
+        return CartSession(
+            profile="batch",
+            provider=self.provider.key,
+            cart_id=state.cart_id,
+            created_at="",
+            tokens=dict(state.tokens),
         )
 
     def _start(self, plan: Plan, journal: Journal, key: str, gen: int) -> None:
@@ -266,9 +292,11 @@ class BatchRunner:
         cart, _ = self._step("add", lambda: self.provider.basket_add(options, None))
         return cart
 
-    def _extend(self, cart_id: str) -> None:
+    def _extend(self, state: RowState) -> None:
+        assert state.cart_id is not None
+        cart_id, session = state.cart_id, self._session(state)
         try:
-            self._step("extend", lambda: self.provider.cart_extend(cart_id, None))
+            self._step("extend", lambda: self.provider.cart_extend(cart_id, session))
         except _RowFailed as failed:
             if not failed.definitive:
                 raise
@@ -277,21 +305,45 @@ class BatchRunner:
     def _checkout(self, plan: Plan, state: RowState) -> Order:
         assert state.cart_id is not None
         options = {**plan.checkout, "idempotency_key": f"{state.key}:checkout:{state.gen}"}
-        cart_id = state.cart_id
-        order, _ = self._step("checkout", lambda: self.provider.checkout(cart_id, options, None))
+        cart_id, session = state.cart_id, self._session(state)
+        order, _ = self._step("checkout", lambda: self.provider.checkout(cart_id, options, session))
         return order
 
-    def _booked(self, plan: Plan, journal: Journal, order: Order) -> RowResult:
+    def _booked(self, plan: Plan, journal: Journal, order: Order, state: RowState) -> RowResult:
+        order = self._settled(order, state)
         journal.record(
             plan.row_id,
             "booked",
-            cart_id=order.cart_id,
+            cart_id=order.cart_id or state.cart_id,
             order_id=order.id,
             state=order.state,
             amount=order.total,
             currency=order.currency,
         )
         return self._result(plan, journal.rows[plan.row_id], "booked")
+
+    def _settled(self, order: Order, state: RowState) -> Order:
+        """The order followed to its final state, where the provider settles it later."""
+        pending, _ = order_states(self.provider)
+        if self.follow is None or order.state not in pending:
+            return order
+        session, policy = self._session(state), self.follow
+        try:
+            followed, _ = self._step(
+                "follow",
+                lambda: follow_order(
+                    self.provider, order.id, session, policy=policy, sleep=self._sleep
+                ),
+            )
+        except _RowFailed:
+            # Booked all the same (a timeout, or reads failing): the row shows the state the
+            # checkout answered, and 'bookctl poll' follows it further.
+            return order
+        return followed
+
+    def _sleep(self, seconds: float) -> None:
+        """The follow loop's wait: a stopping run (Ctrl-C) stops waiting."""
+        self.stop.wait(seconds)
 
     def _result(self, plan: Plan, state: RowState, outcome: str) -> RowResult:
         return RowResult(
@@ -303,6 +355,7 @@ class BatchRunner:
             order_id=state.order_id,
             amount=state.amount,
             currency=state.currency,
+            order_state=state.state,
         )
 
     def _step(self, stage: str, call: Callable[[], T]) -> T:

@@ -141,6 +141,16 @@ def run(
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help="Book the valid rows even if some are not.")
     ] = False,
+    wait_timeout: Annotated[
+        float,
+        typer.Option(
+            "--wait-timeout",
+            help="Seconds each row's order is followed to its final state, where the provider "
+            "settles orders later (0: not followed).",
+            metavar="S",
+            min=0,
+        ),
+    ] = 300.0,
     fmt: Format = None,
 ) -> None:
     """Book every row of FILE, exactly once, with bounded concurrency and a rate limit.
@@ -220,6 +230,7 @@ def run(
             concurrency=concurrency,
             report=report,
             pacer=pacer,
+            wait_timeout=wait_timeout,
             head={
                 "file": str(file.resolve()),
                 "journal": None if journal is None else str(path),
@@ -321,14 +332,19 @@ def _book(
     concurrency: int,
     report: Path | None,
     pacer: RunPacer,
+    wait_timeout: float,
     head: dict[str, Any],
 ) -> tuple[Tally, float, bool]:
     from bookctl.batch.report import ReportWriter, Tally
     from bookctl.batch.runner import BatchRunner
+    from bookctl.core.follow import FollowPolicy
 
     tally = Tally()
     writer = ReportWriter(report, head) if report is not None else None
-    runner = BatchRunner(provider, adapter, journal, concurrency=concurrency, pacer=pacer)
+    follow = FollowPolicy(timeout=wait_timeout) if wait_timeout > 0 else None
+    runner = BatchRunner(
+        provider, adapter, journal, concurrency=concurrency, pacer=pacer, follow=follow
+    )
     started = time.monotonic()
     progress = _Progress(app, total)
     interrupted = False
@@ -409,6 +425,7 @@ def _summary_table(tally: Tally, dry_run: bool) -> list[TableSpec]:
     else:
         rows.append(["booked", tally.by_state["booked"]])
         rows.append(["already booked (earlier run)", tally.by_state["already_booked"]])
+        rows += [[f"  order {state}", n] for state, n in sorted(tally.by_order_state.items())]
     rows.append(["failed", tally.failed])
     rows += [[f"  failed: {reason}", n] for reason, n in sorted(tally.failed_by_reason.items())]
     rows.append(["skipped (invalid)", tally.by_state["invalid"]])

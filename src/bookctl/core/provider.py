@@ -104,8 +104,6 @@ class ProviderSpec:
     #: ``"module:attribute"`` of the batch adapter class and the smoke plan function.
     batch_adapter: str | None = None
     smoke_plan: str | None = None
-    #: Example batch file shipped in ``examples/`` (for docs and hints).
-    batch_example: str | None = None
 
     def options(self, stage: str) -> tuple[StageOption, ...]:
         return self.stages.get(stage, ())

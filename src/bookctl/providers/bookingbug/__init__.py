@@ -60,5 +60,4 @@ SPEC = ProviderSpec(
     },
     batch_adapter="bookctl.providers.bookingbug.batch:Adapter",
     smoke_plan="bookctl.providers.bookingbug.smoke:plan",
-    batch_example="examples/batch-bookingbug.csv",
 )

@@ -107,5 +107,4 @@ SPEC = ProviderSpec(
     },
     batch_adapter="bookctl.providers.bookinglayer.batch:Adapter",
     smoke_plan="bookctl.providers.bookinglayer.smoke:plan",
-    batch_example="examples/batch-bookinglayer.csv",
 )

@@ -42,5 +42,4 @@ SPEC = ProviderSpec(
     },
     batch_adapter="bookctl.providers.guestmanager.batch:Adapter",
     smoke_plan="bookctl.providers.guestmanager.smoke:plan",
-    batch_example="examples/batch-guestmanager.csv",
 )

@@ -40,5 +40,4 @@ SPEC = ProviderSpec(
     },
     batch_adapter="bookctl.providers.rundl.batch:Adapter",
     smoke_plan="bookctl.providers.rundl.smoke:plan",
-    batch_example="examples/batch-rundl.csv",
 )

@@ -37,5 +37,4 @@ SPEC = ProviderSpec(
     },
     batch_adapter="bookctl.providers.wix.batch:Adapter",
     smoke_plan="bookctl.providers.wix.smoke:plan",
-    batch_example="examples/batch-wix.csv",
 )
