@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bookctl.core.provider import ProviderSpec, StageOption
+from bookctl.core.provider import Catalogue, ProviderSpec, StageOption
 from bookctl.providers import CATALOGUE
 
 SHARED_PANEL = "Options of several providers"
@@ -71,12 +71,12 @@ def _parameter(name: str, declared: list[tuple[ProviderSpec, StageOption]]) -> i
     )
 
 
-def stage_parameters(stage: str) -> list[inspect.Parameter]:
+def stage_parameters(stage: str, catalogue: Catalogue = CATALOGUE) -> list[inspect.Parameter]:
     """The command-line parameters of ``stage``: shared ones first, then each provider's."""
-    declared = CATALOGUE.stage_options(stage)
+    declared = catalogue.stage_options(stage)
     shared = [_parameter(name, who) for name, who in declared.items() if len(who) > 1]
     own: list[inspect.Parameter] = []
-    for spec in CATALOGUE.specs():
+    for spec in catalogue.specs():
         own += [
             _parameter(name, who)
             for name, who in declared.items()
