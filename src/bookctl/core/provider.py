@@ -70,6 +70,18 @@ class StageOption:
         return own if own != self.flag else None
 
 
+#: Options several providers declare the same way.
+BODY_FILE = StageOption(
+    "file",
+    "The documented JSON request body.",
+    kind="path",
+    metavar="FILE",
+    column=False,
+    short="-f",
+)
+WAIT = StageOption("wait", "Follow the order until it settles.", kind="flag", column=False)
+
+
 @dataclass(frozen=True)
 class BuiltinProfile:
     """A profile that needs no file: the provider on the embedded sandbox."""

@@ -3,7 +3,7 @@
 The package's declaration; the client is in ``client.py``, imported when first used.
 """
 
-from bookctl.core.provider import BuiltinProfile, ProviderSpec, StageOption
+from bookctl.core.provider import BODY_FILE, BuiltinProfile, ProviderSpec, StageOption
 
 #: The customer object of the checkout, in the document's order.
 CUSTOMER_FIELDS: tuple[str, ...] = (
@@ -80,14 +80,7 @@ SPEC = ProviderSpec(
                 metavar="SPEC",
             ),
             StageOption("currency", "ISO 4217 currency code.", metavar="CODE"),
-            StageOption(
-                "file",
-                "The documented JSON request body.",
-                kind="path",
-                metavar="FILE",
-                column=False,
-                short="-f",
-            ),
+            BODY_FILE,
         ),
         "checkout": (
             StageOption("accept_terms", "Accept the business' terms.", kind="flag"),

@@ -3,7 +3,7 @@
 The package's declaration; the client is in ``client.py``, imported when first used.
 """
 
-from bookctl.core.provider import BuiltinProfile, ProviderSpec, StageOption
+from bookctl.core.provider import WAIT, BuiltinProfile, ProviderSpec, StageOption
 
 SPEC = ProviderSpec(
     key="guestmanager",
@@ -37,7 +37,7 @@ SPEC = ProviderSpec(
                 "payment_method", "Id of one of the order's payment_methods.", metavar="ID"
             ),
             StageOption("step", "Run one transition and stop.", kind="flag", column=False),
-            StageOption("wait", "Follow the order until it settles.", kind="flag", column=False),
+            WAIT,
         ),
     },
     batch_adapter="bookctl.providers.guestmanager.batch:Adapter",

@@ -3,7 +3,7 @@
 The package's declaration; the client is in ``client.py``, imported when first used.
 """
 
-from bookctl.core.provider import BuiltinProfile, ProviderSpec, StageOption
+from bookctl.core.provider import BODY_FILE, WAIT, BuiltinProfile, ProviderSpec, StageOption
 
 SPEC = ProviderSpec(
     key="rundl",
@@ -24,18 +24,11 @@ SPEC = ProviderSpec(
             StageOption("service", "Service id.", metavar="ID"),
             StageOption("product", "Product id; repeatable.", kind="list", metavar="ID"),
             StageOption("qty", "Quantity.", kind="int"),
-            StageOption(
-                "file",
-                "The documented JSON request body.",
-                kind="path",
-                metavar="FILE",
-                column=False,
-                short="-f",
-            ),
+            BODY_FILE,
         ),
         "checkout": (
             StageOption("payment_token", "Payment token (never card data).", metavar="TOKEN"),
-            StageOption("wait", "Follow the order until it settles.", kind="flag", column=False),
+            WAIT,
         ),
     },
     batch_adapter="bookctl.providers.rundl.batch:Adapter",

@@ -3,7 +3,7 @@
 The package's declaration; the client is in ``client.py``, imported when first used.
 """
 
-from bookctl.core.provider import BuiltinProfile, ProviderSpec, StageOption
+from bookctl.core.provider import WAIT, BuiltinProfile, ProviderSpec, StageOption
 
 SPEC = ProviderSpec(
     key="wix",
@@ -32,7 +32,7 @@ SPEC = ProviderSpec(
             StageOption("plan", "Paid plan id.", metavar="ID"),
             StageOption("locked_session_key", "Key of a locked session.", metavar="KEY"),
             StageOption("notify", "Notify the participants.", kind="switch"),
-            StageOption("wait", "Follow the order until it settles.", kind="flag", column=False),
+            WAIT,
         ),
     },
     batch_adapter="bookctl.providers.wix.batch:Adapter",
