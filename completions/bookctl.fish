@@ -197,6 +197,7 @@ set -g __bookctl_options \
     'bookctl batch run|--skip-invalid|Book the valid rows even if some are not.' \
     'bookctl batch run|--verbose|HTTP trace on stderr (secrets redacted).' \
     'bookctl batch run|--version|Show the version and exit.' \
+    'bookctl batch run|--wait-timeout|Seconds each row\'s order is followed to its final state, where the provider settles orders later (0: not followed).' \
     'bookctl batch run|-c|Rows booked at the same time.' \
     'bookctl batch run|-h|Show this message and exit.' \
     'bookctl batch run|-o|Output format: table, json or csv.' \
@@ -1158,6 +1159,7 @@ set -g __bookctl_values \
     '*|--unit|free' \
     '*|--until|free' \
     '*|--url|free' \
+    '*|--wait-timeout|free' \
     '*|--zipcode|free' \
     '*|-c|free' \
     '*|-f|files' \
