@@ -53,7 +53,8 @@ def test_key_in_flight_is_409(client: TestClient, db_path: Path) -> None:
     path = f"{BL}/bookings/add"
     # Claim the key as another process would while it runs the request.
     fp = idempotency.fingerprint("POST", path, "", raw)
-    assert idempotency.claim(Store(db_path), "bookinglayer", "k3", fp).conflict is None
+    with Store(db_path).write() as conn:
+        assert idempotency.claim(conn, "bookinglayer", "k3", fp).conflict is None
     response = client.post(
         path, content=raw, headers={"Idempotency-Key": "k3", "content-type": "application/json"}
     )
