@@ -151,14 +151,17 @@ class _Gate:
         self._held = False
         self._waiters: deque[Callable[[], None]] = deque()
 
-    def acquire(self) -> None:
+    def acquire(self, *, blocking: bool = True) -> bool:
         with self._mutex:
             if not self._held:
                 self._held = True
-                return
+                return True
+            if not blocking:
+                return False
             handed = threading.Event()
             self._waiters.append(handed.set)
         handed.wait()
+        return True
 
     async def acquire_async(self) -> None:
         loop = asyncio.get_running_loop()
@@ -190,11 +193,17 @@ class _Gate:
             handed.set_result(None)
 
     def release(self) -> None:
-        with self._mutex:
-            if self._waiters:
-                self._waiters.popleft()()
-            else:
-                self._held = False
+        while True:
+            with self._mutex:
+                if not self._waiters:
+                    self._held = False
+                    return
+                wake = self._waiters.popleft()
+            try:
+                wake()
+                return
+            except RuntimeError:  # the waiter's event loop is closed: try the next one
+                continue
 
 
 @dataclass(frozen=True)
@@ -422,16 +431,19 @@ class Store:
                 conn.close()
 
     def close(self) -> None:
-        """Close the kept connections (they reopen when used again)."""
+        """Close the kept connections (they reopen when used again).
+
+        The writer is left open if a unit is still using it (an app torn down mid-request).
+        """
         with self._readers_lock:
             readers, self._readers = self._readers, []
         for conn in readers:
             conn.close()
-        self._gate.acquire()
-        try:
-            self._drop_writer()
-        finally:
-            self._gate.release()
+        if self._gate.acquire(blocking=False):
+            try:
+                self._drop_writer()
+            finally:
+                self._gate.release()
 
     def reset(self) -> None:
         """Delete all state (carts, bookings, idempotency keys, clock offset, counters)."""
