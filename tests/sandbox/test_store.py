@@ -181,3 +181,16 @@ def test_files_stay_private_while_connections_are_kept(store: Store, db_path: Pa
     kept = [db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")]
     for path in kept:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_close_leaves_the_database_file_complete(store: Store, db_path: Path) -> None:
+    # The embedded CLI closes its store when a command ends: a later copy, check or repair of
+    # the file sees all the work, with no write-ahead log left beside it.
+    with store.write() as conn:
+        increment_counter(conn, "n")
+    with store.read() as conn:
+        assert read_counter(conn, "n") == 1
+    assert Path(f"{db_path}-wal").exists()
+    store.close()
+    assert not Path(f"{db_path}-wal").exists()
+    assert _count(db_path, "n") == 1
