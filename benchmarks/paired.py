@@ -49,6 +49,7 @@ ROWS = {
     "flow": ("add + show + checkout, 3 processes", "httpie x3 + jq", 0.80),
     "batch-served": ("`batch run` -c 8, served", "same, stub server", 1.50),
     "batch-stub": ("`batch run` -c 8, stub", "bare httpx.AsyncClient loop", 1.10),
+    "sandbox": ("bare httpx loop -c 8, served", "same, stub server", 1.50),
     "validate": ("`batch validate`", "bare csv.reader", 5.0),
 }
 
@@ -550,6 +551,21 @@ class Bench:
         )
         return served, stub
 
+    def row_sandbox(self, pairs: int) -> Row:
+        """What the served sandbox adds per booking, with no bookctl client in the way."""
+        rows = self.options.rows
+
+        def floor(url: str) -> Callable[[int], float]:
+            def run(_n: int) -> float:
+                if url == self.url:
+                    self.reset()
+                args = [sys.executable, __file__, "--floor", url + API + "/", str(rows)]
+                return timed(args, self.env)[0]
+
+            return run
+
+        return paired("sandbox", floor(self.url), floor(self.stub_url), pairs, warm=True)
+
     def row_validate(self, pairs: int) -> tuple[Row, str]:
         rows = self.options.validate_rows
         big = self.tmp / "big.csv"
@@ -655,6 +671,9 @@ def main() -> None:
                 lines += [r.line() for r in (served, stub) if r.key in only]
                 if "batch-stub" in only:
                     notes.append(bench.batch_cpu)
+            if "sandbox" in only:
+                print("measuring sandbox ...", file=sys.stderr)
+                lines.append(bench.row_sandbox(options.batch_pairs).line())
             if "validate" in only:
                 print("measuring validate ...", file=sys.stderr)
                 row, note = bench.row_validate(max(3, options.pairs // 2))

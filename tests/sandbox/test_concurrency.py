@@ -11,6 +11,9 @@ import threading
 from datetime import date
 from pathlib import Path
 
+import anyio
+import httpx
+from anyio import to_thread
 from fastapi.testclient import TestClient
 
 from bookctl.sandbox.app import create_app
@@ -116,3 +119,38 @@ def test_processes_on_one_file_book_exactly_the_capacity(db_path: Path) -> None:
     assert stats["bookings"] == 8
     assert double_room_left(setup, start) == 0
     assert setup.get(f"{BL}/products/392").status_code == 200
+
+
+def test_more_requests_than_worker_threads_all_answer(db_path: Path) -> None:
+    # One request's unit holds the writer while its sync handler runs in a worker thread; the
+    # others wait on the event loop, so two worker threads serve forty requests at once.
+    app = create_app(db_path)
+    setup = TestClient(app, headers=AUTH)
+    start = free_monday(setup)
+    statuses: list[int] = []
+
+    async def book(client: httpx.AsyncClient, n: int) -> None:
+        guest = simple_guest(start, f"many{n}@example.com", accommodation_id=393)  # 60 beds
+        response = await client.post(
+            f"{BL}/bookings/add",
+            json={"currency": "EUR", "guests": [guest]},
+            headers={"Idempotency-Key": f"many-{n}"},
+        )
+        statuses.append(response.status_code)
+
+    async def main() -> None:
+        to_thread.current_default_thread_limiter().total_tokens = 2
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://sandbox", headers=AUTH
+        ) as client:
+            with anyio.fail_after(240):  # a hang guard, not a timing check
+                async with anyio.create_task_group() as tasks:
+                    for n in range(40):
+                        tasks.start_soon(book, client, n)
+
+    anyio.run(main)
+    assert statuses.count(201) == 40
+    stats = setup.get("/_sandbox/stats").json()
+    assert stats["bookinglayer"]["carts"] == 40
+    assert stats["requests"] == 40

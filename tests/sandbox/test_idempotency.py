@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import threading
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -47,13 +49,12 @@ def test_same_key_other_body_is_422(client: TestClient) -> None:
 
 def test_key_in_flight_is_409(client: TestClient, db_path: Path) -> None:
     body = _body(client)
-    import json
-
     raw = json.dumps(body).encode()
     path = f"{BL}/bookings/add"
     # Claim the key as another process would while it runs the request.
     fp = idempotency.fingerprint("POST", path, "", raw)
-    assert idempotency.claim(Store(db_path), "bookinglayer", "k3", fp).conflict is None
+    with Store(db_path).write() as conn:
+        assert idempotency.claim(conn, "bookinglayer", "k3", fp).conflict is None
     response = client.post(
         path, content=raw, headers={"Idempotency-Key": "k3", "content-type": "application/json"}
     )
@@ -96,3 +97,34 @@ def test_get_requests_ignore_the_key(client: TestClient) -> None:
     key = {"Idempotency-Key": "read"}
     assert client.get(f"{BL}/settings", headers=key).status_code == 200
     assert "idempotent-replayed" not in client.get(f"{BL}/settings", headers=key).headers
+
+
+def test_one_key_sent_at_once_from_many_clients_runs_once(db_path: Path) -> None:
+    # Two apps on one file, as two processes would be: the claim, the work and the stored
+    # answer are one transaction, so the others wait for it and replay its answer.
+    apps = [create_app(db_path), create_app(db_path)]
+    raw = json.dumps(_body(TestClient(apps[0], headers=AUTH))).encode()
+    headers = {"Idempotency-Key": "same", "content-type": "application/json"}
+    answers = []
+    lock = threading.Lock()
+    start = threading.Barrier(8)
+
+    def send(n: int) -> None:
+        client = TestClient(apps[n % 2], headers=AUTH)
+        start.wait()
+        response = client.post(f"{BL}/bookings/add", content=raw, headers=headers)
+        with lock:
+            answers.append(response)
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [r.status_code for r in answers] == [201] * 8
+    assert len({r.json()["cart_id"] for r in answers}) == 1
+    assert sum("idempotent-replayed" not in r.headers for r in answers) == 1
+    stats = TestClient(apps[0]).get("/_sandbox/stats").json()
+    assert stats["bookinglayer"]["carts"] == 1
+    assert stats["bookinglayer"]["idempotent_replays"] == 7
+    assert stats["requests"] == 8

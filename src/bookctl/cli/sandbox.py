@@ -96,6 +96,8 @@ def embedded_transport(
     from bookctl.core.embedded import ASGISyncTransport
     from bookctl.sandbox.app import DAMAGED_HEADER, create_app
 
+    sandbox_app = open_sandbox(db, create_app, api_key=api_key, providers=providers)
+
     class _Embedded(ASGISyncTransport):
         def handle_request(self, request: httpx.Request) -> httpx.Response:
             response = super().handle_request(request)
@@ -103,7 +105,11 @@ def embedded_transport(
                 raise _damaged(db, str(response.json().get("message", "")).rstrip("."))
             return response
 
-    return _Embedded(open_sandbox(db, create_app, api_key=api_key, providers=providers))
+        def close(self) -> None:
+            super().close()
+            sandbox_app.state.sandbox.close()  # its kept SQLite connections
+
+    return _Embedded(sandbox_app)
 
 
 def _damaged(db: Path, detail: str) -> LocalFileError:

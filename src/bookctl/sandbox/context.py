@@ -21,9 +21,16 @@ class Sandbox:
     providers: tuple[ModuleType, ...] = ()
     """The emulator modules this app serves."""
 
+    def close(self) -> None:
+        """Close the store's kept connections (when the app is done with, e.g. in-process)."""
+        self.store.close()
 
-def get_sandbox(conn: HTTPConnection) -> Sandbox:
-    """The `Sandbox` of the app serving this request (a FastAPI dependency)."""
+
+async def get_sandbox(conn: HTTPConnection) -> Sandbox:
+    """The `Sandbox` of the app serving this request (a FastAPI dependency).
+
+    Async so FastAPI resolves it on the event loop rather than in a worker thread.
+    """
     sandbox = conn.app.state.sandbox
     assert isinstance(sandbox, Sandbox)
     return sandbox

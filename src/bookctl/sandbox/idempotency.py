@@ -1,18 +1,22 @@
 """`Idempotency-Key` records in SQLite, so a retry from any process gets the first answer.
 
-A key is claimed (state `in_flight`) in its own short transaction before the request runs and
-completed with the stored answer after it. Claims older than `STALE_AFTER_SECONDS` belong to a
-process that died mid-request and may be taken over.
+A key is claimed (state `in_flight`), the request runs, and its answer is stored, all in the
+request's one write transaction (see `bookctl.sandbox.middleware`): another request with the
+same key waits for that transaction and then finds the stored answer. A claim still
+`in_flight` is one a unit of work recorded but never completed (a sandbox of an older
+version mid-request, say): it answers 409 until it is `STALE_AFTER_SECONDS` old, after which
+it is taken as left by a dead process and taken over.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import time
 from dataclasses import dataclass
 
-from bookctl.sandbox.store import Store, increment_counter
+from bookctl.sandbox.store import increment_counter
 
 STALE_AFTER_SECONDS = 120.0
 
@@ -46,49 +50,49 @@ def fingerprint(method: str, path: str, query: str, body: bytes) -> str:
     return digest.hexdigest()
 
 
-def claim(store: Store, scope: str, key: str, fp: str) -> Claim:
-    """Claim `key` for a new request, or report the stored answer / the conflict."""
-    with store.write() as conn:
-        row = conn.execute(
-            "SELECT fingerprint, state, status, headers, body, created_at FROM idempotency "
-            "WHERE scope = ? AND key = ?",
-            (scope, key),
-        ).fetchone()
-        now = time.time()
-        if row is not None:
-            if row["fingerprint"] != fp:
-                return Claim(conflict="reused")
-            if row["state"] == "done":
-                increment_counter(conn, f"{scope}.idempotent_replays")
-                headers = [(str(k), str(v)) for k, v in json.loads(row["headers"])]
-                return Claim(replay=StoredResponse(int(row["status"]), headers, row["body"]))
-            if now - float(row["created_at"]) < STALE_AFTER_SECONDS:
-                return Claim(conflict="in_flight")
-        conn.execute(
-            "INSERT OR REPLACE INTO idempotency (scope, key, fingerprint, state, created_at) "
-            "VALUES (?, ?, ?, 'in_flight', ?)",
-            (scope, key, fp, now),
-        )
+def claim(conn: sqlite3.Connection, scope: str, key: str, fp: str) -> Claim:
+    """Claim `key` for a new request, or report the stored answer / the conflict.
+
+    Runs inside a write transaction (`conn`), as do `complete` and `release`.
+    """
+    row = conn.execute(
+        "SELECT fingerprint, state, status, headers, body, created_at FROM idempotency "
+        "WHERE scope = ? AND key = ?",
+        (scope, key),
+    ).fetchone()
+    now = time.time()
+    if row is not None:
+        if row["fingerprint"] != fp:
+            return Claim(conflict="reused")
+        if row["state"] == "done":
+            increment_counter(conn, f"{scope}.idempotent_replays")
+            headers = [(str(k), str(v)) for k, v in json.loads(row["headers"])]
+            return Claim(replay=StoredResponse(int(row["status"]), headers, row["body"]))
+        if now - float(row["created_at"]) < STALE_AFTER_SECONDS:
+            return Claim(conflict="in_flight")
+    conn.execute(
+        "INSERT OR REPLACE INTO idempotency (scope, key, fingerprint, state, created_at) "
+        "VALUES (?, ?, ?, 'in_flight', ?)",
+        (scope, key, fp, now),
+    )
     return Claim()
 
 
-def complete(store: Store, scope: str, key: str, response: StoredResponse) -> None:
+def complete(conn: sqlite3.Connection, scope: str, key: str, response: StoredResponse) -> None:
     """Record the answer of a claimed key, or release the claim if it should not be kept."""
-    with store.write() as conn:
-        if response.status >= 500 or response.status in _NOT_STORED:
-            conn.execute("DELETE FROM idempotency WHERE scope = ? AND key = ?", (scope, key))
-            return
-        conn.execute(
-            "UPDATE idempotency SET state = 'done', status = ?, headers = ?, body = ? "
-            "WHERE scope = ? AND key = ?",
-            (response.status, json.dumps(response.headers), response.body, scope, key),
-        )
+    if response.status >= 500 or response.status in _NOT_STORED:
+        release(conn, scope, key)
+        return
+    conn.execute(
+        "UPDATE idempotency SET state = 'done', status = ?, headers = ?, body = ? "
+        "WHERE scope = ? AND key = ?",
+        (response.status, json.dumps(response.headers), response.body, scope, key),
+    )
 
 
-def release(store: Store, scope: str, key: str) -> None:
+def release(conn: sqlite3.Connection, scope: str, key: str) -> None:
     """Forget a claim whose request failed before answering."""
-    with store.write() as conn:
-        conn.execute(
-            "DELETE FROM idempotency WHERE scope = ? AND key = ? AND state = 'in_flight'",
-            (scope, key),
-        )
+    conn.execute(
+        "DELETE FROM idempotency WHERE scope = ? AND key = ? AND state = 'in_flight'",
+        (scope, key),
+    )

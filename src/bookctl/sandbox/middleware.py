@@ -1,5 +1,9 @@
 """ASGI middleware in front of the provider routes: request counting, faults, idempotency.
 
+Each provider request is one unit of work of the store (`Store.unit`): the request counter,
+the idempotency claim, the handler's own writes (its `store.write()` joins the unit) and the
+stored answer commit together, in one write transaction, before the answer is sent.
+
 Admin routes (`/_sandbox/...`) pass straight through: faults must never break the tools used
 to observe and reset the sandbox.
 """
@@ -8,14 +12,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
-from anyio import to_thread
 
 from bookctl.sandbox import idempotency
 from bookctl.sandbox.context import Sandbox
-from bookctl.sandbox.faults import FaultPlan
 from bookctl.sandbox.store import increment_counter
 
 Scope = MutableMapping[str, Any]
@@ -62,90 +65,117 @@ class ProviderMiddleware:
         if provider is None:
             await self.app(scope, receive, send)
             return
-        await to_thread.run_sync(self._count_request)
         plan = self.sandbox.faults.plan()
-        if plan.delay_ms:
-            await anyio.sleep(plan.delay_ms / 1000)
-        if plan.reset:
-            await send({"type": "http.response.start", "status": 200, "headers": []})
-            raise SandboxConnectionReset("sandbox fault: connection reset")
-        if plan.status is not None:
-            message, code = _FAULT_BODIES[plan.status]
-            extra = [(b"retry-after", b"1")] if plan.status == 429 else []
-            await _send_json(send, plan.status, {"message": message, "code": code}, extra)
+        if not (plan.delay_ms or plan.reset or plan.status is not None):
+            answer = await self._run(provider, scope, receive, count=True)
+        else:
+            # Counted before the fault plays out, in a unit of its own: the writer is not
+            # held through a delay.
+            async with self.sandbox.store.unit() as conn:
+                increment_counter(conn, "requests")
+            if plan.delay_ms:
+                await anyio.sleep(plan.delay_ms / 1000)
+            if plan.reset:
+                await send({"type": "http.response.start", "status": 200, "headers": []})
+                raise SandboxConnectionReset("sandbox fault: connection reset")
+            if plan.status is not None:
+                message, code = _FAULT_BODIES[plan.status]
+                extra = [(b"retry-after", b"1")] if plan.status == 429 else []
+                await _send_json(send, plan.status, {"message": message, "code": code}, extra)
+                return
+            answer = await self._run(provider, scope, receive, count=False)
+        if answer is None:
             return
-        await self._run(provider, scope, receive, send, plan)
-
-    def _count_request(self) -> None:
-        with self.sandbox.store.write() as conn:
-            increment_counter(conn, "requests")
+        if plan.drop_after_commit and answer.droppable:
+            await _send_dropped(send)
+        else:
+            await answer.send_to(send)
 
     async def _run(
-        self, provider: str, scope: Scope, receive: Receive, send: Send, plan: FaultPlan
-    ) -> None:
-        key = _header(scope, b"idempotency-key")
-        if scope["method"] not in _MUTATING or not key:
-            if plan.drop_after_commit:
-                await self.app(scope, receive, _Capture().send)
-                await _send_dropped(send)
-            else:
-                await self.app(scope, receive, send)
-            return
+        self, provider: str, scope: Scope, receive: Receive, *, count: bool
+    ) -> _Answer | None:
+        """Run the request in one unit of work; its answer, to send once that has committed.
 
+        None when the client went away mid-request (nothing to answer).
+        """
+        # The body is read before the unit opens: a slow client never holds the writer.
         body = await _read_body(receive)
-        if body is None:
-            # A truncated request (the client died mid-send) must not claim the key: its
-            # fingerprint would make the client's complete retry look like another request.
-            return
-        fp = idempotency.fingerprint(
-            scope["method"], scope["path"], scope.get("query_string", b"").decode(), body
-        )
-        store = self.sandbox.store
-        claim = await to_thread.run_sync(idempotency.claim, store, provider, key, fp)
-        if claim.conflict == "reused":
-            await _send_json(
-                send,
-                422,
-                {
-                    "message": "Idempotency-Key reused with a different request body",
-                    "code": "idempotency_key_reused",
-                },
+        key = _header(scope, b"idempotency-key") if scope["method"] in _MUTATING else None
+        fp = ""
+        if key and body is not None:
+            fp = idempotency.fingerprint(
+                scope["method"], scope["path"], scope.get("query_string", b"").decode(), body
             )
-            return
-        if claim.conflict == "in_flight":
-            await _send_json(
-                send,
-                409,
-                {
-                    "message": "A request with this Idempotency-Key is still being processed.",
-                    "code": "idempotency_in_flight",
-                },
-            )
-            return
-        if claim.replay is not None:
-            if plan.drop_after_commit:
-                await _send_dropped(send)
-                return
-            stored = claim.replay
-            headers = [(k.encode(), v.encode()) for k, v in stored.headers]
-            headers.append((b"idempotent-replayed", b"true"))
-            await _send_raw(send, stored.status, headers, stored.body)
-            return
+        failure: Exception | None = None
+        async with self.sandbox.store.unit() as conn:
+            if count:
+                increment_counter(conn, "requests")
+            if body is None:
+                # A truncated request (the client died mid-send) must not run nor claim the
+                # key: its fingerprint would make the client's complete retry look like
+                # another request.
+                return None
+            if key:
+                claim = idempotency.claim(conn, provider, key, fp)
+                if claim.conflict is not None or claim.replay is not None:
+                    return _refusal(claim)
+            capture = _Capture()
+            try:
+                await self.app(scope, _replay_receive(body, receive), capture.send)
+            except Exception as err:
+                # Work the handler finished stays done (as a handler of its own would have
+                # committed it); the key is freed so a retry runs again.
+                if key:
+                    idempotency.release(conn, provider, key)
+                failure = err
+            else:
+                if key:
+                    stored = idempotency.StoredResponse(
+                        capture.status, capture.kept_headers(), capture.body
+                    )
+                    # Stored before a drop-after-commit fault loses the answer: a retry
+                    # must find it.
+                    idempotency.complete(conn, provider, key, stored)
+        if failure is not None:
+            raise failure
+        return _Answer(capture.status, capture.headers, capture.body)
 
-        capture = _Capture()
-        try:
-            await self.app(scope, _replay_receive(body, receive), capture.send)
-        except BaseException:
-            with anyio.CancelScope(shield=True):
-                await to_thread.run_sync(idempotency.release, store, provider, key)
-            raise
-        response = idempotency.StoredResponse(capture.status, capture.kept_headers(), capture.body)
-        # Stored before a drop-after-commit fault loses the answer: a retry must find it.
-        await to_thread.run_sync(idempotency.complete, store, provider, key, response)
-        if plan.drop_after_commit:
-            await _send_dropped(send)
-            return
-        await _send_raw(send, capture.status, capture.headers, capture.body)
+
+@dataclass(frozen=True)
+class _Answer:
+    """A response held back until its unit of work has committed."""
+
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    droppable: bool = True
+    """Whether a drop-after-commit fault loses it (not a refusal: nothing was done)."""
+
+    async def send_to(self, send: Send) -> None:
+        await _send_raw(send, self.status, self.headers, self.body)
+
+
+def _refusal(claim: idempotency.Claim) -> _Answer:
+    """The answer to a key that is reused, in flight or already answered (a replay)."""
+    if claim.replay is not None:
+        stored = claim.replay
+        headers = [(k.encode(), v.encode()) for k, v in stored.headers]
+        headers.append((b"idempotent-replayed", b"true"))
+        return _Answer(stored.status, headers, stored.body)
+    if claim.conflict == "reused":
+        status = 422
+        payload = {
+            "message": "Idempotency-Key reused with a different request body",
+            "code": "idempotency_key_reused",
+        }
+    else:
+        status = 409
+        payload = {
+            "message": "A request with this Idempotency-Key is still being processed.",
+            "code": "idempotency_in_flight",
+        }
+    headers = [(b"content-type", b"application/json")]
+    return _Answer(status, headers, json.dumps(payload).encode(), droppable=False)
 
 
 class _Capture:

@@ -1,20 +1,30 @@
-"""SQLite store shared by every process that opens the same sandbox file.
+"""SQLite store of one sandbox file: kept connections, one writer at a time.
 
-Each unit of work opens its own connection: the embedded CLI runs in many short-lived
-processes and a served sandbox answers concurrent clients, so no connection is ever shared.
-WAL lets readers run beside a writer; writers take `BEGIN IMMEDIATE` so two processes that
-both read "one unit left" cannot both reserve it (the second waits for the first to commit).
+Each `Store` keeps one writer connection and a pool of reader connections, opened once (WAL
+mode, so readers run beside the writer). The writer is used by one unit of work at a time: a
+request's unit (`Store.unit`, opened by the middleware) or a standalone `Store.write()`. A
+`write()` or `read()` made while a unit of this store is open joins it (a savepoint), so a
+request's bookkeeping and its handler's work are one transaction. Writers take
+`BEGIN IMMEDIATE`, so several processes on one file stay serialised too: two that both read
+"one unit left" cannot both reserve it (the second waits for the first to commit).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+import threading
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from anyio import to_thread
 
 BUSY_TIMEOUT_MS = 30_000
 #: The integers SQLite can hold; an id outside them names nothing the sandbox has.
@@ -128,8 +138,90 @@ CREATE TABLE IF NOT EXISTS idempotency (
 _STATE_TABLES: tuple[str, ...] = ("meta", "idempotency")
 
 
+class _Gate:
+    """The right to use a store's writer connection: one holder at a time, first come first served.
+
+    A request waits for it on its event loop (`acquire_async`: no thread is parked, so a full
+    thread pool cannot starve the holder's handler); code outside a request blocks its thread
+    (`acquire`). Ownership passes straight to the next waiter on `release`.
+    """
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._held = False
+        self._waiters: deque[Callable[[], None]] = deque()
+
+    def acquire(self, *, blocking: bool = True) -> bool:
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return True
+            if not blocking:
+                return False
+            handed = threading.Event()
+            self._waiters.append(handed.set)
+        handed.wait()
+        return True
+
+    async def acquire_async(self) -> None:
+        loop = asyncio.get_running_loop()
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return
+            handed: asyncio.Future[None] = loop.create_future()
+
+            def wake() -> None:
+                loop.call_soon_threadsafe(self._hand_over, handed)
+
+            self._waiters.append(wake)
+        try:
+            await handed
+        except BaseException:
+            with self._mutex:
+                waiting = wake in self._waiters
+                if waiting:
+                    self._waiters.remove(wake)
+            if not waiting and handed.done() and not handed.cancelled():
+                self.release()  # handed over just as we were cancelled: pass it on
+            raise
+
+    def _hand_over(self, handed: asyncio.Future[None]) -> None:
+        if handed.done():  # the waiter was cancelled meanwhile
+            self.release()
+        else:
+            handed.set_result(None)
+
+    def release(self) -> None:
+        while True:
+            with self._mutex:
+                if not self._waiters:
+                    self._held = False
+                    return
+                wake = self._waiters.popleft()
+            try:
+                wake()
+                return
+            except RuntimeError:  # the waiter's event loop is closed: try the next one
+                continue
+
+
+@dataclass(frozen=True)
+class _Unit:
+    store: Store
+    conn: sqlite3.Connection
+
+
+#: The unit of work open in this context (a request's, or a standalone write's).
+_UNIT: ContextVar[_Unit | None] = ContextVar("bookctl_sandbox_unit", default=None)
+
+
+def _is_busy(err: sqlite3.OperationalError) -> bool:
+    return getattr(err, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
 class Store:
-    """Opens connections to one sandbox database file."""
+    """One sandbox database file and the connections kept open to it."""
 
     def __init__(
         self, path: Path, *, schemas: tuple[str, ...] = (), state_tables: tuple[str, ...] = ()
@@ -138,11 +230,21 @@ class Store:
         self._schemas = schemas
         # Children before parents, so deleting in this order respects the references.
         self._state_tables = state_tables + _STATE_TABLES
+        self._gate = _Gate()
+        self._writer: sqlite3.Connection | None = None  # used only by the gate's holder
+        self._writer_busy_ms = BUSY_TIMEOUT_MS
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
 
     def _connect(self) -> sqlite3.Connection:
-        # isolation_level=None: we issue BEGIN ourselves so the lock mode is explicit.
+        # isolation_level=None: we issue BEGIN ourselves so the lock mode is explicit. Kept
+        # connections move between the event loop and worker threads (never two at once).
         conn = sqlite3.connect(
-            self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, factory=_Connection
+            self.path,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
+            factory=_Connection,
+            check_same_thread=False,
         )
         conn.row_factory = sqlite3.Row
         conn.text_factory = _text
@@ -160,57 +262,188 @@ class Store:
             _make_private(self.path)
         except OSError as err:
             raise DamagedStore(self.path, f"cannot open it: {err.strerror}") from err
+        self._gate.acquire()
         try:
-            conn = self._connect()
+            conn = self._begin(wait=True, setup=True)
             try:
-                conn.execute("PRAGMA journal_mode = WAL")
-                self._check(conn)
-                conn.execute("BEGIN IMMEDIATE")
                 _run_script(conn, _SCHEMA)
                 for schema in self._schemas:
                     _run_script(conn, schema)
-                conn.execute("COMMIT")
-            finally:
-                conn.close()
+            except BaseException:
+                self._end(conn, "ROLLBACK")
+                raise
+            self._end(conn, "COMMIT")
         except sqlite3.OperationalError as err:
-            if "locked" in str(err) or "busy" in str(err):
+            if _is_busy(err):
                 raise
             raise DamagedStore(self.path, str(err)) from err
         except sqlite3.DatabaseError as err:
             raise DamagedStore(self.path, str(err)) from err
+        finally:
+            self._gate.release()
 
     def _check(self, conn: sqlite3.Connection) -> None:
         row = conn.execute("PRAGMA quick_check(1)").fetchone()
         if row is None or row[0] != "ok":
             raise DamagedStore(self.path, str(row[0]) if row else "integrity check failed")
 
-    @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (`BEGIN IMMEDIATE`): committed on success, rolled back on error."""
-        conn = self._connect()
+    def _begin(self, *, wait: bool, setup: bool = False) -> sqlite3.Connection:
+        """`BEGIN IMMEDIATE` on the writer (the caller holds the gate); without `wait`, a
+        write lock held by another process raises at once instead of blocking this thread."""
         try:
+            conn = self._writer
+            if conn is None:
+                conn = self._writer = self._connect()
+            if setup:
+                conn.execute("PRAGMA journal_mode = WAL")
+                self._check(conn)
+            busy_ms = BUSY_TIMEOUT_MS if wait else 0
+            if busy_ms != self._writer_busy_ms:
+                conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
+                self._writer_busy_ms = busy_ms
             conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as err:
+            if not _is_busy(err):
+                self._drop_writer()
+            raise
+        except BaseException:
+            self._drop_writer()
+            raise
+        return conn
+
+    def _end(self, conn: sqlite3.Connection, statement: str) -> None:
+        """COMMIT or ROLLBACK the writer's transaction; a writer that fails to is replaced."""
+        try:
+            conn.execute(statement)
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+            self._drop_writer()
+            raise
+
+    def _drop_writer(self) -> None:
+        conn, self._writer = self._writer, None
+        self._writer_busy_ms = BUSY_TIMEOUT_MS
+        if conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+
+    @asynccontextmanager
+    async def unit(self) -> AsyncIterator[sqlite3.Connection]:
+        """A request's unit of work: one write transaction that `write()` and `read()` join.
+
+        Committed when the block ends normally, rolled back if it raises. The statements run
+        on the caller's thread (the event loop: each is tens of microseconds); only waiting for
+        another process's write lock is moved to a worker thread.
+        """
+        await self._gate.acquire_async()
+        try:
+            try:
+                conn = self._begin(wait=False)
+            except sqlite3.OperationalError as err:
+                if not _is_busy(err):
+                    raise
+                conn = await to_thread.run_sync(lambda: self._begin(wait=True))
+            token = _UNIT.set(_Unit(self, conn))
             try:
                 yield conn
             except BaseException:
-                conn.execute("ROLLBACK")
+                self._end(conn, "ROLLBACK")
                 raise
-            conn.execute("COMMIT")
+            finally:
+                _UNIT.reset(token)
+            self._end(conn, "COMMIT")
         finally:
-            conn.close()
+            self._release()
+
+    def _release(self) -> None:
+        # A transaction left open (cancelled between BEGIN and the block) is not handed on.
+        try:
+            if self._writer is not None and self._writer.in_transaction:
+                self._end(self._writer, "ROLLBACK")
+        finally:
+            self._gate.release()
+
+    def _joined(self) -> sqlite3.Connection | None:
+        unit = _UNIT.get()
+        return unit.conn if unit is not None and unit.store is self else None
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (`BEGIN IMMEDIATE`): committed on success, rolled back on error.
+
+        Inside an open unit of this store it is a savepoint of the unit's transaction instead:
+        its work is undone if it raises, and committed with the unit.
+        """
+        conn = self._joined()
+        if conn is not None:
+            conn.execute("SAVEPOINT sandbox_write")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK TO sandbox_write")
+                conn.execute("RELEASE sandbox_write")
+                raise
+            conn.execute("RELEASE sandbox_write")
+            return
+        self._gate.acquire()
+        try:
+            conn = self._begin(wait=True)
+            token = _UNIT.set(_Unit(self, conn))
+            try:
+                yield conn
+            except BaseException:
+                self._end(conn, "ROLLBACK")
+                raise
+            finally:
+                _UNIT.reset(token)
+            self._end(conn, "COMMIT")
+        finally:
+            self._release()
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
-        """A read transaction: one consistent snapshot for all its statements."""
-        conn = self._connect()
+        """A read transaction: one consistent snapshot for all its statements.
+
+        Inside an open unit of this store it reads through the unit (seeing its writes).
+        """
+        joined = self._joined()
+        if joined is not None:
+            yield joined
+            return
+        with self._readers_lock:
+            conn = self._readers.pop() if self._readers else None
+        conn = conn or self._connect()
+        reusable = False
         try:
             conn.execute("BEGIN")
             try:
                 yield conn
             finally:
                 conn.execute("ROLLBACK")
+                reusable = True
         finally:
+            if reusable:
+                with self._readers_lock:
+                    self._readers.append(conn)
+            else:
+                conn.close()
+
+    def close(self) -> None:
+        """Close the kept connections (they reopen when used again).
+
+        The writer is left open if a unit is still using it (an app torn down mid-request).
+        """
+        with self._readers_lock:
+            readers, self._readers = self._readers, []
+        for conn in readers:
             conn.close()
+        if self._gate.acquire(blocking=False):
+            try:
+                self._drop_writer()
+            finally:
+                self._gate.release()
 
     def reset(self) -> None:
         """Delete all state (carts, bookings, idempotency keys, clock offset, counters)."""
@@ -223,7 +456,11 @@ class Store:
 
 def check_database(path: Path) -> None:
     """Create or open the database at ``path``; :class:`DamagedStore` if it cannot be used."""
-    Store(path).initialise()
+    store = Store(path)
+    try:
+        store.initialise()
+    finally:
+        store.close()
 
 
 def _run_script(conn: sqlite3.Connection, script: str) -> None:
