@@ -57,3 +57,17 @@ def test_a_command_module_imports_no_other_command_module(module: str) -> None:
         f"bookctl.cli.{module} imports the command module(s) {sorted(imported)}; move what it "
         "needs to a non-command module (cli/carts.py, cli/tables.py, cli/options.py) or to core"
     )
+
+
+#: The cli modules that are not commands (what commands share); cli/app.py names the commands.
+SHARED_MODULES = sorted(
+    path.stem
+    for path in Path(str(importlib.util.find_spec("bookctl.cli.app").origin)).parent.glob("*.py")
+    if path.stem not in COMMAND_MODULES and path.stem not in ("app", "__init__", "__main__")
+)
+
+
+@pytest.mark.parametrize("module", SHARED_MODULES)
+def test_a_shared_cli_module_imports_no_command_module(module: str) -> None:
+    imported = cli_imports(_source(module)) & set(COMMAND_MODULES)
+    assert not imported, f"bookctl.cli.{module} imports the command module(s) {sorted(imported)}"

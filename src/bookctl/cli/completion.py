@@ -20,7 +20,7 @@ import click
 import typer
 
 from bookctl.cli.options import GLOBAL_NAMES, PRODUCT_TYPES
-from bookctl.core.errors import BookctlError, UsageError
+from bookctl.core.errors import UsageError
 
 SHELLS = ("bash", "zsh", "fish")
 
@@ -316,21 +316,6 @@ def completion_script(shell: str) -> str:
     root = _tree()
     _check_words(root)
     return _fill(_template(shell), render(_tables(root)))
-
-
-def profile_names(incomplete: str) -> list[str]:
-    """The profile names that start with ``incomplete``: what TAB offers after ``-p``.
-
-    An unreadable config file offers none; the command itself will report it.
-    """
-    from bookctl.core.config import ConfigStore
-    from bookctl.providers import CATALOGUE
-
-    try:
-        names = list(ConfigStore(catalogue=CATALOGUE).profiles())
-    except BookctlError:
-        return []
-    return [name for name in names if name.startswith(incomplete)]
 
 
 def completion(

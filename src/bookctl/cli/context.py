@@ -181,7 +181,7 @@ class Application:
     def _embedded_transport(self, provider: str) -> httpx.BaseTransport:
         """The embedded sandbox, with only ``provider``'s emulator when it is one of the five
         (the admin commands, whose "provider" is the sandbox itself, get all of them)."""
-        from bookctl.cli.sandbox import embedded_transport
+        from bookctl.cli.embedded import embedded_transport
         from bookctl.core import paths
         from bookctl.core.fs import ensure_private_dir
         from bookctl.sandbox.registry import PROVIDER_NAMES

@@ -127,9 +127,19 @@ def _print_version(ctx: typer.Context, value: bool) -> None:
 
 
 def _complete_profiles(incomplete: str) -> list[str]:
-    from bookctl.cli.completion import profile_names
+    """The profile names that start with ``incomplete``: what TAB offers after ``-p``.
 
-    return profile_names(incomplete)
+    An unreadable config file offers none; the command itself will report it.
+    """
+    from bookctl.core.config import ConfigStore
+    from bookctl.core.errors import BookctlError
+    from bookctl.providers import CATALOGUE
+
+    try:
+        names = list(ConfigStore(catalogue=CATALOGUE).profiles())
+    except BookctlError:
+        return []
+    return [name for name in names if name.startswith(incomplete)]
 
 
 _GLOBALS: list[tuple[str, Any, tuple[str, ...], dict[str, Any]]] = [

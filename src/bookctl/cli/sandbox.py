@@ -6,19 +6,18 @@ import math
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from bookctl.cli.context import get_app
+from bookctl.cli.embedded import open_sandbox
 from bookctl.core import paths
 from bookctl.core.config import EMBEDDED_HOST, Profile, sandbox_key, validate_base_url
 from bookctl.core.errors import LocalFileError, UsageError
 from bookctl.core.output import TableSpec
 
 if TYPE_CHECKING:
-    import httpx
-
     from bookctl.core.http import ApiClient
 
 group = typer.Typer(
@@ -76,50 +75,6 @@ def parse_duration(text: str) -> float:
     if not parts or "".join(n + u for n, u in parts) != cleaned:
         raise UsageError(f"{text!r} is not a duration", hint="e.g. 90s, 15m, 2h, 1d or 1h30m")
     return sum(float(n) * _UNIT_SECONDS[u] for n, u in parts)
-
-
-def open_sandbox(db: Path, factory: Callable[..., T], **kwargs: Any) -> T:
-    """``factory(db, **kwargs)`` (the sandbox app), a damaged database a clear local error."""
-    from bookctl.sandbox.store import DamagedStore
-
-    try:
-        return factory(db, **kwargs)
-    except DamagedStore as err:
-        raise _damaged(db, err.detail) from err
-
-
-def embedded_transport(
-    db: Path, *, api_key: str, providers: list[str] | None = None
-) -> httpx.BaseTransport:
-    """The in-process sandbox on ``db`` (only ``providers``' emulators when given); a request
-    finding it damaged is a local file error."""
-    from bookctl.core.embedded import ASGISyncTransport
-    from bookctl.sandbox.app import DAMAGED_HEADER, create_app
-
-    sandbox_app = open_sandbox(db, create_app, api_key=api_key, providers=providers)
-
-    class _Embedded(ASGISyncTransport):
-        def handle_request(self, request: httpx.Request) -> httpx.Response:
-            response = super().handle_request(request)
-            if response.headers.get(DAMAGED_HEADER):
-                raise _damaged(db, str(response.json().get("message", "")).rstrip("."))
-            return response
-
-        def close(self) -> None:
-            super().close()
-            sandbox_app.state.sandbox.close()  # its kept SQLite connections
-
-    return _Embedded(sandbox_app)
-
-
-def _damaged(db: Path, detail: str) -> LocalFileError:
-    embedded = db == paths.embedded_sandbox_db()
-    return LocalFileError(
-        f"the sandbox database {db} cannot be used ({detail})",
-        hint="run 'bookctl sandbox reset' to start a fresh sandbox"
-        if embedded
-        else f"remove {db} (and its -wal and -shm files) to start a fresh sandbox there",
-    )
 
 
 def _free_port(host: str, port: int) -> int:
@@ -226,7 +181,7 @@ def reset(url: Url = None) -> None:
     """
     app = get_app()
     if url is None:
-        _discard_if_damaged(app.output.warn)
+        _discard_ifdamaged(app.output.warn)
     client = _admin(url)
     client.request("POST", "_sandbox/reset")
     app.output.success("sandbox reset")
@@ -235,7 +190,7 @@ def reset(url: Url = None) -> None:
     )
 
 
-def _discard_if_damaged(warn: Callable[[str], None]) -> None:
+def _discard_ifdamaged(warn: Callable[[str], None]) -> None:
     """A damaged embedded database is removed: resetting it is what the user asked for."""
     from bookctl.core.fs import ensure_private_dir
     from bookctl.sandbox.store import DamagedStore, check_database, remove_database
