@@ -146,6 +146,7 @@ class ColumnAdapter:
     def __init__(self, spec: ProviderSpec) -> None:
         self.spec = spec
         self._by_column: dict[str, list[tuple[str, StageOption]]] = {}
+        self._cache: dict[tuple[str, str | None], list[tuple[str, StageOption]]] = {}
         for stage in ("basket add", "checkout"):
             for option in spec.options(stage):
                 if option.column:
@@ -199,19 +200,27 @@ class ColumnAdapter:
         add: dict[str, Any] = {}
         checkout: dict[str, Any] = {}
         for name, value in values.items():
-            if value in (None, ""):
+            if value is None or value == "":
                 continue
-            targets = [
-                (s, option)
-                for s, option in self._by_column.get(name.replace("-", "_"), [])
-                if stage in (None, s)
-            ]
+            targets = self._targets(name, stage)
             if not targets:
                 raise UsageError(f"{where}{name} is not a {self.spec.key} option")
             for target_stage, option in targets:
                 converted = column_value(option, value, f"{where}{name}")
                 (add if target_stage == "basket add" else checkout)[option.key] = converted
         return add, checkout
+
+    def _targets(self, name: str, stage: str | None) -> list[tuple[str, StageOption]]:
+        """The options a column (or JSON key) fills, by stage; worked out once per name."""
+        cached = self._cache.get((name, stage))
+        if cached is None:
+            cached = [
+                (s, option)
+                for s, option in self._by_column.get(name.replace("-", "_"), [])
+                if stage in (None, s)
+            ]
+            self._cache[(name, stage)] = cached
+        return cached
 
     def check(self, add: dict[str, Any], checkout: dict[str, Any], rules: Rules, fmt: str) -> None:
         """The provider's offline checks of a row (build its request bodies); raise

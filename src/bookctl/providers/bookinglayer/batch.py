@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 _GUEST = ("guest_first_name", "guest_last_name", "guest_gender", "guest_email")
 _CUSTOMER = tuple(f"customer_{name}" for name in CUSTOMER_FIELDS)
+_FRIENDLY = frozenset({*_GUEST, *_CUSTOMER, "items"})
 
 
 class Adapter(ColumnAdapter):
@@ -42,10 +43,16 @@ class Adapter(ColumnAdapter):
         if missing:
             raise UsageError(f"missing {', '.join(missing)}")
         add, checkout = super().from_columns(row)
-        start, end = add.get("start_date"), add.get("end_date")
-        validate.parse_date_range(
-            start, end, start_param="start_date", end_param="end_date", allow_past=False
+        start, end = validate.parse_date_range(
+            add.get("start_date"),
+            add.get("end_date"),
+            start_param="start_date",
+            end_param="end_date",
+            allow_past=False,
         )
+        # Resolved once (relative forms too): the request carries the document's dates.
+        if start is not None and end is not None:
+            add["start_date"], add["end_date"] = start.isoformat(), end.isoformat()
         add["package"] = whole_number(add["package"], "package")
         if add.get("accommodation"):
             add["accommodation"] = whole_number(add["accommodation"], "accommodation")
@@ -141,7 +148,9 @@ class Adapter(ColumnAdapter):
 
 def _friendly(row: Mapping[str, Any]) -> dict[str, Any]:
     """The one-guest spelling (``guest_*``, ``customer_*``, ``items``) as option names."""
-    out = {k: v for k, v in row.items() if k not in (*_GUEST, *_CUSTOMER, "items")}
+    if _FRIENDLY.isdisjoint(row):
+        return dict(row)
+    out = {k: v for k, v in row.items() if k not in _FRIENDLY}
     given = [str(row.get(c) or "") for c in _GUEST]
     if any(given):
         for column, value in zip(_GUEST, given, strict=True):
