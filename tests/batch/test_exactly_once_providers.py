@@ -129,3 +129,47 @@ def test_orders_settled_later_are_followed_to_their_final_state(
         assert all(r["order_state"] in final for r in json.loads(report.read_text())["rows"])
     finally:
         served.stop()
+
+
+#: The stats field counting orders whose payment is still settling.
+SETTLING = {
+    "wix": "pending_payment",
+    "guestmanager": "processing_orders",
+    "rundl": "processing_orders",
+}
+
+
+@pytest.mark.parametrize("provider", ["wix", "guestmanager", "rundl"])
+def test_a_row_killed_while_its_order_settles_is_booked_on_resume(
+    cli: Cli, tmp_path: Path, provider: str
+) -> None:
+    served = start_sandbox(tmp_path)
+    try:
+        add_profile(cli, provider, served.url)
+        path = write_provider_csv(tmp_path / "rows.csv", provider, 1, paid=True)
+        journal = tmp_path / "j.jsonl"
+        args = run_args(path, journal, "--quiet")
+        # The run follows the order while its payment settles (sandbox seconds flow as real
+        # ones): it is killed then, after the checkout and before the row is journalled booked.
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bookctl", *args, "--wait-timeout", "120"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while proc.poll() is None and time.monotonic() < deadline:
+                if served.admin("GET", "stats")[provider][SETTLING[provider]] == 1:
+                    break
+                time.sleep(0.01)
+        finally:
+            proc.kill()
+            proc.wait()
+        assert journal_records(journal)[-1]["step"] == "added"
+        done = run_bookctl(*args, "--wait-timeout", "0", "--json")
+        assert done.exit_code == 0, done
+        assert done.json["booked"] == 1
+        assert done.json["by_order_state"] == {{"wix": "PENDING"}.get(provider, "processing"): 1}
+        check_exactly_once(provider, served, journal, 1)
+    finally:
+        served.stop()
