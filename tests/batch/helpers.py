@@ -196,7 +196,7 @@ def provider_counts(provider: str, stats: dict[str, int]) -> dict[str, int]:
     """What the sandbox holds for the provider's bookings, as exact counts that a test
     compares with the rows it booked (every row books one place)."""
     if provider == "bookingbug":
-        keys = ("purchases", "bookings", "checkouts", "open_baskets")
+        keys = ("baskets", "purchases", "bookings", "checkouts", "open_baskets")
     elif provider == "wix":
         keys = ("bookings", "checkouts", "pending_checkout")
     elif provider == "guestmanager":
@@ -211,7 +211,10 @@ def provider_counts(provider: str, stats: dict[str, int]) -> dict[str, int]:
 def expected_counts(provider: str, rows: int) -> dict[str, int]:
     """:func:`provider_counts` after ``rows`` rows were booked exactly once."""
     return {
-        "bookingbug": {"purchases": rows, "bookings": rows, "checkouts": rows, "open_baskets": 0},
+        "bookingbug": {
+            "baskets": rows, "purchases": rows, "bookings": rows, "checkouts": rows,
+            "open_baskets": 0,
+        },
         "wix": {"bookings": rows, "checkouts": rows, "pending_checkout": 0},
         "guestmanager": {
             "orders": rows, "open_orders": 0, "expired_orders": 0, "canceled_orders": 0,
