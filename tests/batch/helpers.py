@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import TODAY
 
@@ -161,11 +162,11 @@ def write_provider_csv(
     return path
 
 
-def provider_json_row(provider: str, n: int) -> dict[str, object]:
+def provider_json_row(provider: str, n: int) -> dict[str, Any]:
     """Row ``n`` as ``{"id", "add", "checkout"}`` (the same booking as the CSV row)."""
     if provider == "bookingbug":
-        add: dict[str, object] = {"event_id": 7001 + n % 3, "member_id": 1003}
-        checkout: dict[str, object] = {"member_id": 1003, "take_from_wallet": False}
+        add: dict[str, Any] = {"event_id": 7001 + n % 3, "member_id": 1003}
+        checkout: dict[str, Any] = {"member_id": 1003, "take_from_wallet": False}
     elif provider == "wix":
         add = {
             "service_id": WIX_YOGA,

@@ -124,7 +124,7 @@ def test_invalid_rows_are_reported_by_line_and_nothing_is_booked(
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_invalid_json_rows_are_reported_by_line(cli: Cli, tmp_path: Path, provider: str) -> None:
     unknown = provider_json_row(provider, 1)
-    unknown["add"] = {**unknown["add"], "shoe_size": 42}  # type: ignore[dict-item]
+    unknown["add"] = {**unknown["add"], "shoe_size": 42}
     no_add = {k: v for k, v in provider_json_row(provider, 2).items() if k != "add"}
     rows = [provider_json_row(provider, 0), unknown, no_add]
     path = tmp_path / "rows.jsonl"
