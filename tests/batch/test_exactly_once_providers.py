@@ -15,10 +15,12 @@ from tests.batch.helpers import (
     FINAL_STATES,
     PROFILE_ARGS,
     PROVIDERS,
+    WIX_YOGA,
     booked_rows,
     expected_counts,
     journal_records,
     provider_counts,
+    wix_session,
     write_provider_csv,
 )
 from tests.batch.test_exactly_once import kill_after
@@ -176,5 +178,44 @@ def test_a_row_killed_while_its_order_settles_is_booked_on_resume(
         assert done.json["booked"] == 1
         assert done.json["by_order_state"] == {SETTLING[provider][1]: 1}
         check_exactly_once(provider, served, journal, 1)
+    finally:
+        served.stop()
+
+
+def test_a_wix_row_whose_payment_was_declined_is_not_booked_again_on_resume(
+    cli: Cli, tmp_path: Path
+) -> None:
+    served = start_sandbox(tmp_path)
+    try:
+        add_profile(cli, "wix", served.url)
+        path = tmp_path / "rows.csv"
+        path.write_text(  # the sandbox's card processor declines this contact's payments
+            "id,service,session,qty,contact_first_name,contact_email\n"
+            f"w0,{WIX_YOGA},{wix_session(0)},1,Dee,declined@example.com\n"
+        )
+        journal = tmp_path / "j.jsonl"
+        args = run_args(path, journal, "--quiet")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bookctl", *args, "--wait-timeout", "120"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:  # killed while the payment is pending, before the row is journalled booked
+            deadline = time.monotonic() + 60
+            while proc.poll() is None and time.monotonic() < deadline:
+                if served.admin("GET", "stats")["wix"]["pending_payment"] == 1:
+                    break
+                time.sleep(0.01)
+        finally:
+            proc.kill()
+            proc.wait()
+        assert journal_records(journal)[-1]["step"] == "added"
+        served.admin("POST", "clock", json={"advance_seconds": 60})  # the payment is declined
+        done = run_bookctl(*args, "--json")
+        assert done.exit_code == 0, done
+        assert done.json["by_order_state"] == {"DECLINED": 1}  # as a run not stopped ends it
+        stats = served.admin("GET", "stats")["wix"]
+        assert (stats["bookings"], stats["checkouts"], stats["declined"]) == (1, 1, 1)
+        check_exactly_once("wix", served, journal, 1)
     finally:
         served.stop()
