@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import TODAY
 
@@ -89,3 +90,135 @@ def booked_rows(path: Path) -> dict[str, str]:
             assert row not in booked, f"row {row} journalled as booked twice"
             booked[row] = str(record["order_id"])
     return booked
+
+
+# -- the other four providers: cheap rows, the served profile's options, the stats to count --
+
+#: Yoga over Zoom (Wix): 10 spots a day, at 07:00 UTC on each of the next 14 days.
+WIX_YOGA = "f9969221-88b0-442d-9bfa-b7f0b739b0fc"
+#: Guest Manager's address answers for a paid order (what ``--answers-file`` holds).
+GM_ANSWERS = (
+    '{"bill_address": {"address1": "1 Main Street", "city": "Anytown", "zipcode": "92109", '
+    '"state_code": "WA", "country_code": "AU"}}'
+)
+PROVIDERS = ("bookingbug", "wix", "guestmanager", "rundl")
+#: ``profile add`` arguments of each provider against a served sandbox at ``{url}``.
+PROFILE_ARGS: dict[str, tuple[str, ...]] = {
+    "bookingbug": (
+        "--base-url", "{url}/bookingbug/api/v1", "--company-id", "37000",
+        "--app-id", "bookctl-sandbox",
+    ),
+    "wix": ("--base-url", "{url}/wix/bookings/v1"),
+    "guestmanager": ("--base-url", "{url}/guestmanager"),
+    "rundl": ("--base-url", "{url}/rundl/api", "--account", "17357980"),
+}  # fmt: skip
+#: The order states each provider ends in (where the run followed a pending one).
+FINAL_STATES = {
+    "bookingbug": {"pending_payment"},
+    "wix": {"CONFIRMED"},
+    "guestmanager": {"complete"},
+    "rundl": {"invoiced"},  # no card: a manual payment, invoiced once it settles
+}
+CSV_HEADERS = {
+    "bookingbug": "id,event_id,member_id,take_from_wallet",
+    "wix": "id,service,session,qty,coupon,contact_first_name,contact_email",
+    "guestmanager": "id,ticket_type,qty,email,first_name,last_name,payment_token,answers",
+    "rundl": "id,service,product,qty",
+}
+
+
+def wix_session(n: int) -> str:
+    """Yoga sessions from tomorrow over 13 days (today's started at 07:00): at most 10 a day."""
+    return "yoga-" + (TODAY + dt.timedelta(days=1 + n % 13)).strftime("%Y%m%d")
+
+
+def provider_csv_row(provider: str, n: int, *, paid: bool = False) -> str:
+    """Row ``n`` for ``provider``: one place each, for at most 60 rows; free where the
+    provider has free ones (settled at once) unless ``paid`` (settled later)."""
+    if provider == "bookingbug":
+        return f"b{n},{7001 + n % 3},1003,no"  # Jazz Night, 40 spaces on each of three dates
+    if provider == "wix":
+        coupon = "" if paid else "FREECLASS"
+        return f"w{n},{WIX_YOGA},{wix_session(n)},1,{coupon},Ann,ann{n}@example.com"
+    if provider == "guestmanager":
+        # The free pass has 20 places: a third of the rows take it, the others General
+        # Admission (50), whose card payment is processing for 30 s.
+        if paid or n % 3:
+            answers = '"' + GM_ANSWERS.replace('"', '""') + '"'
+            return f"g{n},601,1,ann{n}@example.com,Ann,Lee{n},tok_visa,{answers}"
+        return f"g{n},610,1,ann{n}@example.com,Ann,Lee{n},,"
+    if provider == "rundl":  # every product order is processing for 5 s
+        return f"d{n},30798101,30798132,1"
+    raise ValueError(provider)
+
+
+def write_provider_csv(
+    path: Path, provider: str, count: int, *, paid: bool = False, bad: dict[int, str] | None = None
+) -> Path:
+    lines = [CSV_HEADERS[provider]]
+    for n in range(count):
+        lines.append((bad or {}).get(n, provider_csv_row(provider, n, paid=paid)))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def provider_json_row(provider: str, n: int) -> dict[str, Any]:
+    """Row ``n`` as ``{"id", "add", "checkout"}`` (the same booking as the CSV row)."""
+    if provider == "bookingbug":
+        add: dict[str, Any] = {"event_id": 7001 + n % 3, "member_id": 1003}
+        checkout: dict[str, Any] = {"member_id": 1003, "take_from_wallet": False}
+    elif provider == "wix":
+        add = {
+            "service_id": WIX_YOGA,
+            "session_id": wix_session(n),
+            "participants": 1,
+            "contactDetails": {"firstName": "Jo", "email": f"jo{n}@example.com"},
+        }
+        checkout = {"coupon": "FREECLASS"}
+    elif provider == "guestmanager":
+        add = {"ticket_type": 610, "qty": 1}
+        checkout = {"email": f"jo{n}@example.com", "first_name": "Jo", "last_name": f"Ng{n}"}
+    elif provider == "rundl":
+        add = {"service": 30798101, "product": [30798131], "qty": 1}
+        checkout = {}
+    else:
+        raise ValueError(provider)
+    return {"id": f"j{n}", "add": add, "checkout": checkout}
+
+
+def write_provider_jsonl(path: Path, provider: str, count: int) -> Path:
+    path.write_text(
+        "".join(json.dumps(provider_json_row(provider, n)) + "\n" for n in range(count))
+    )
+    return path
+
+
+def provider_counts(provider: str, stats: dict[str, int]) -> dict[str, int]:
+    """What the sandbox holds for the provider's bookings, as exact counts that a test
+    compares with the rows it booked (every row books one place)."""
+    if provider == "bookingbug":
+        keys = ("baskets", "purchases", "bookings", "checkouts", "open_baskets")
+    elif provider == "wix":
+        keys = ("bookings", "checkouts", "pending_checkout")
+    elif provider == "guestmanager":
+        keys = ("orders", "open_orders", "expired_orders", "canceled_orders")
+    elif provider == "rundl":
+        keys = ("checkouts", "product_orders", "purchases")
+    else:
+        raise ValueError(provider)
+    return {k: stats[k] for k in keys}
+
+
+def expected_counts(provider: str, rows: int) -> dict[str, int]:
+    """:func:`provider_counts` after ``rows`` rows were booked exactly once."""
+    return {
+        "bookingbug": {
+            "baskets": rows, "purchases": rows, "bookings": rows, "checkouts": rows,
+            "open_baskets": 0,
+        },
+        "wix": {"bookings": rows, "checkouts": rows, "pending_checkout": 0},
+        "guestmanager": {
+            "orders": rows, "open_orders": 0, "expired_orders": 0, "canceled_orders": 0,
+        },
+        "rundl": {"checkouts": rows, "product_orders": rows, "purchases": rows},
+    }[provider]  # fmt: skip

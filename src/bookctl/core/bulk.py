@@ -237,8 +237,9 @@ class ColumnAdapter:
     def cart_status(
         self, provider: Provider, cart_id: str, session: CartSession | None
     ) -> CartStatus:
-        """Read the cart back: still open (check it out again with the same key: the
-        provider's checkout reads a finished one back), or gone."""
+        """Read the cart back: booked (a state of ``booked_states``), still open (check it
+        out again with the same key: the provider's checkout reads a finished one back), or
+        gone."""
         try:
             cart, _ = provider.cart_show(cart_id, session)
         except NotFoundError:
@@ -247,10 +248,16 @@ class ColumnAdapter:
             raise
         if cart.state in self.gone_states:
             return CartStatus("gone", cart.state)
+        if cart.state in self.booked_states:
+            order, _ = provider.get_order(cart_id, session)
+            return CartStatus("booked", cart.state, order=order)
         return CartStatus("open", cart.state, expires_at=cart.expires_at)
 
     #: Cart states from which nothing can be booked any more (a new cart is needed).
     gone_states: ClassVar[frozenset[str]] = frozenset({"expired", "abandoned", "cancelled"})
+    #: Cart states past the checkout, for providers whose checkout cannot be sent again once
+    #: it went through (the cart is the order: it is read back as booked).
+    booked_states: ClassVar[frozenset[str]] = frozenset()
 
 
 # -- smoke plans ------------------------------------------------------------------------------

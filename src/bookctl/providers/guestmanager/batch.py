@@ -4,7 +4,8 @@ CSV columns are the ``basket add`` and ``checkout`` option names (``ticket_type`
 ``email``, ``first_name``, ``last_name``, ``phone``, ``payment_token``, ``payment_method``)
 and ``answers``: a JSON object of the step answers (what ``--answers-file`` holds, e.g. the
 ``bill_address``). A JSON row is ``{"id", "add": {...}, "checkout": {..., "answers": {...}}}``.
-Orders left ``processing`` are followed to their end by the run.
+Orders left ``processing`` are followed to their end by the run, also those a resumed run
+finds past their checkout.
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ class Adapter(ColumnAdapter):
     required: ClassVar[tuple[str, ...]] = ("ticket_type", "email", "first_name", "last_name")
     cart_lifetime: float | None = 900.0
     gone_states: ClassVar[frozenset[str]] = frozenset({"expired", "canceled"})
+    #: Past the checkout: a processing payment cannot be checked out again (the provider
+    #: refuses it), so a resumed row reads it back as booked and follows it.
+    booked_states: ClassVar[frozenset[str]] = frozenset(
+        {"processing", "complete", "requested", "reserved"}
+    )
 
     def extra_columns(self) -> frozenset[str]:
         return frozenset({"answers"})

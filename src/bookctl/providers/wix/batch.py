@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from bookctl.core import validate
 from bookctl.core.bulk import ColumnAdapter, Rules
 from bookctl.core.errors import UsageError
 
@@ -27,7 +28,10 @@ _CONTACT = {
 
 class Adapter(ColumnAdapter):
     required: ClassVar[tuple[str, ...]] = ()
-    gone_states: ClassVar[frozenset[str]] = frozenset({"CANCELED", "DECLINED"})
+    gone_states: ClassVar[frozenset[str]] = frozenset({"CANCELED"})
+    #: Checked out: a resumed row reads the booking back as it stands, so a declined payment
+    #: ends the row DECLINED (as a run that was not stopped does) instead of booking anew.
+    booked_states: ClassVar[frozenset[str]] = frozenset({"PENDING", "CONFIRMED", "DECLINED"})
 
     def extra_columns(self) -> frozenset[str]:
         return frozenset(_CONTACT)
@@ -35,9 +39,7 @@ class Adapter(ColumnAdapter):
     def from_columns(self, row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         contact = {name: row[c] for c, name in _CONTACT.items() if row.get(c)}
         add, checkout = super().from_columns({k: v for k, v in row.items() if k not in _CONTACT})
-        if not contact:
-            raise UsageError("missing contact_first_name, contact_email")
-        add["contact"] = contact
+        add["contact"] = _checked(contact, {name: c for c, name in _CONTACT.items()})
         return add, checkout
 
     def from_json(self, row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -48,7 +50,9 @@ class Adapter(ColumnAdapter):
         add, checkout = super().from_json(row)
         if not isinstance(contact, dict):
             raise UsageError("'add.contactDetails' must be an object (firstName, email, ...)")
-        add["contact"] = contact
+        add["contact"] = _checked(
+            contact, {n: f"add.contactDetails.{n}" for n in _CONTACT.values()}
+        )
         return add, checkout
 
     def check(self, add: dict[str, Any], checkout: dict[str, Any], rules: Rules, fmt: str) -> None:
@@ -56,3 +60,13 @@ class Adapter(ColumnAdapter):
 
         build_create_body(add)
         build_checkout_body(checkout, "0")
+
+
+def _checked(contact: dict[str, Any], where: Mapping[str, str]) -> dict[str, Any]:
+    """The contact's required fields and email checked, named as the row names them
+    (``where``: contactDetails field -> column or JSON path), not as ``--contact-file``."""
+    missing = [where[name] for name in ("firstName", "email") if not contact.get(name)]
+    if missing:
+        raise UsageError(f"missing {', '.join(missing)}")
+    validate.check_email(str(contact["email"]), where["email"])
+    return contact
