@@ -144,6 +144,9 @@ def _build_command(name: str) -> click.Command:
     holder = typer.Typer(add_completion=False, rich_markup_mode="rich")
     for module in COMMANDS[name][0]:
         importlib.import_module(f"bookctl.cli.{module}").register(holder)
+    # A module may register several commands (``products`` and ``product``): build this one.
+    holder.registered_commands = [c for c in holder.registered_commands if c.name in (name, None)]
+    holder.registered_groups = [g for g in holder.registered_groups if g.name in (name, None)]
     group = typer.main.get_group(holder)
     command = group.commands[name]
     command.params.extend(_shared_globals())
