@@ -255,3 +255,57 @@ def test_pydantic_plugins_are_not_looked_for_unless_pydantic_disable_plugins_is_
         assert found == {"code": 0, "plugin": False, "metadata": False, "group": "pydantic"}
     else:
         assert found["plugin"] is True, "pydantic's own loader did not run"
+
+
+_GC_PROBE = """
+import gc, json, sys
+from bookctl.cli.app import main
+try:
+    main(sys.argv[1:])
+except SystemExit as done:
+    code = done.code
+sys.stderr.write("PROBE " + json.dumps(
+    {"code": code, "enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}) + "\\n")
+"""
+
+
+def test_after_start_up_the_collector_is_on_and_no_longer_walks_the_loaded_code(
+    served_profile: str,
+) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", _GC_PROBE, "-p", served_profile, "--json", "products"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    probe = next(line for line in proc.stderr.splitlines() if line.startswith("PROBE "))
+    found = json.loads(probe.removeprefix("PROBE "))
+    assert found["code"] == 0, proc.stderr
+    assert found["enabled"] is True
+    # The command modules, httpx, pydantic and the provider's models: tens of thousands.
+    assert found["frozen"] > 10_000, found
+
+
+def test_a_block_that_loads_nothing_freezes_nothing_and_collection_always_comes_back() -> None:
+    import gc
+
+    from bookctl.cli.app import loading_code
+
+    assert gc.isenabled()
+    frozen = gc.get_freeze_count()
+    with loading_code():
+        assert not gc.isenabled()
+        garbage = [[] for _ in range(1000)]
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen
+    del garbage
+    with pytest.raises(RuntimeError), loading_code():
+        raise RuntimeError("a failed load")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with loading_code():
+            pass
+        assert not gc.isenabled(), "collection turned on where the caller had it off"
+    finally:
+        gc.enable()
