@@ -3,8 +3,9 @@
 Usage: python benchmarks/startup.py [--runs N]
 
 Times N runs (default 20) of each command as a user's shell runs it (a new process each time)
-and prints the median, p90 and fastest run; then the ten slowest imports of ``bookctl --help``
-from ``python -X importtime``. ``products --json`` is timed against a sandbox that this script
+and prints the median, p90 and fastest run; then, from ``python -X importtime``, how many
+modules ``bookctl --help`` and the served ``products --json`` import, in how long, and the ten
+slowest of each. ``products --json`` is timed against a sandbox that this script
 serves on a free loopback port (a real HTTP round trip) and against the embedded sandbox.
 Config and state live in temporary directories, so the user's own profiles are never touched.
 """
@@ -127,20 +128,33 @@ def time_command(
     return Timing(name, [run(args, env, program=program) for _ in range(runs)])
 
 
-def import_times(env: dict[str, str], top: int = 10) -> list[tuple[str, int, int]]:
-    """``(module, self us, cumulative us)`` of the slowest imports of ``bookctl --help``."""
-    code = "from bookctl.cli.app import main; main(['--help'])"
-    subprocess.run([sys.executable, "-c", code], capture_output=True, env=env)  # fill the cache
-    proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, env=env
-    )
+@dataclass
+class Imports:
+    """What one command imports, from ``python -X importtime``."""
+
+    args: list[str]
+    rows: list[tuple[str, int, int]]  # (module, self us, cumulative us)
+
+    @property
+    def total_ms(self) -> float:
+        return sum(self_us for _, self_us, _ in self.rows) / 1000
+
+    def slowest(self, top: int = 10) -> list[tuple[str, int, int]]:
+        return sorted(self.rows, key=lambda row: row[1], reverse=True)[:top]
+
+
+def import_times(env: dict[str, str], args: list[str]) -> Imports:
+    """Every import of ``bookctl ARGS`` with its self and cumulative time."""
+    command = [sys.executable, "-X", "importtime", "-m", "bookctl", *args]
+    subprocess.run(command, capture_output=True, env=env)  # fill the byte-code cache
+    proc = subprocess.run(command, capture_output=True, text=True, env=env)
     rows = []
     for line in proc.stderr.splitlines():
         if not line.startswith("import time:") or "self [us]" in line:
             continue
         self_us, cumulative_us, module = line.removeprefix("import time:").split("|")
         rows.append((module.strip(), int(self_us), int(cumulative_us)))
-    return sorted(rows, key=lambda row: row[1], reverse=True)[:top]
+    return Imports(args, rows)
 
 
 def main() -> None:
@@ -193,9 +207,10 @@ def main() -> None:
                     options.runs,
                 ),
             ]
+            served_imports = import_times(env, ["-p", "bench", "products", "--json"])
         finally:
             stop(server)
-        imports = import_times(env)
+        imports = [import_times(env, ["--help"]), served_imports]
 
     print(
         f"bookctl start-up, {options.runs} runs each ({sys.implementation.name} "
@@ -208,11 +223,16 @@ def main() -> None:
             f"{timing.name:<28} {timing.median_ms:>10.1f} {timing.p90_ms:>10.1f} "
             f"{timing.min_ms:>10.1f}"
         )
-    print()
-    print("slowest imports of 'bookctl --help' (python -X importtime, by self time)")
-    print(f"{'module':<40} {'self ms':>10} {'cumul. ms':>10}")
-    for module, self_us, cumulative_us in imports:
-        print(f"{module:<40} {self_us / 1000:>10.1f} {cumulative_us / 1000:>10.1f}")
+    for imported in imports:
+        command = " ".join(["bookctl", *imported.args])
+        print()
+        print(
+            f"'{command}' imports {len(imported.rows)} modules in {imported.total_ms:.0f} ms "
+            "(python -X importtime, sum of self times); the slowest:"
+        )
+        print(f"{'module':<40} {'self ms':>10} {'cumul. ms':>10}")
+        for module, self_us, cumulative_us in imported.slowest():
+            print(f"{module:<40} {self_us / 1000:>10.1f} {cumulative_us / 1000:>10.1f}")
 
 
 if __name__ == "__main__":

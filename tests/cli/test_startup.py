@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -93,8 +94,10 @@ except SystemExit as done:
 real_cli = getattr(sys.modules.get("httpx._main"), "__file__", None)
 loaded = sorted({m.split(".")[0] for m in sys.modules
                  if m.split(".")[0] in ("rich", "pygments", "stamina")})
+unneeded = sorted(m for m in ("tomli_w", "importlib.metadata", "zipfile", "csv")
+                  if m in sys.modules)
 sys.stderr.write("PROBE " + json.dumps({"code": code, "loaded": loaded, "ssl": len(contexts),
-                 "httpx_cli": real_cli}) + "\\n")
+                 "httpx_cli": real_cli, "unneeded": unneeded}) + "\\n")
 """
 
 
@@ -115,6 +118,9 @@ def test_a_data_command_over_http_loads_no_rich_no_tls_no_retry_loop_nor_httpx_o
     assert found["loaded"] == [], f"imported for {fmt}: {found['loaded']}"
     assert found["ssl"] == 0, "an SSL context was built for a plain http:// profile"
     assert found["httpx_cli"] is None, "httpx's own command line was imported"
+    # Nothing is written (tomli_w), no installed package's metadata is read (pydantic's plugin
+    # scan: importlib.metadata, zipfile), and the csv module only for -o csv.
+    assert found["unneeded"] == ([] if fmt == ["--json"] else ["csv"]), found["unneeded"]
 
 
 def test_httpx_own_command_line_still_runs_after_bookctl_deferred_it() -> None:
@@ -182,3 +188,124 @@ def test_a_bare_bookctl_prints_the_help_and_exits_2() -> None:
     result = run_bookctl()
     assert result.exit_code == 2, result
     assert "Usage: bookctl" in result.stdout and "│ products " in result.stdout
+
+
+_PLUGIN = """
+class _Plugin:
+    def new_schema_validator(self, *args, **kwargs):
+        return None, None, None
+
+
+plugin = _Plugin()
+"""
+
+_PLUGIN_PROBE = """
+import json, sys
+from bookctl.cli.app import main
+try:
+    main(sys.argv[1:])
+except SystemExit as done:
+    code = done.code
+from pydantic import BaseModel
+
+class Probe(BaseModel):
+    x: int
+
+Probe(x=1)
+loader = sys.modules["pydantic.plugin._loader"]
+sys.stderr.write("PROBE " + json.dumps({
+    "code": code,
+    "plugin": "bookctl_probe_plugin" in sys.modules,
+    "metadata": "importlib.metadata" in sys.modules,
+    "group": getattr(loader, "PYDANTIC_ENTRY_POINT_GROUP", None),
+}) + "\\n")
+"""
+
+
+@pytest.mark.parametrize("setting", [None, ""])
+def test_pydantic_plugins_are_not_looked_for_unless_pydantic_disable_plugins_is_set(
+    served_profile: str, tmp_path: Path, setting: str | None
+) -> None:
+    """bookctl stands in for pydantic's plugin loader (the scan of every installed package's
+    metadata); with PYDANTIC_DISABLE_PLUGINS set, pydantic's own loader and rules apply. If
+    pydantic stops asking ``pydantic.plugin._loader.get_plugins``, the first case fails."""
+    site = tmp_path / "site"
+    dist = site / "bookctl_probe_plugin-1.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: bookctl-probe-plugin\nVersion: 1.0\n"
+    )
+    (dist / "entry_points.txt").write_text("[pydantic]\nprobe = bookctl_probe_plugin:plugin\n")
+    (site / "bookctl_probe_plugin.py").write_text(_PLUGIN)
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), env.get("PYTHONPATH")]))
+    if setting is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = setting
+    proc = subprocess.run(
+        [sys.executable, "-c", _PLUGIN_PROBE, "-p", served_profile, "--json", "products"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    probe = next(line for line in proc.stderr.splitlines() if line.startswith("PROBE "))
+    found = json.loads(probe.removeprefix("PROBE "))
+    assert found["code"] == 0, proc.stderr
+    if setting is None:
+        assert found == {"code": 0, "plugin": False, "metadata": False, "group": "pydantic"}
+    else:
+        assert found["plugin"] is True, "pydantic's own loader did not run"
+
+
+_GC_PROBE = """
+import gc, json, sys
+from bookctl.cli.app import main
+try:
+    main(sys.argv[1:])
+except SystemExit as done:
+    code = done.code
+sys.stderr.write("PROBE " + json.dumps(
+    {"code": code, "enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}) + "\\n")
+"""
+
+
+def test_after_start_up_the_collector_is_on_and_no_longer_walks_the_loaded_code(
+    served_profile: str,
+) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", _GC_PROBE, "-p", served_profile, "--json", "products"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    probe = next(line for line in proc.stderr.splitlines() if line.startswith("PROBE "))
+    found = json.loads(probe.removeprefix("PROBE "))
+    assert found["code"] == 0, proc.stderr
+    assert found["enabled"] is True
+    # The command modules, httpx, pydantic and the provider's models: tens of thousands.
+    assert found["frozen"] > 10_000, found
+
+
+def test_a_block_that_loads_nothing_freezes_nothing_and_collection_always_comes_back() -> None:
+    import gc
+
+    from bookctl.cli.app import loading_code
+
+    assert gc.isenabled()
+    frozen = gc.get_freeze_count()
+    with loading_code():
+        assert not gc.isenabled()
+        garbage = [[] for _ in range(1000)]
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen
+    del garbage
+    with pytest.raises(RuntimeError), loading_code():
+        raise RuntimeError("a failed load")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with loading_code():
+            pass
+        assert not gc.isenabled(), "collection turned on where the caller had it off"
+    finally:
+        gc.enable()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import importlib
+import os
 import sys
-from collections.abc import MutableMapping
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import click
@@ -129,10 +132,35 @@ class LazyGroup(TyperGroup):
     def _load(self, name: str) -> click.Command:
         command = self._loaded.get(name)
         if command is None:
-            command = _build_command(name)
-            _attach_globals(command, _shared_globals())
+            with loading_code():
+                command = _build_command(name)
+                _attach_globals(command, _shared_globals())
             self._loaded[name] = command
         return command
+
+
+@contextlib.contextmanager
+def loading_code() -> Iterator[None]:
+    """No garbage collection while modules load and commands are built.
+
+    Loading code makes tens of thousands of objects that live as long as the process, and the
+    collector would walk them again and again while they are made: a quarter of the run time
+    of a one-request command. When the block loaded modules, what exists is moved out of the
+    collector's sight (``gc.freeze``) before collection is turned back on, so a long run
+    (batch, sandbox serve) collects its own garbage as usual; a block that loaded nothing
+    (a provider asked for again) freezes nothing.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    modules = len(sys.modules)
+    gc.disable()
+    try:
+        yield
+    finally:
+        if len(sys.modules) != modules:
+            gc.freeze()
+        gc.enable()
 
 
 def _build_command(name: str) -> click.Command:
@@ -143,6 +171,9 @@ def _build_command(name: str) -> click.Command:
     holder = typer.Typer(add_completion=False, rich_markup_mode="rich")
     for module in COMMANDS[name][0]:
         importlib.import_module(f"bookctl.cli.{module}").register(holder)
+    # A module may register several commands (``products`` and ``product``): build this one.
+    holder.registered_commands = [c for c in holder.registered_commands if c.name in (name, None)]
+    holder.registered_groups = [g for g in holder.registered_groups if g.name in (name, None)]
     group = typer.main.get_group(holder)
     command = group.commands[name]
     command.params.extend(_shared_globals())
@@ -206,10 +237,45 @@ def _defer_httpx_cli() -> None:
     sys.modules["httpx._main"] = stand_in
 
 
+def _skip_pydantic_plugin_scan() -> None:
+    """Keep pydantic from reading every installed package's entry points on its first model.
+
+    Building a validator calls ``pydantic.plugin._loader.get_plugins()``, which imports
+    ``importlib.metadata`` and scans the metadata of every installed distribution for
+    ``pydantic`` plugins: about a fifth of what ``products --json`` spends once its modules
+    are loaded, for plugins bookctl never uses. A stand-in answers "no plugins" unless
+    ``PYDANTIC_DISABLE_PLUGINS`` is set, in which case pydantic's own loader (and its rules for
+    that variable) takes over.
+    """
+    name = "pydantic.plugin._loader"
+    if name in sys.modules or "PYDANTIC_DISABLE_PLUGINS" in os.environ:
+        return
+    import types
+
+    def get_plugins() -> tuple[()]:
+        return ()
+
+    def real(attr: str) -> Any:
+        # Anything else (a plugin's own code, pydantic's internals) gets the real module; the
+        # import system's own probes (``__path__``, ...) must not load it.
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        if sys.modules.get(name) is stand_in:
+            del sys.modules[name]
+        return getattr(importlib.import_module(name), attr)
+
+    stand_in = types.ModuleType(name)
+    stand_in.get_plugins = get_plugins  # type: ignore[attr-defined]
+    stand_in.__getattr__ = real  # type: ignore[method-assign]
+    sys.modules[name] = stand_in
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Entry point of the ``bookctl`` console script."""
-    from bookctl.cli.errors import run
-
     _defer_httpx_cli()
+    _skip_pydantic_plugin_scan()
+    with loading_code():
+        from bookctl.cli.errors import run
 
-    return run(build_cli(), sys.argv[1:] if argv is None else argv)
+        cli = build_cli()
+    return run(cli, sys.argv[1:] if argv is None else argv)

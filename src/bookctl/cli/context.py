@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from bookctl.cli import hints
+from bookctl.cli.app import loading_code
 from bookctl.cli.options import GlobalOptions, global_options
 from bookctl.core.config import (
     ConfigStore,
@@ -181,15 +182,17 @@ class Application:
     def _embedded_transport(self, provider: str) -> httpx.BaseTransport:
         """The embedded sandbox, with only ``provider``'s emulator when it is one of the five
         (the admin commands, whose "provider" is the sandbox itself, get all of them)."""
-        from bookctl.cli.embedded import embedded_transport
         from bookctl.core import paths
         from bookctl.core.fs import ensure_private_dir
-        from bookctl.sandbox.registry import PROVIDER_NAMES
 
-        db = paths.embedded_sandbox_db()
-        ensure_private_dir(db.parent)
-        only = [provider] if provider in PROVIDER_NAMES else None
-        transport = embedded_transport(db, api_key=sandbox_key(), providers=only)
+        with loading_code():
+            from bookctl.cli.embedded import embedded_transport
+            from bookctl.sandbox.registry import PROVIDER_NAMES
+
+            db = paths.embedded_sandbox_db()
+            ensure_private_dir(db.parent)
+            only = [provider] if provider in PROVIDER_NAMES else None
+            transport = embedded_transport(db, api_key=sandbox_key(), providers=only)
         self._transports.append(transport)
         return transport
 
@@ -206,7 +209,8 @@ class Application:
         spec = CATALOGUE.spec(profile.provider)
         if stage is not None and given:
             CATALOGUE.resolve(profile.provider, profile.name, stage, given)
-        cls = spec.provider_class()
+        with loading_code():
+            cls = spec.provider_class()
         key = self.config.api_key(profile)
         if not key:
             raise AuthError(

@@ -12,6 +12,12 @@ def main() -> None:
 
         sys.stdout.write(f"bookctl {__version__}\n")
         raise SystemExit(0)
+    import gc
+
+    # What bookctl.cli.app.loading_code does, for the import that brings it.
+    gc.disable()
     from bookctl.cli.app import main as run
 
+    gc.freeze()
+    gc.enable()
     run()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import os
-import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -149,6 +148,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
     problem = jsonio.utf8_error(data)
     if problem is not None:
         raise LocalFileError(f"{path} is not UTF-8 text ({problem})", hint=repair)
+    import tomllib  # only when there is a file to read: a fresh install has none
+
     try:
         return tomllib.loads(data.decode("utf-8"))
     except tomllib.TOMLDecodeError as err:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
@@ -146,6 +145,8 @@ class Output:
             self._stdout.write(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
             self._stdout.write("\n")
         elif self.fmt == "csv":
+            import csv
+
             writer = csv.writer(self._stdout, lineterminator="\n")
             for spec in tables:
                 columns, rows = _split_amounts(spec)
