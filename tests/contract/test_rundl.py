@@ -8,6 +8,7 @@ products, reading a checkout, the purchase and the product order are not in it
 from __future__ import annotations
 
 import base64
+import json
 import copy
 from pathlib import Path
 from typing import Any
@@ -246,3 +247,32 @@ def test_an_unreadable_create_answer_says_nothing_is_bought(cli: Cli, stub: Stub
     result = cli("-p", PROFILE, "basket", "add", "--service", "30798101", "--product", "1")
     assert result.exit_code == 6, result
     assert "nothing is bought" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_batch_row_sends_the_documented_checkout(cli: Cli, stub: Stub, tmp_path: Path) -> None:
+    """``batch run`` on Rundl: the row's columns are the options; the request is the document's."""
+    stub.on("POST", "checkouts", CHECKOUT)
+    stub.on("GET", f"checkouts/{CHECKOUT_ID}", CHECKOUT)
+    stub.on("POST", f"checkouts/{CHECKOUT_ID}/purchase", PURCHASED)
+    stub.on("GET", f"product_orders/{ORDER_ID}", ORDER)
+    rows = tmp_path / "rows.csv"
+    rows.write_text("id,service,product,qty\nrd-1,30798101,30798131,1\n", encoding="utf-8")
+    report = tmp_path / "report.json"
+    summary = ok(cli, "batch", "run", str(rows), "--report", str(report))
+    assert (summary["booked"], summary["failed"]) == (1, 0)
+    assert summary["by_order_state"] == {"invoiced": 1}
+    created = sent(stub, "POST", "checkouts")
+    assert created.json == {
+        "checkout": {
+            "service": 30798101,
+            "payment_token": None,
+            "items": [{"product": {"id": 30798131}, "quantity": 1}],
+        }
+    }
+    assert sent(stub, "POST", f"checkouts/{CHECKOUT_ID}/purchase").json == {
+        "payment_account_type": "manual"
+    }
+    # A checkout holds nothing and cannot be extended: batch never asks.
+    assert not [s for s in stub.seen if "extend" in s.path]
+    (row,) = json.loads(report.read_text())["rows"]
+    assert (row["id"], row["order_id"], row["order_state"]) == ("rd-1", str(ORDER_ID), "invoiced")
