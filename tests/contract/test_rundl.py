@@ -8,8 +8,8 @@ products, reading a checkout, the purchase and the product order are not in it
 from __future__ import annotations
 
 import base64
-import json
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
