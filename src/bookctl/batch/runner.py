@@ -373,12 +373,19 @@ class BatchRunner:
             return True
 
         try:
+            return call()
+        except BookctlError as err:
+            # Most steps succeed at once: the retry loop starts only now, with this failure
+            # replayed into it as its first round.
+            first = err
+        try:
             return retry.retrying(
                 call,
                 on=again,
                 attempts=STEP_ROUNDS,
                 wait_initial=STEP_BACKOFF,
                 wait_max=STEP_BACKOFF_CAP,
+                first=first,
             )
         except BookctlError as err:
             raise _RowFailed(stage, err, definitive=not _transient(err)) from err
