@@ -176,7 +176,11 @@ def test_a_row_killed_while_its_order_settles_is_booked_on_resume(
         done = run_bookctl(*args, "--wait-timeout", "0", "--json")
         assert done.exit_code == 0, done
         assert done.json["booked"] == 1
-        assert done.json["by_order_state"] == {SETTLING[provider][1]: 1}
+        # Still settling, unless the resume itself took longer than the sandbox's settling time
+        # (Rundl's is 5 s): either way one booking, in a state the provider can be in by then.
+        (state,) = done.json["by_order_state"]
+        assert state in {SETTLING[provider][1], *FINAL_STATES[provider]}
+        assert done.json["by_order_state"][state] == 1
         check_exactly_once(provider, served, journal, 1)
     finally:
         served.stop()
