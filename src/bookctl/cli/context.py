@@ -164,9 +164,10 @@ class Application:
                 base_url=profile.base_url,
                 auth_headers=dict(auth_headers),
                 secrets=(secret,),
+                # The sandbox's own admin calls have no provider: the default headers.
                 secret_headers=CATALOGUE.spec(profile.provider).secret_headers
                 if profile.provider in CATALOGUE
-                else frozenset({"authorization"}),
+                else ClientConfig.secret_headers,
                 connect_timeout=profile.connect_timeout or DEFAULT_CONNECT_TIMEOUT,
                 read_timeout=profile.read_timeout or DEFAULT_READ_TIMEOUT,
                 provider=profile.provider,

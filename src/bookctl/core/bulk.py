@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
-from bookctl.core.errors import BookctlError, NotFoundError, UsageError
+from bookctl.core.errors import NotFoundError, UsageError
 
 if TYPE_CHECKING:
     from bookctl.core.models import Order, Product
@@ -177,11 +177,7 @@ class ColumnAdapter:
         return self._options({k: v for k, v in row.items() if k != "id"}, "")
 
     def from_json(self, row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        unknown = sorted(set(row) - self._json_keys)
-        if unknown:
-            raise UsageError(
-                f'unknown key(s) {", ".join(unknown)}; a row is {{"id", "add", "checkout"}}'
-            )
+        self.check_json_keys(row)
         add, checkout = row.get("add"), row.get("checkout", {})
         if not isinstance(add, dict):
             raise UsageError("'add' must be an object of the basket add request's fields")
@@ -193,6 +189,14 @@ class ColumnAdapter:
         if missing:
             raise UsageError(f"missing {', '.join(missing)}")
         return add_options, checkout_options
+
+    def check_json_keys(self, row: Mapping[str, Any]) -> None:
+        """A JSON row holds ``id``, ``add`` and ``checkout`` only."""
+        unknown = sorted(set(row) - self._json_keys)
+        if unknown:
+            raise UsageError(
+                f'unknown key(s) {", ".join(unknown)}; a row is {{"id", "add", "checkout"}}'
+            )
 
     def _options(
         self, values: Mapping[str, Any], where: str, *, stage: str | None = None
@@ -244,8 +248,6 @@ class ColumnAdapter:
             cart, _ = provider.cart_show(cart_id, session)
         except NotFoundError:
             return CartStatus("gone", "missing")
-        except BookctlError:
-            raise
         if cart.state in self.gone_states:
             return CartStatus("gone", cart.state)
         if cart.state in self.booked_states:

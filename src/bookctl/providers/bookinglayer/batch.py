@@ -61,11 +61,7 @@ class Adapter(ColumnAdapter):
         return add, checkout
 
     def from_json(self, row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        unknown = sorted(set(row) - self._json_keys)
-        if unknown:
-            raise UsageError(
-                f'unknown key(s) {", ".join(unknown)}; a row is {{"id", "add", "checkout"}}'
-            )
+        self.check_json_keys(row)
         body, order = row.get("add"), row.get("checkout")
         if not isinstance(body, dict):
             raise UsageError("'add' must be the bookings/add body (an object)")

@@ -27,7 +27,6 @@ _CONTACT = {
 
 
 class Adapter(ColumnAdapter):
-    required: ClassVar[tuple[str, ...]] = ()
     gone_states: ClassVar[frozenset[str]] = frozenset({"CANCELED"})
     #: Checked out: a resumed row reads the booking back as it stands, so a declined payment
     #: ends the row DECLINED (as a run that was not stopped does) instead of booking anew.
