@@ -7,16 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from bookctl.core.money import money
+from bookctl.core.wire import ConfigDict, Field, Model
 
 __all__ = ["money"]
 
 Count = int | str | None  # a number, the string "unlimited", or unknown
 
 
-class _Model(BaseModel):
+class _Model(Model):
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
@@ -101,7 +100,7 @@ class Order(_Model):
     notices: list[str] = Field(default_factory=list, exclude=True, repr=False)
 
 
-class Result(BaseModel):
+class Result(Model):
     """What a provider call gives the CLI: the neutral value plus the provider's own payload."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True, defer_build=True)

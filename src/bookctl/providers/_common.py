@@ -7,10 +7,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, ConfigDict
-
 from bookctl.core import validate
 from bookctl.core.errors import ApiError, UsageError
+from bookctl.core.wire import BeforeValidator, ConfigDict
 
 #: How wire models read an answer: unknown fields never fail (they are kept aside), and a
 #: number may stand where the document shows a string (ids, amounts). Strings where numbers are

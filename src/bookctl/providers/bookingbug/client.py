@@ -18,8 +18,6 @@ from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from bookctl.core import clock, config, validate
 from bookctl.core.config import Profile
 from bookctl.core.errors import (
@@ -35,9 +33,19 @@ from bookctl.core.errors import (
     UsageError,
 )
 from bookctl.core.http import ApiClient, decode_json
-from bookctl.core.models import AvailabilityRow, Cart, CartLine, Money, Order, Product, money
+from bookctl.core.models import (
+    AvailabilityRow,
+    Cart,
+    CartLine,
+    Money,
+    Order,
+    Product,
+    Timeslot,
+    money,
+)
 from bookctl.core.provider import unsupported_stage
 from bookctl.core.session import CartSession
+from bookctl.core.wire import ConfigDict, Field, Model, ValidationError
 from bookctl.providers._common import iso_timestamp
 from bookctl.providers.bookingbug import ADD_ITEM_PARAMS
 
@@ -52,7 +60,7 @@ if TYPE_CHECKING:
     import httpx
 
 
-class _Wire(BaseModel):
+class _Wire(Model):
     # Read leniently: unknown fields are ignored and ids may come as numbers or strings.
     model_config = ConfigDict(
         extra="ignore", coerce_numbers_to_str=True, populate_by_name=True, defer_build=True
@@ -191,7 +199,7 @@ class WireLogin(_Wire):
     auth_token: str | None = None
 
 
-def _parse(model: type[BaseModel], data: Any, what: str) -> Any:
+def _parse(model: type[Model], data: Any, what: str) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as err:
@@ -275,7 +283,7 @@ def to_event_row(wire: WireEvent) -> AvailabilityRow:
         checkin=None,
         checkout=None,
         timeslots=[
-            {"time": when[11:16], "available": wire.spaces_left, "capacity": wire.num_spaces}
+            Timeslot(time=when[11:16], available=wire.spaces_left, capacity=wire.num_spaces)
         ],
     )
 
@@ -283,9 +291,7 @@ def to_event_row(wire: WireEvent) -> AvailabilityRow:
 def to_service_rows(service_id: str, days: list[WireDay]) -> list[AvailabilityRow]:
     rows = []
     for day in days:
-        slots = [
-            {"time": _clock(t.time), "available": t.avail, "capacity": None} for t in day.times
-        ]
+        slots = [Timeslot(time=_clock(t.time), available=t.avail, capacity=None) for t in day.times]
         rows.append(
             AvailabilityRow(
                 product_id=service_id,

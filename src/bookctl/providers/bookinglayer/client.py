@@ -11,8 +11,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ValidationError
-
 from bookctl.core import validate
 from bookctl.core.config import Profile
 from bookctl.core.errors import (
@@ -26,9 +24,19 @@ from bookctl.core.errors import (
     UsageError,
 )
 from bookctl.core.http import ApiClient, decode_json
-from bookctl.core.models import AvailabilityRow, Cart, CartLine, Money, Order, Product, money
+from bookctl.core.models import (
+    AvailabilityRow,
+    Cart,
+    CartLine,
+    Money,
+    Order,
+    Product,
+    Timeslot,
+    money,
+)
 from bookctl.core.provider import unsupported_stage
 from bookctl.core.session import CartSession
+from bookctl.core.wire import Model, ValidationError
 from bookctl.providers._common import LENIENT, Count, iso_timestamp
 from bookctl.providers.bookinglayer import CUSTOMER_FIELDS
 
@@ -39,7 +47,7 @@ GENDERS = ("m", "f")
 CHECKED_OUT_STATES = frozenset({"checked_out", "completed", "confirmed", "booked"})
 
 
-class _Wire(BaseModel):
+class _Wire(Model):
     model_config = LENIENT
 
 
@@ -225,7 +233,7 @@ class WireCheckout(_Wire):
     booking: WireBooking | None = None
 
 
-def _parse(model: type[BaseModel], data: Any, what: str) -> Any:
+def _parse(model: type[Model], data: Any, what: str) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as err:
@@ -289,7 +297,8 @@ def to_availability_rows(product_id: str, days: Mapping[str, WireDay]) -> list[A
                 timeslots=None
                 if day.timeslots is None
                 else [
-                    t.model_dump(include={"time", "available", "capacity"}) for t in day.timeslots
+                    Timeslot(time=t.time, available=t.available, capacity=t.capacity)
+                    for t in day.timeslots
                 ],
             )
         )
@@ -797,7 +806,7 @@ def _path_id(value: str) -> str:
     return text
 
 
-def _parse_list(model: type[BaseModel], data: Any, what: str) -> list[Any]:
+def _parse_list(model: type[Model], data: Any, what: str) -> list[Any]:
     if not isinstance(data, list):
         raise _bad_answer(what)
     return [_parse(model, item, what) for item in data]

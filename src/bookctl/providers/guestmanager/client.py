@@ -15,8 +15,6 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
-
 from bookctl.core import validate
 from bookctl.core.config import Profile
 from bookctl.core.errors import (
@@ -31,6 +29,7 @@ from bookctl.core.http import ApiClient, decode_json
 from bookctl.core.models import AvailabilityRow, Cart, CartLine, Money, Order, Product, money
 from bookctl.core.provider import unsupported_stage
 from bookctl.core.session import CartSession
+from bookctl.core.wire import BeforeValidator, ConfigDict, Model, ValidationError
 from bookctl.providers._common import explain, iso_timestamp, read_answers, require_option
 
 KEY = "guestmanager"
@@ -64,7 +63,7 @@ def _text(value: Any) -> Any:
 Text = Annotated[str, BeforeValidator(_text)]
 
 
-class _Wire(BaseModel):
+class _Wire(Model):
     # Unknown fields are kept (for --raw) and never required.
     model_config = ConfigDict(extra="allow", defer_build=True)
 
@@ -172,7 +171,7 @@ class WireOrder(_Wire):
     links: dict[str, str | None] = {}
 
 
-def _parse(model: type[BaseModel], data: Any, what: str) -> Any:
+def _parse(model: type[Model], data: Any, what: str) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as err:

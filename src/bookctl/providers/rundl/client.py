@@ -14,8 +14,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ValidationError
-
 from bookctl.core import validate
 from bookctl.core.config import Profile
 from bookctl.core.errors import (
@@ -31,6 +29,7 @@ from bookctl.core.http import ApiClient, decode_json
 from bookctl.core.models import AvailabilityRow, Cart, CartLine, Money, Order, Product, money
 from bookctl.core.provider import unsupported_stage
 from bookctl.core.session import CartSession
+from bookctl.core.wire import Model, ValidationError
 from bookctl.providers._common import LENIENT
 
 KEY = "rundl"
@@ -46,7 +45,7 @@ _DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
 Amount = Decimal | None
 
 
-class _Wire(BaseModel):
+class _Wire(Model):
     model_config = LENIENT
 
 
@@ -124,7 +123,7 @@ class WireProductOrder(_Wire):
     completed_date: str | None = None
 
 
-def _parse(model: type[BaseModel], data: Any, what: str) -> Any:
+def _parse(model: type[Model], data: Any, what: str) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as err:

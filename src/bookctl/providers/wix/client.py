@@ -12,8 +12,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ValidationError
-
 from bookctl.core import validate
 from bookctl.core.config import Profile
 from bookctl.core.errors import (
@@ -39,6 +37,7 @@ from bookctl.core.models import (
 )
 from bookctl.core.provider import unsupported_stage
 from bookctl.core.session import CartSession
+from bookctl.core.wire import Model, ValidationError
 from bookctl.providers._common import LENIENT, Count, explain, iso_timestamp, require_option
 
 KEY = "wix"
@@ -58,7 +57,7 @@ HINTS = {
 }
 
 
-class _Wire(BaseModel):
+class _Wire(Model):
     model_config = LENIENT
 
 
@@ -133,7 +132,7 @@ class WireBooking(_Wire):
         return self.status.upper() not in NOT_CHECKED_OUT
 
 
-def _parse(model: type[BaseModel], data: Any, what: str) -> Any:
+def _parse(model: type[Model], data: Any, what: str) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as err:
