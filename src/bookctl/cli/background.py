@@ -115,13 +115,24 @@ def _private_dir() -> Path | None:
 def start(db: Path) -> None:
     """Start the background server on ``db`` for this state dir, detached, unless one runs or
     is starting there. It never holds this process's terminal or pipes, and a failure to start
-    it changes nothing for the command (its log is ``paths.sandbox_server_log()``)."""
-    from bookctl.sandbox.protocol import holder
+    it changes nothing for the command (the server's log is ``paths.sandbox_server_log()``)."""
+    from bookctl.sandbox.protocol import try_lock
 
     sock = socket_path()
-    lock = paths.sandbox_server_lock()
-    if sock is None or holder(lock) is not None:
+    if sock is None:
         return
+    # Taken here and handed to the server: from now on `status` and `stop` find it, and a
+    # racing starter finds the lock held and starts nothing.
+    lock = try_lock(paths.sandbox_server_lock())
+    if lock is None:
+        return
+    try:
+        _spawn(db, sock, lock)
+    finally:
+        os.close(lock)
+
+
+def _spawn(db: Path, sock: Path, lock: int) -> None:
     import subprocess
 
     package_root = os.path.dirname(os.path.dirname(bookctl.__file__))
@@ -140,23 +151,26 @@ def start(db: Path) -> None:
         "--socket",
         str(sock),
         "--lock",
-        os.path.abspath(lock),
+        os.path.abspath(paths.sandbox_server_lock()),
+        "--lock-fd",
+        str(lock),
         "--idle",
         repr(idle_seconds()),
     ]
+    log = paths.sandbox_server_log()
     try:
-        log = os.open(
-            paths.sandbox_server_log(), os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600
-        )
+        # Until the server takes the lock and empties it, the log gets what a starter says.
+        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
     except OSError:
         return
     try:
         subprocess.Popen(
-            args,
+            [*args, "--log", os.path.abspath(log)],
             stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
+            stdout=fd,
+            stderr=fd,
             close_fds=True,
+            pass_fds=(lock,),
             start_new_session=True,
             cwd="/",
             env=env,
@@ -164,4 +178,4 @@ def start(db: Path) -> None:
     except OSError:
         return
     finally:
-        os.close(log)
+        os.close(fd)

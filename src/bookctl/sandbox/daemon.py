@@ -4,15 +4,18 @@ The CLI starts it as a detached process when a command on the embedded sandbox f
 running (``bookctl.cli.background``), and later commands reach it over the socket instead of
 loading the app themselves:
 
-    python -m bookctl.sandbox.daemon --db DB --socket PATH --lock PATH --idle SECONDS
+    python -m bookctl.sandbox.daemon --db DB --socket PATH --lock PATH --idle SECONDS --log PATH
 
-It takes the exclusive lock of ``--lock`` for its whole life and exits at once if another
-process holds it, so racing starters leave one server. It writes what ``bookctl sandbox
-status`` shows into that lock file, binds the socket (removing a stale one: it holds the lock),
+It holds the exclusive lock of ``--lock`` for its whole life (taken by its starter and
+inherited as ``--lock-fd``, or taken itself) and exits at once if another process holds it,
+so racing starters leave one server. It writes what ``bookctl sandbox
+status`` shows into that lock file, sends its output to ``--log`` (this run's only), binds
+the socket (removing a stale one: it holds the lock),
 and stops, removing its socket, after ``--idle`` seconds without a request, on
 ``POST /_sandbox/daemon/stop``, on SIGTERM, or as soon as its database file or lock file is
-removed or replaced (it answers a request it can no longer serve with the ``GONE_HEADER``, not
-running it, and the client runs it itself). The key the emulators expect comes from
+removed or replaced, or the database's header overwritten (it answers a request it can no
+longer serve with the ``GONE_HEADER``, not running it, and the client runs it itself, finding
+what a command without a server finds). The key the emulators expect comes from
 ``BOOKCTL_SANDBOX_KEY``; ``BOOKCTL_CLOCK_SHIFT`` is read as by any sandbox process.
 """
 
@@ -28,13 +31,16 @@ import sys
 import time
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bookctl import __version__
-from bookctl.sandbox.middleware import ASGIApp, Receive, Scope, Send
 from bookctl.sandbox.protocol import DAEMON_PATH, GONE_HEADER, try_lock
 
+if TYPE_CHECKING:
+    from bookctl.sandbox.middleware import ASGIApp, Receive, Scope, Send
+
 _BACKLOG = 128
+_SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -59,6 +65,7 @@ class Daemon:
         self._active = 0
         self._last = time.monotonic()
         self._files = {db: _identity(db), lock: _identity(lock)}
+        self._db_fd = os.open(db, os.O_RDONLY | os.O_CLOEXEC)
         self._sock = sock
         self._sock_id = _identity(sock)
         self.should_exit = False
@@ -68,9 +75,19 @@ class Daemon:
             return self.idle
         return max(0.0, self.idle - (time.monotonic() - self._last))
 
-    def moved(self) -> bool:
-        """Whether its database or lock file was removed or replaced since it started."""
-        return any(_identity(path) != ident for path, ident in self._files.items())
+    def unusable(self) -> bool:
+        """Whether its database or lock file was removed or replaced since it started, or the
+        database no longer starts as one (overwritten in place: its kept connections would not
+        notice, where a command opening it finds it damaged)."""
+        if any(_identity(path) != ident for path, ident in self._files.items()):
+            return True
+        try:
+            return os.pread(self._db_fd, len(_SQLITE_HEADER), 0) != _SQLITE_HEADER
+        except OSError:
+            return True
+
+    def close(self) -> None:
+        os.close(self._db_fd)
 
     def stop(self) -> None:
         """Take the socket away first: a new command then finds no server, not a closing one."""
@@ -91,7 +108,7 @@ class Daemon:
             self.stop()
             await _send_json(send, 200, {"ok": True, "pid": os.getpid()})
             return
-        if self.should_exit or self.moved():
+        if self.should_exit or self.unusable():
             self.stop()
             await _send_json(
                 send,
@@ -120,7 +137,7 @@ class Daemon:
         tick = min(1.0, max(self.idle / 4, 0.05))
         while not server.should_exit:
             await asyncio.sleep(tick)
-            if self.should_exit or self.moved() or (not self._active and not self.idle_left()):
+            if self.should_exit or self.unusable() or (not self._active and not self.idle_left()):
                 self.stop()
                 server.should_exit = True
 
@@ -151,23 +168,35 @@ def _bind(path: Path) -> socket.socket:
     return sock
 
 
+def _log_to(path: Path) -> None:
+    """Send stdout and stderr to ``path``, emptied: the log of this run only."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+    try:
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+    finally:
+        os.close(fd)
+
+
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bookctl.sandbox.daemon")
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--socket", type=Path, required=True)
     parser.add_argument("--lock", type=Path, required=True)
+    parser.add_argument("--lock-fd", type=int, help="the lock, already taken by the starter")
     parser.add_argument("--idle", type=float, default=300.0)
+    parser.add_argument("--log", type=Path)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
-    lock_fd = try_lock(args.lock)
+    lock_fd = try_lock(args.lock) if args.lock_fd is None else args.lock_fd
     if lock_fd is None:
         return 0  # another server (or starter) has this state dir
     try:
-        with contextlib.suppress(OSError):
-            os.ftruncate(sys.stderr.fileno(), 0)  # the log of this run only
+        if args.log is not None:
+            _log_to(args.log)
         return _run(args, lock_fd)
     finally:
         with contextlib.suppress(OSError):
@@ -231,6 +260,7 @@ def _run(args: argparse.Namespace, lock_fd: int) -> int:
         asyncio.run(serve())
     finally:
         daemon.stop()
+        daemon.close()
         app.state.sandbox.close()
     return 0
 
