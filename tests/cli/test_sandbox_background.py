@@ -322,3 +322,24 @@ def test_off_or_under_ci_nothing_starts(env: dict[str, str]) -> None:
 def test_forced_on_under_ci() -> None:
     _products(CI="true", BOOKCTL_SANDBOX_DAEMON="1")
     assert _server()["pid"]
+
+
+def test_a_batch_on_the_embedded_sandbox_is_booked_through_the_server(tmp_path: Path) -> None:
+    _products()
+    _server()
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    report = tmp_path / "report.json"
+    run = run_bookctl(
+        "-p",
+        "sandbox",
+        "batch",
+        "run",
+        str(examples / "bookinglayer-batch.csv"),
+        "--concurrency",
+        "4",
+        "--report",
+        str(report),
+        timeout=300,
+    )
+    assert run.exit_code == 0, run
+    assert _status()["requests"] > 0  # the rows' requests went to the server

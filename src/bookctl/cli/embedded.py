@@ -4,6 +4,7 @@ process (used by the client factory and by ``bookctl sandbox``)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -84,6 +85,7 @@ class _Background(httpx.BaseTransport):
         self._served: httpx.BaseTransport = UnixSocketTransport(str(sock))
         self._make_local = local
         self._local: httpx.BaseTransport | None = None
+        self._local_lock = threading.Lock()  # a batch's workers share this transport
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if self._local is None:
@@ -99,7 +101,9 @@ class _Background(httpx.BaseTransport):
                         raise damaged(self._db, detail)
                     return response
                 response.close()
-            self._local = self._make_local()
+            with self._local_lock:
+                if self._local is None:
+                    self._local = self._make_local()
         return self._local.handle_request(request)
 
     def close(self) -> None:
