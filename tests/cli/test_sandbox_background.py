@@ -217,7 +217,7 @@ def test_a_server_of_another_clock_shift_or_version_is_not_used(
 def test_a_stale_socket_with_no_server_is_replaced() -> None:
     sock_path = background.socket_path()
     assert sock_path is not None
-    sock_path.parent.mkdir(parents=True)
+    sock_path.parent.mkdir(parents=True, exist_ok=True)
     stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     stale.bind(str(sock_path))
     stale.close()  # the file stays, nothing listens

@@ -13,7 +13,6 @@ import httpx
 
 from bookctl.core import paths
 from bookctl.core.errors import LocalFileError
-from bookctl.sandbox.protocol import DAMAGED_HEADER, GONE_HEADER
 
 T = TypeVar("T")
 
@@ -52,6 +51,7 @@ def _in_process(
 ) -> httpx.BaseTransport:
     from bookctl.core.embedded import ASGISyncTransport
     from bookctl.sandbox.app import create_app
+    from bookctl.sandbox.protocol import DAMAGED_HEADER
 
     sandbox_app = open_sandbox(db, create_app, api_key=api_key, providers=providers)
 
@@ -88,6 +88,8 @@ class _Background(httpx.BaseTransport):
         self._local_lock = threading.Lock()  # a batch's workers share this transport
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        from bookctl.sandbox.protocol import DAMAGED_HEADER, GONE_HEADER
+
         if self._local is None:
             try:
                 response = self._served.handle_request(request)

@@ -254,7 +254,7 @@ def status() -> None:
     app = get_app()
     info = holder(paths.sandbox_server_lock())
     live: dict[str, Any] = {}
-    if info and isinstance(info.get("socket"), str):
+    if info and isinstance(info.get("socket"), str) and os.path.exists(info["socket"]):
         try:
             answer = _daemon_client(info["socket"]).get_json("_sandbox/daemon")
         except BookctlError:

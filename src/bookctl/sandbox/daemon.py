@@ -8,14 +8,13 @@ loading the app themselves:
 
 It holds the exclusive lock of ``--lock`` for its whole life (taken by its starter and
 inherited as ``--lock-fd``, or taken itself) and exits at once if another process holds it,
-so racing starters leave one server. It writes what ``bookctl sandbox
-status`` shows into that lock file, sends its output to ``--log`` (this run's only), binds
-the socket (removing a stale one: it holds the lock),
-and stops, removing its socket, after ``--idle`` seconds without a request, on
-``POST /_sandbox/daemon/stop``, on SIGTERM, or as soon as its database file or lock file is
-removed or replaced, or the database's header overwritten (it answers a request it can no
-longer serve with the ``GONE_HEADER``, not running it, and the client runs it itself, finding
-what a command without a server finds). The key the emulators expect comes from
+so racing starters leave one server. It writes what ``bookctl sandbox status`` shows into that
+lock file, sends its output to ``--log`` (this run's only) and binds the socket (removing a
+stale one: it holds the lock). It stops, removing its socket, after ``--idle`` seconds without
+a request, on ``POST /_sandbox/daemon/stop``, on SIGTERM, and as soon as its database file or
+lock file is removed or replaced or the database's header overwritten: it then answers a
+request with the ``GONE_HEADER`` without running it, and the client runs it itself, finding
+what a command without a server finds. The key the emulators expect comes from
 ``BOOKCTL_SANDBOX_KEY``; ``BOOKCTL_CLOCK_SHIFT`` is read as by any sandbox process.
 """
 
