@@ -343,3 +343,11 @@ def test_a_batch_on_the_embedded_sandbox_is_booked_through_the_server(tmp_path: 
     )
     assert run.exit_code == 0, run
     assert _status()["requests"] > 0  # the rows' requests went to the server
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc")
+def test_the_server_keeps_no_provider_key_of_the_shell_that_started_it() -> None:
+    _products(BOOKCTL_API_KEY="sk_live_not_for_the_sandbox")
+    environ = Path(f"/proc/{_server()['pid']}/environ").read_bytes().split(b"\0")
+    assert not [entry for entry in environ if b"sk_live_not_for_the_sandbox" in entry]
+    assert f"BOOKCTL_CLOCK_SHIFT={os.environ['BOOKCTL_CLOCK_SHIFT']}".encode() in environ

@@ -28,6 +28,9 @@ IDLE_ENV = "BOOKCTL_SANDBOX_IDLE"
 DEFAULT_IDLE_SECONDS = 300.0
 #: A socket's path must fit ``sun_path`` (104 bytes on macOS and the BSDs, 108 on Linux).
 _MAX_SOCKET_PATH = 100
+#: The environment a server is started with (names or prefixes): the sandbox clock's shift,
+#: and what the interpreter and the locale read.
+_KEPT_ENV = ("BOOKCTL_CLOCK_SHIFT", "PYTHON", "PATH", "HOME", "LANG", "LC_", "TMPDIR", "TZ")
 _OFF = ("0", "false", "no", "off")
 _ON = ("1", "true", "yes", "on")
 
@@ -39,7 +42,7 @@ def enabled() -> bool:
     find a process left behind) and ``BOOKCTL_SANDBOX_DAEMON`` is not true; never without
     Unix sockets.
     """
-    if not hasattr(socket, "AF_UNIX"):
+    if os.name != "posix" or not hasattr(socket, "AF_UNIX"):
         return False
     chosen = os.environ.get(DAEMON_ENV, "").strip().lower()
     if chosen in _OFF:
@@ -137,11 +140,10 @@ def _spawn(db: Path, sock: Path, lock: int) -> None:
 
     package_root = os.path.dirname(os.path.dirname(bookctl.__file__))
     python_path = os.environ.get("PYTHONPATH")
-    env = {
-        **os.environ,
-        "BOOKCTL_SANDBOX_KEY": sandbox_key(),
-        "PYTHONPATH": os.pathsep.join(p for p in (package_root, python_path) if p),
-    }
+    # Only what the server needs: a long-lived process keeps no provider key of this shell.
+    env = {name: value for name, value in os.environ.items() if name.startswith(_KEPT_ENV)}
+    env["BOOKCTL_SANDBOX_KEY"] = sandbox_key()
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, python_path) if p)
     args = [
         sys.executable,
         "-m",
