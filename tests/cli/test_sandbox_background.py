@@ -351,3 +351,16 @@ def test_the_server_keeps_no_provider_key_of_the_shell_that_started_it() -> None
     environ = Path(f"/proc/{_server()['pid']}/environ").read_bytes().split(b"\0")
     assert not [entry for entry in environ if b"sk_live_not_for_the_sandbox" in entry]
     assert f"BOOKCTL_CLOCK_SHIFT={os.environ['BOOKCTL_CLOCK_SHIFT']}".encode() in environ
+
+
+def test_a_killed_server_leaves_nothing_that_misleads() -> None:
+    _products()
+    killed = _server()
+    os.kill(killed["pid"], signal.SIGKILL)
+    _gone()
+    assert Path(killed["socket"]).exists()  # left behind, nothing listens
+    assert _status()["running"] is False
+    first = _products()
+    assert _server()["pid"] != killed["pid"]
+    assert _products().json == first.json
+    assert _status()["requests"] == 1

@@ -24,13 +24,15 @@ DAEMON_PATH = "/_sandbox/daemon"
 def try_lock(path: Path) -> int | None:
     """An open descriptor of ``path`` holding its exclusive lock, or None if another holds it.
 
-    The lock is ``flock``'s: it lasts while the descriptor is open, and dies with its process.
+    The lock is ``flock``'s: it lasts while the descriptor is open, and dies with its process
+    (one killed leaves what it wrote there: the file is emptied when the lock is taken).
     """
     import fcntl
 
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.ftruncate(fd, 0)
     except BlockingIOError:
         os.close(fd)
         return None
