@@ -244,6 +244,9 @@ def _run(args: argparse.Namespace, lock_fd: int) -> int:
         lifespan="off",
         log_level="warning",
         access_log=False,
+        # Longer than the client keeps an idle connection (5 s), so it never reuses one
+        # that the server is closing.
+        timeout_keep_alive=10,
         timeout_graceful_shutdown=5,
     )
     server = _Server(config)
