@@ -77,6 +77,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("BOOKCTL_CONFIG_DIR", str(config))
     monkeypatch.setenv("BOOKCTL_STATE_DIR", str(state))
+    monkeypatch.setenv("BOOKCTL_SANDBOX_DAEMON", "0")  # its own tests turn it on
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.setenv("TERM", "dumb")
     return {"config": config, "state": state}

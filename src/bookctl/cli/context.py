@@ -149,8 +149,10 @@ class Application:
         secret: str,
         *,
         pacer: Pacer | None = None,
+        transport: httpx.BaseTransport | None = None,
     ) -> ApiClient:
-        """The one client factory: network or embedded sandbox, same policy either way."""
+        """The one client factory: network or embedded sandbox, same policy either way
+        (``transport``: a given local one, such as a background sandbox's socket)."""
         from bookctl.core.http import (
             DEFAULT_CONNECT_TIMEOUT,
             DEFAULT_READ_TIMEOUT,
@@ -158,7 +160,8 @@ class Application:
             ClientConfig,
         )
 
-        transport = self._embedded_transport(profile.provider) if profile.embedded else None
+        if transport is None and profile.embedded:
+            transport = self._embedded_transport(profile.provider)
         client = ApiClient(
             ClientConfig(
                 base_url=profile.base_url,
@@ -181,19 +184,23 @@ class Application:
         return client
 
     def _embedded_transport(self, provider: str) -> httpx.BaseTransport:
-        """The embedded sandbox, with only ``provider``'s emulator when it is one of the five
+        """The embedded sandbox: its background server when one runs (and is on), else the
+        app in this process, with only ``provider``'s emulator when it is one of the five
         (the admin commands, whose "provider" is the sandbox itself, get all of them)."""
         from bookctl.core import paths
         from bookctl.core.fs import ensure_private_dir
 
         with loading_code():
+            from bookctl.cli import background
             from bookctl.cli.embedded import embedded_transport
             from bookctl.sandbox.registry import PROVIDER_NAMES
 
             db = paths.embedded_sandbox_db()
             ensure_private_dir(db.parent)
             only = [provider] if provider in PROVIDER_NAMES else None
-            transport = embedded_transport(db, api_key=sandbox_key(), providers=only)
+            transport = embedded_transport(
+                db, api_key=sandbox_key(), providers=only, background=background.enabled()
+            )
         self._transports.append(transport)
         return transport
 

@@ -1,12 +1,16 @@
-"""``bookctl sandbox``: serve, reset and move the clock of the built-in emulator."""
+"""``bookctl sandbox``: serve, reset and move the clock of the built-in emulator, and see or
+stop its background server."""
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -14,7 +18,7 @@ from bookctl.cli.context import get_app
 from bookctl.cli.embedded import open_sandbox
 from bookctl.core import paths
 from bookctl.core.config import EMBEDDED_HOST, Profile, sandbox_key, validate_base_url
-from bookctl.core.errors import LocalFileError, UsageError
+from bookctl.core.errors import BookctlError, LocalFileError, UnreachableError, UsageError
 from bookctl.core.output import TableSpec
 
 if TYPE_CHECKING:
@@ -27,6 +31,7 @@ group = typer.Typer(
 
       bookctl sandbox serve --port 8765
       bookctl sandbox clock advance 11m
+      bookctl sandbox status
     """,
     no_args_is_help=True,
 )
@@ -200,6 +205,7 @@ def _discard_ifdamaged(warn: Callable[[str], None]) -> None:
     try:
         check_database(db)
     except DamagedStore as err:
+        _stop_background()  # it keeps the file open: it must not go on serving a removed one
         remove_database(db)
         warn(f"removed the damaged sandbox database {db} ({err.detail})")
 
@@ -223,3 +229,170 @@ def advance(
     data = client.request("POST", "_sandbox/clock", json_body={"advance_seconds": seconds}).json()
     app.output.success(f"sandbox clock is now {data.get('now')}")
     app.emit(data, TableSpec(columns=["NOW"], rows=[[data.get("now")]]))
+
+
+_STATUS_COLUMNS = ["SANDBOX", "STATE", "PID", "VERSION", "IDLE LEFT", "SOCKET"]
+#: How long ``sandbox stop`` waits for the server to go, after asking it and after SIGKILL.
+_STOP_WAIT_SECONDS = 10.0
+
+
+@group.command("status")
+def status() -> None:
+    """Show whether the background sandbox of this state dir runs.
+
+    Commands on the embedded sandbox start it and then reach it over a Unix socket; it stops
+    after BOOKCTL_SANDBOX_IDLE seconds (300) without a request. BOOKCTL_SANDBOX_DAEMON=0 keeps
+    everything in-process (the default when CI is set).
+
+    Example:
+
+      bookctl sandbox status --json
+    """
+    from bookctl.cli import background
+    from bookctl.sandbox.protocol import holder
+
+    app = get_app()
+    info = holder(paths.sandbox_server_lock())
+    live: dict[str, Any] = {}
+    if info and isinstance(info.get("socket"), str) and os.path.exists(info["socket"]):
+        try:
+            answer = _daemon_client(info["socket"]).get_json("_sandbox/daemon")
+        except BookctlError:
+            answer = None
+        if isinstance(answer, dict):
+            live = answer
+    sock = background.socket_path() if background.enabled() else None
+    data: dict[str, Any] = {
+        "running": info is not None,
+        "pid": info.get("pid") if info else None,
+        "version": info.get("version") if info else None,
+        "socket": info.get("socket") if info else None,
+        "db": info.get("db") if info else None,
+        "started_at": info.get("started_at") if info else None,
+        "idle_seconds": info.get("idle_seconds") if info else None,
+        "idle_left": live.get("idle_left"),
+        "requests": live.get("requests"),
+        "current": info is not None and sock is not None and info.get("socket") == str(sock),
+        "autostart": background.enabled(),
+    }
+    if info is None:
+        state = "stopped"
+    elif not info.get("pid"):
+        state = "starting"
+    else:
+        state = "running" if data["current"] else "running (not used by this shell)"
+    idle_left = data["idle_left"]
+    row = [
+        "background",
+        state,
+        _cell(data["pid"]),
+        _cell(data["version"]),
+        "-" if idle_left is None else f"{idle_left:.0f}s",
+        _cell(data["socket"]),
+    ]
+    app.emit(data, TableSpec(columns=_STATUS_COLUMNS, rows=[row]))
+
+
+@group.command("stop")
+def stop() -> None:
+    """Stop the background sandbox of this state dir (exit 0 when none runs).
+
+    The next command on the embedded sandbox runs in-process and starts it again.
+
+    Example:
+
+      bookctl sandbox stop
+    """
+    app = get_app()
+    pid = _stop_background()
+    if pid is None:
+        app.output.info("no background sandbox was running")
+    else:
+        app.output.success(f"background sandbox stopped (pid {pid})")
+    app.emit(
+        {"stopped": pid is not None, "pid": pid},
+        TableSpec(
+            columns=["SANDBOX", "STATE", "PID"],
+            rows=[["background", "stopped" if pid else "not running", _cell(pid)]],
+        ),
+    )
+
+
+def _cell(value: object) -> str:
+    return "-" if value is None else str(value)
+
+
+def _daemon_client(sock: str) -> ApiClient:
+    """A client of the background server listening on ``sock`` (whatever its version)."""
+    from bookctl.core.http import UnixSocketTransport
+
+    profile = Profile(
+        name="sandbox-admin",
+        provider="sandbox",
+        base_url=f"http://{EMBEDDED_HOST}",
+        builtin=True,
+        connect_timeout=2.0,
+        read_timeout=10.0,
+    )
+    return get_app().client_for(profile, {}, "", transport=UnixSocketTransport(sock))
+
+
+def _stop_background() -> int | None:
+    """Stop the background sandbox of this state dir and wait until it is gone; its pid, or
+    None when none ran."""
+    import signal
+
+    lock = paths.sandbox_server_lock()
+    info = _settled(lock)
+    if info is None:
+        return None
+    pid = info.get("pid")
+    pid = pid if isinstance(pid, int) and pid > 0 else None
+    sock = info.get("socket")
+    asked = False
+    if isinstance(sock, str) and os.path.exists(sock):
+        try:
+            _daemon_client(sock).request("POST", "_sandbox/daemon/stop")
+            asked = True
+        except BookctlError:
+            pass
+    if pid is not None:
+        if not asked:
+            _signal(pid, signal.SIGTERM)
+        if not _gone(lock, _STOP_WAIT_SECONDS):
+            _signal(pid, signal.SIGKILL)
+    if not _gone(lock, _STOP_WAIT_SECONDS):
+        raise UnreachableError(
+            f"the background sandbox{f' (pid {pid})' if pid else ''} did not stop",
+            hint=f"stop it with 'kill {pid}'" if pid else "try again",
+        )
+    return pid
+
+
+def _settled(lock: Path) -> dict[str, Any] | None:
+    """What the server holding ``lock`` says it is, once it has said it (a server still
+    starting has not yet), or None when none holds it."""
+    from bookctl.sandbox.protocol import holder
+
+    deadline = time.monotonic() + _STOP_WAIT_SECONDS
+    while True:
+        info = holder(lock)
+        if info is None or info.get("pid") or time.monotonic() > deadline:
+            return info
+        time.sleep(0.05)
+
+
+def _gone(lock: Path, seconds: float) -> bool:
+    from bookctl.sandbox.protocol import holder
+
+    deadline = time.monotonic() + seconds
+    while holder(lock) is not None:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def _signal(pid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, sig)

@@ -358,3 +358,12 @@ def decode_json(response: httpx.Response) -> Any:
 def _describe(err: Exception) -> str:
     text = str(err).strip()
     return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
+class UnixSocketTransport(PlainHTTPTransport):
+    """Plain HTTP over the Unix socket at ``path`` (a local server), with no TLS context."""
+
+    def __init__(self, path: str) -> None:
+        import httpcore
+
+        self._pool = httpcore.ConnectionPool(ssl_context=None, uds=path, keepalive_expiry=5.0)

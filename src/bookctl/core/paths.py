@@ -34,3 +34,13 @@ def sessions_dir() -> Path:
 
 def embedded_sandbox_db() -> Path:
     return state_dir() / "sandbox.db"
+
+
+def sandbox_server_lock() -> Path:
+    """Held by the background sandbox of this state dir for its life; says what it is."""
+    return state_dir() / "sandbox-server.lock"
+
+
+def sandbox_server_log() -> Path:
+    """The background sandbox's stderr (its last run only)."""
+    return state_dir() / "sandbox-server.log"

@@ -20,12 +20,11 @@ from bookctl.sandbox.context import Sandbox
 from bookctl.sandbox.errors import ApiError, api_error_handler, validation_error_handler
 from bookctl.sandbox.faults import FaultInjector
 from bookctl.sandbox.middleware import ProviderMiddleware
+from bookctl.sandbox.protocol import DAMAGED_HEADER
 from bookctl.sandbox.registry import provider_modules
 from bookctl.sandbox.store import OutOfRange, Store
 
 DEFAULT_API_KEY = "sandbox-key"
-#: Marks the answer of a request that found the database damaged (the CLI says how to repair).
-DAMAGED_HEADER = "x-sandbox-damaged"
 
 
 def create_app(

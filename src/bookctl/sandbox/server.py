@@ -20,7 +20,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-class _ResetOnSocket:
+class ResetOnSocket:
     """Turns the in-process reset exception into a dropped socket under uvicorn.
 
     The app has already sent the status line; returning without the body makes uvicorn close
@@ -62,4 +62,4 @@ def serve(
     from bookctl.sandbox.app import create_app
 
     app = create_app(db_path, api_key=api_key, faults=faults, seed=seed)
-    uvicorn.run(_ResetOnSocket(app), host=host, port=port, log_level="warning")
+    uvicorn.run(ResetOnSocket(app), host=host, port=port, log_level="warning")
