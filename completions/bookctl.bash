@@ -15,7 +15,7 @@ declare -gA _bookctl_subcommands=(
     ['bookctl packages']='accommodations show'
     ['bookctl product']='show'
     ['bookctl profile']='add list remove show use'
-    ['bookctl sandbox']='clock reset serve'
+    ['bookctl sandbox']='clock reset serve status stop'
     ['bookctl sandbox clock']='advance'
 )
 declare -gA _bookctl_options=(
@@ -63,6 +63,8 @@ declare -gA _bookctl_options=(
     ['bookctl sandbox clock advance']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --url --verbose --version -h -o -p -q -v'
     ['bookctl sandbox reset']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --url --verbose --version -h -o -p -q -v'
     ['bookctl sandbox serve']='--api-key --connect-timeout --db --faults --help --host --insecure-http --json --no-color --no-input --output --port --profile --quiet --raw --read-timeout --seed --verbose --version -h -o -p -q -v'
+    ['bookctl sandbox status']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
+    ['bookctl sandbox stop']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
     ['bookctl seasons']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
     ['bookctl settings']='--connect-timeout --help --insecure-http --json --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'
     ['bookctl smoke']='--connect-timeout --help --insecure-http --json --junit --no-checkout --no-color --no-input --output --profile --quiet --raw --read-timeout --verbose --version -h -o -p -q -v'

@@ -51,6 +51,8 @@ set -g __bookctl_subcommands \
     'bookctl sandbox|clock|The sandbox clock.' \
     'bookctl sandbox|reset|Wipe the sandbox\'s carts, orders and clock, and reseed its catalogues.' \
     'bookctl sandbox|serve|Serve the sandbox on loopback for other clients and for tests.' \
+    'bookctl sandbox|status|Show whether the background sandbox of this state dir runs.' \
+    'bookctl sandbox|stop|Stop the background sandbox of this state dir (exit 0 when none runs).' \
     'bookctl sandbox clock|advance|Move the sandbox clock forward (expire carts, finish payments).' \
 
 set -g __bookctl_options \
@@ -1010,6 +1012,42 @@ set -g __bookctl_options \
     'bookctl sandbox serve|-p|Profile to use.' \
     'bookctl sandbox serve|-q|Only data and errors.' \
     'bookctl sandbox serve|-v|HTTP trace on stderr (secrets redacted).' \
+    'bookctl sandbox status|--connect-timeout|Connect timeout in seconds (default 5).' \
+    'bookctl sandbox status|--help|Show this message and exit.' \
+    'bookctl sandbox status|--insecure-http|Allow plain http:// to a non-loopback host.' \
+    'bookctl sandbox status|--json|Same as -o json.' \
+    'bookctl sandbox status|--no-color|No colour (also NO_COLOR, TERM=dumb).' \
+    'bookctl sandbox status|--no-input|Never prompt.' \
+    'bookctl sandbox status|--output|Output format: table, json or csv.' \
+    'bookctl sandbox status|--profile|Profile to use.' \
+    'bookctl sandbox status|--quiet|Only data and errors.' \
+    'bookctl sandbox status|--raw|Add the provider\'s own payload under \'raw\'.' \
+    'bookctl sandbox status|--read-timeout|Read timeout in seconds (default 30).' \
+    'bookctl sandbox status|--verbose|HTTP trace on stderr (secrets redacted).' \
+    'bookctl sandbox status|--version|Show the version and exit.' \
+    'bookctl sandbox status|-h|Show this message and exit.' \
+    'bookctl sandbox status|-o|Output format: table, json or csv.' \
+    'bookctl sandbox status|-p|Profile to use.' \
+    'bookctl sandbox status|-q|Only data and errors.' \
+    'bookctl sandbox status|-v|HTTP trace on stderr (secrets redacted).' \
+    'bookctl sandbox stop|--connect-timeout|Connect timeout in seconds (default 5).' \
+    'bookctl sandbox stop|--help|Show this message and exit.' \
+    'bookctl sandbox stop|--insecure-http|Allow plain http:// to a non-loopback host.' \
+    'bookctl sandbox stop|--json|Same as -o json.' \
+    'bookctl sandbox stop|--no-color|No colour (also NO_COLOR, TERM=dumb).' \
+    'bookctl sandbox stop|--no-input|Never prompt.' \
+    'bookctl sandbox stop|--output|Output format: table, json or csv.' \
+    'bookctl sandbox stop|--profile|Profile to use.' \
+    'bookctl sandbox stop|--quiet|Only data and errors.' \
+    'bookctl sandbox stop|--raw|Add the provider\'s own payload under \'raw\'.' \
+    'bookctl sandbox stop|--read-timeout|Read timeout in seconds (default 30).' \
+    'bookctl sandbox stop|--verbose|HTTP trace on stderr (secrets redacted).' \
+    'bookctl sandbox stop|--version|Show the version and exit.' \
+    'bookctl sandbox stop|-h|Show this message and exit.' \
+    'bookctl sandbox stop|-o|Output format: table, json or csv.' \
+    'bookctl sandbox stop|-p|Profile to use.' \
+    'bookctl sandbox stop|-q|Only data and errors.' \
+    'bookctl sandbox stop|-v|HTTP trace on stderr (secrets redacted).' \
     'bookctl seasons|--connect-timeout|Connect timeout in seconds (default 5).' \
     'bookctl seasons|--help|Show this message and exit.' \
     'bookctl seasons|--insecure-http|Allow plain http:// to a non-loopback host.' \

@@ -25,9 +25,11 @@ ENVIRONMENT = [
     ("BOOKCTL_CONFIG_DIR", "where config.toml and credentials.toml live"),
     ("BOOKCTL_STATE_DIR", "where cart sessions, history and the sandbox database live"),
     ("BOOKCTL_SANDBOX_KEY", "the key a served sandbox accepts (default sandbox-key)"),
+    ("BOOKCTL_SANDBOX_DAEMON", "0: keep the embedded sandbox in-process (no background server)"),
+    ("BOOKCTL_SANDBOX_IDLE", "seconds the background sandbox waits idle before it stops (300)"),
     ("BOOKCTL_DEBUG", "1: tracebacks on errors"),
     ("NO_COLOR", "no colour or other styles"),
-    ("CI", "true: never prompt"),
+    ("CI", "true: never prompt, and no background sandbox unless BOOKCTL_SANDBOX_DAEMON=1"),
 ]
 
 
