@@ -8,6 +8,7 @@ Problems with the file as a whole (missing, empty, bad header) raise at once.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 from collections.abc import Iterator
@@ -65,14 +66,46 @@ def read_rows(
     path: Path, fmt: str, columns: frozenset[str] = frozenset()
 ) -> Iterator[tuple[int, Row]]:
     """The rows of ``path``; CSV headers are checked against ``columns`` (the known ones)."""
-    handle = _open(path)
-    try:
-        if fmt == "csv":
-            yield from _csv_rows(path, handle, columns)
-        elif fmt == "jsonl":
+    if fmt == "csv":
+        names, rows = read_csv(path, columns)
+        for line, cells in rows:
+            if isinstance(cells, BadRow):
+                yield line, cells
+            else:
+                yield line, {n: v for n, v in zip(names, cells, strict=True) if v}
+        return
+    with _reading(path) as handle:
+        if fmt == "jsonl":
             yield from _jsonl_rows(path, handle)
         else:
             yield from _json_rows(path, handle)
+
+
+def read_csv(
+    path: Path, columns: frozenset[str] = frozenset()
+) -> tuple[list[str], Iterator[tuple[int, list[str] | BadRow]]]:
+    """A CSV file's header (checked against ``columns``) and its rows as cells: a list in
+    the header's order, each stripped (``""`` when empty), or a :class:`BadRow`.
+
+    The header is read (and a bad one raises) at once; the rows are streamed.
+    """
+    rows = _csv_file(path, columns)
+    _, header = next(rows)
+    assert not isinstance(header, BadRow)
+    return header, rows
+
+
+def _csv_file(path: Path, columns: frozenset[str]) -> Iterator[tuple[int, list[str] | BadRow]]:
+    """The header as line 1, then the rows."""
+    with _reading(path) as handle:
+        yield from _csv_rows(path, handle, columns)
+
+
+@contextlib.contextmanager
+def _reading(path: Path) -> Iterator[IO[str]]:
+    handle = _open(path)
+    try:
+        yield handle
     except UnicodeDecodeError as err:
         where = jsonio.file_utf8_error(path) or err.reason
         raise UsageError(
@@ -104,7 +137,9 @@ def check_header(path: Path, header: list[str], columns: frozenset[str]) -> list
     return names
 
 
-def _csv_rows(path: Path, handle: IO[str], columns: frozenset[str]) -> Iterator[tuple[int, Row]]:
+def _csv_rows(
+    path: Path, handle: IO[str], columns: frozenset[str]
+) -> Iterator[tuple[int, list[str] | BadRow]]:
     reader = csv.reader(handle, strict=True)
     try:
         header = next(reader, None)
@@ -113,6 +148,7 @@ def _csv_rows(path: Path, handle: IO[str], columns: frozenset[str]) -> Iterator[
     if header is None:
         raise UsageError(f"batch file {path} is empty", hint="the first line names the columns")
     names = check_header(path, header, columns)
+    yield 1, names
     width = len(names)
     strip = str.strip
     rows = 0
@@ -129,7 +165,7 @@ def _csv_rows(path: Path, handle: IO[str], columns: frozenset[str]) -> Iterator[
                 if len(values) != width:
                     yield line, BadRow(f"has {len(values)} fields, the header has {width}")
                     continue
-                yield line, {n: v for n, v in zip(names, values, strict=True) if v}
+                yield line, values
         except csv.Error as err:
             yield start, BadRow(f"not valid CSV ({err})")
             start = reader.line_num + 1
