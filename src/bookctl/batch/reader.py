@@ -89,16 +89,10 @@ def read_csv(
 
     The header is read (and a bad one raises) at once; the rows are streamed.
     """
-    rows = _csv_file(path, columns)
+    rows = _csv_rows(path, columns)
     _, header = next(rows)
     assert not isinstance(header, BadRow)
     return header, rows
-
-
-def _csv_file(path: Path, columns: frozenset[str]) -> Iterator[tuple[int, list[str] | BadRow]]:
-    """The header as line 1, then the rows."""
-    with _reading(path) as handle:
-        yield from _csv_rows(path, handle, columns)
 
 
 @contextlib.contextmanager
@@ -137,42 +131,42 @@ def check_header(path: Path, header: list[str], columns: frozenset[str]) -> list
     return names
 
 
-def _csv_rows(
-    path: Path, handle: IO[str], columns: frozenset[str]
-) -> Iterator[tuple[int, list[str] | BadRow]]:
-    reader = csv.reader(handle, strict=True)
-    try:
-        header = next(reader, None)
-    except csv.Error as err:
-        raise UsageError(f"{path}: line 1 is not a CSV header ({err})") from err
-    if header is None:
-        raise UsageError(f"batch file {path} is empty", hint="the first line names the columns")
-    names = check_header(path, header, columns)
-    yield 1, names
-    width = len(names)
-    strip = str.strip
-    rows = 0
-    start = reader.line_num + 1  # the line the next record starts on
-    while True:
+def _csv_rows(path: Path, columns: frozenset[str]) -> Iterator[tuple[int, list[str] | BadRow]]:
+    """The header as line 1, then the rows."""
+    with _reading(path) as handle:
+        reader = csv.reader(handle, strict=True)
         try:
-            # The loop runs in C between rows; it is left only for a row csv cannot parse.
-            for cells in reader:
-                line, start = start, reader.line_num + 1
-                values = list(map(strip, cells))
-                if not any(values):
-                    continue
-                rows += 1
-                if len(values) != width:
-                    yield line, BadRow(f"has {len(values)} fields, the header has {width}")
-                    continue
-                yield line, values
+            header = next(reader, None)
         except csv.Error as err:
-            yield start, BadRow(f"not valid CSV ({err})")
-            start = reader.line_num + 1
-            continue
-        break
-    if rows == 0:
-        raise UsageError(f"batch file {path} has a header but no rows")
+            raise UsageError(f"{path}: line 1 is not a CSV header ({err})") from err
+        if header is None:
+            raise UsageError(f"batch file {path} is empty", hint="the first line names the columns")
+        names = check_header(path, header, columns)
+        yield 1, names
+        width = len(names)
+        strip = str.strip
+        rows = 0
+        start = reader.line_num + 1  # the line the next record starts on
+        while True:
+            try:
+                # The loop runs in C between rows; it is left only for a row csv cannot parse.
+                for cells in reader:
+                    line, start = start, reader.line_num + 1
+                    values = list(map(strip, cells))
+                    if not any(values):
+                        continue
+                    rows += 1
+                    if len(values) != width:
+                        yield line, BadRow(f"has {len(values)} fields, the header has {width}")
+                        continue
+                    yield line, values
+            except csv.Error as err:
+                yield start, BadRow(f"not valid CSV ({err})")
+                start = reader.line_num + 1
+                continue
+            break
+        if rows == 0:
+            raise UsageError(f"batch file {path} has a header but no rows")
 
 
 def _jsonl_rows(path: Path, handle: IO[str]) -> Iterator[tuple[int, Row]]:

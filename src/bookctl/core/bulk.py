@@ -216,10 +216,17 @@ class ColumnPlan:
                     self._steps.append(
                         (index, stage == "basket add", option.key, converter(option, name))
                     )
-        self._texts = [
-            (tuple(key for key, _ in texts[into_add]), self._getter([i for _, i in columns]))
-            for into_add, columns in ((True, texts[True]), (False, texts[False]))
-        ]
+        self._add = self._texts(texts[True])
+        self._checkout = self._texts(texts[False])
+
+    @classmethod
+    def _texts(cls, columns: list[tuple[str, int]]) -> Callable[[Sequence[str]], dict[str, Any]]:
+        """A getter of one stage's text options, ``{key: cell}`` for the non-empty cells."""
+        if not columns:
+            return lambda cells: {}
+        keys = tuple(key for key, _ in columns)
+        values = cls._getter([index for _, index in columns])
+        return lambda cells: filled(keys, values(cells))
 
     @staticmethod
     def _getter(indexes: list[int]) -> Callable[[Sequence[str]], tuple[str, ...]]:
@@ -250,9 +257,7 @@ class ColumnPlan:
 
     def fill(self, cells: Sequence[str]) -> RowOptions:
         """The row's options from its non-empty cells."""
-        (add_keys, add_cells), (checkout_keys, checkout_cells) = self._texts
-        add = filled(add_keys, add_cells(cells))
-        checkout = filled(checkout_keys, checkout_cells(cells))
+        add, checkout = self._add(cells), self._checkout(cells)
         for index, into_add, key, convert in self._steps:
             value = cells[index]
             if value:

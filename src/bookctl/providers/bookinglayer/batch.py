@@ -83,6 +83,7 @@ class Adapter(ColumnAdapter):
             cells = padded(row)
             guest = cells[guest_at]
             joined = ""
+            given: tuple[str, ...] = ()
             if guest_cells is not None:
                 given = guest_cells(cells)
                 if any(given):
@@ -104,8 +105,11 @@ class Adapter(ColumnAdapter):
             ):
                 raise missing(cells, guest, customer)
             add, checkout = plan.fill(cells)
+            # The guest_* cells are the one guest's fields (no commas: checked), unless a
+            # ';' makes them several guests, as in a guest column.
+            parts = [v for v in given if v] if joined and ";" not in joined else None
             if joined:
-                add["guest"] = as_list(joined)
+                add["guest"] = [joined] if parts else as_list(joined)
             if items:
                 add["item"] = as_list(items)
             checkout.update(customer)
@@ -126,7 +130,10 @@ class Adapter(ColumnAdapter):
             if not checkout.get("accept_terms"):
                 raise UsageError("accept_terms is false: the terms must be accepted to book")
             # What bookings/add and checkout would refuse, checked without their bodies.
-            guests = inputs.parse_guests(add["guest"], today)
+            if parts:
+                guests = [inputs.guest_of(parts, joined, today)]
+            else:
+                guests = inputs.parse_guests(add["guest"], today)
             inputs.check_stay(start, end)
             for spec in add.get("item") or ():
                 inputs.parse_item(spec, today)

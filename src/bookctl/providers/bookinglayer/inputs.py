@@ -22,7 +22,11 @@ GENDERS = ("m", "f")
 
 def parse_guest(spec: str, today: dt.date | None = None) -> dict[str, Any]:
     """``FIRST,LAST,GENDER[,EMAIL[,BIRTH_DATE[,LANGUAGE]]]`` as a guest object."""
-    parts = [p.strip() for p in spec.split(",")]
+    return guest_of([p.strip() for p in spec.split(",")], spec, today)
+
+
+def guest_of(parts: list[str], spec: str, today: dt.date | None = None) -> dict[str, Any]:
+    """A guest spec's stripped fields (``spec`` split on commas) as a guest object."""
     if len(parts) < 3 or not parts[0] or not parts[1]:
         raise UsageError(
             f"--guest {spec!r}: expected FIRST,LAST,GENDER[,EMAIL[,BIRTH_DATE[,LANGUAGE]]]",

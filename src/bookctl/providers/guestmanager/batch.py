@@ -62,6 +62,8 @@ class Adapter(ColumnAdapter):
         qty = add.get("qty")
         if qty is not None and not 1 <= qty <= 50:
             raise UsageError("qty must be from 1 to 50")
+        if not checkout.get("email"):  # a JSON row's "email": null
+            raise UsageError("missing email")
         validate.check_email(str(checkout["email"]), "email")
         if checkout.get("payment_token"):
             check_token(str(checkout["payment_token"]))
