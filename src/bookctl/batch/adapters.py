@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Iterator
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,8 +57,8 @@ def iter_plans(
     if fmt == "csv":
         names, rows = read_csv(path, adapter.columns)
         parse = adapter.compile(fmt, names, run)
-        at = names.index("id") if "id" in names else None
-        identify = (lambda cells: None) if at is None else (lambda cells: cells[at] or None)
+        # An empty id cell is no id (the reader strips cells).
+        identify = itemgetter(names.index("id")) if "id" in names else (lambda cells: "")
     else:
         rows = read_rows(path, fmt)
         parse = adapter.compile(fmt, (), run)
@@ -68,7 +69,7 @@ def iter_plans(
             yield Invalid(f"line-{line}", line, row.reason)
             continue
         row_id = identify(row)
-        if row_id is None:
+        if row_id is None or (not row_id and fmt == "csv"):
             row_id = f"line-{line}"
         else:
             first = seen.first_line(row_id, line)
@@ -80,7 +81,11 @@ def iter_plans(
         except BookctlError as err:
             yield Invalid(row_id, line, err.message)
             continue
-        yield Plan(row_id, line, add, checkout)
+        yield new_plan(Plan, (row_id, line, add, checkout))
+
+
+#: ``Plan(...)`` without the Python frame of a named tuple's ``__new__`` (once a row).
+new_plan = tuple.__new__
 
 
 def _json_id(row: Any) -> str | None:

@@ -183,6 +183,19 @@ def converter(option: StageOption, column: str) -> Convert:
     return text
 
 
+_FLAGS = frozenset({"flag", "switch"})
+
+
+def _flag_cell(column: str) -> Convert:
+    """A flag's converter for a CSV cell (a stripped text)."""
+
+    def flag(value: str) -> bool:
+        found = _BOOLS.get(value.lower())
+        return parse_bool(value, column) if found is None else found
+
+    return flag
+
+
 def column_value(option: StageOption, value: Any, column: str) -> Any:
     """A cell (or a JSON value) as the option's kind: lists split on ``;``."""
     return converter(option, column)(value)
@@ -213,20 +226,17 @@ class ColumnPlan:
                 if option.kind == "text":
                     texts[stage == "basket add"].append((option.key, index))
                 else:
-                    self._steps.append(
-                        (index, stage == "basket add", option.key, converter(option, name))
-                    )
-        self._add = self._texts(texts[True])
-        self._checkout = self._texts(texts[False])
+                    convert = _flag_cell(name) if option.kind in _FLAGS else converter(option, name)
+                    self._steps.append((index, stage == "basket add", option.key, convert))
+        self._add_keys, self._add_cells = self._texts(texts[True])
+        self._checkout_keys, self._checkout_cells = self._texts(texts[False])
 
     @classmethod
-    def _texts(cls, columns: list[tuple[str, int]]) -> Callable[[Sequence[str]], dict[str, Any]]:
-        """A getter of one stage's text options, ``{key: cell}`` for the non-empty cells."""
-        if not columns:
-            return lambda cells: {}
-        keys = tuple(key for key, _ in columns)
-        values = cls._getter([index for _, index in columns])
-        return lambda cells: filled(keys, values(cells))
+    def _texts(
+        cls, columns: list[tuple[str, int]]
+    ) -> tuple[tuple[str, ...], Callable[[Sequence[str]], tuple[str, ...]]]:
+        """One stage's text options: their keys, and a getter of their cells."""
+        return tuple(key for key, _ in columns), cls._getter([index for _, index in columns])
 
     @staticmethod
     def _getter(indexes: list[int]) -> Callable[[Sequence[str]], tuple[str, ...]]:
@@ -257,7 +267,15 @@ class ColumnPlan:
 
     def fill(self, cells: Sequence[str]) -> RowOptions:
         """The row's options from its non-empty cells."""
-        add, checkout = self._add(cells), self._checkout(cells)
+        # Inline, not a helper per stage: this runs for every row of a file.
+        add: dict[str, Any] = {}
+        checkout: dict[str, Any] = {}
+        if keys := self._add_keys:
+            values = self._add_cells(cells)
+            add = dict(zip(keys, values)) if all(values) else filled(keys, values)  # noqa: B905
+        if keys := self._checkout_keys:
+            values = self._checkout_cells(cells)
+            checkout = dict(zip(keys, values)) if all(values) else filled(keys, values)  # noqa: B905
         for index, into_add, key, convert in self._steps:
             value = cells[index]
             if value:

@@ -55,7 +55,7 @@ class Adapter(ColumnAdapter):
         names, the required columns, each column as its option, then the booking's rules
         (:mod:`.inputs`), without building the request bodies."""
         plan = ColumnPlan(self, names, skip=_FRIENDLY)
-        at, padded = plan.index, plan.padded
+        at = plan.index
         guest_cells = plan.cells(_GUEST) if any(at(c) >= 0 for c in _GUEST) else None
         guest_at, item_at, items_at = at("guest"), at("item"), at("items")
         #: The fields of the customer_* columns given, their cells, and the pairs of a
@@ -69,6 +69,8 @@ class Adapter(ColumnAdapter):
         named_cells = plan.cells([c for n, _ in named for c in (n, f"customer_{n}")])
         as_list = converter(_LIST, "guest")
         today, rules = run.today, run.rules
+        #: The dates of the stays seen (a file has few): written -> (start, end, ISO forms).
+        stays: dict[tuple[str, str], tuple[dt.date, dt.date, str, str]] = {}
         if at("currency") < 0:
             inputs.currency_of({}, {})  # the default; a currency column is checked per row
 
@@ -79,8 +81,8 @@ class Adapter(ColumnAdapter):
             absent += [f"customer_{n}" for n, i in named if not (customer.get(n) or cells[i])]
             return UsageError(f"missing {', '.join(absent)}")
 
-        def parse(row: list[str]) -> RowOptions:
-            cells = padded(row)
+        def parse(cells: list[str]) -> RowOptions:
+            cells.append("")  # the cell of any column the header lacks (plan.padded)
             guest = cells[guest_at]
             joined = ""
             given: tuple[str, ...] = ()
@@ -91,7 +93,11 @@ class Adapter(ColumnAdapter):
             for name, friendly, own in both:
                 if cells[friendly] and cells[own]:
                     raise UsageError(f"give {name} or customer_{name}, not both")
-            customer = filled(customer_names, customer_cells(cells))
+            values = customer_cells(cells)
+            if all(values):
+                customer = dict(zip(customer_names, values))  # noqa: B905 (one length)
+            else:
+                customer = filled(customer_names, values)
             items = cells[items_at]
             if items and cells[item_at]:
                 raise UsageError("give item or items, not both")
@@ -107,24 +113,23 @@ class Adapter(ColumnAdapter):
             add, checkout = plan.fill(cells)
             # The guest_* cells are the one guest's fields (no commas: checked), unless a
             # ';' makes them several guests, as in a guest column.
-            parts = [v for v in given if v] if joined and ";" not in joined else None
+            parts = list(filter(None, given)) if joined and ";" not in joined else None
             if joined:
                 add["guest"] = [joined] if parts else as_list(joined)
             if items:
                 add["item"] = as_list(items)
             checkout.update(customer)
             # Resolved once (relative forms too): the request carries the document's dates.
-            start, end = validate.parse_date_range(
-                add["start_date"],
-                add["end_date"],
-                start_param="start_date",
-                end_param="end_date",
-                allow_past=False,
-                today=today,
-            )
-            assert start is not None and end is not None  # both required above
-            add["start_date"], add["end_date"] = start.isoformat(), end.isoformat()
-            add["package"] = whole_number(add["package"], "package")
+            written = add["start_date"], add["end_date"]
+            stay = stays.get(written)
+            if stay is None:
+                stay = _stay(*written, today)
+                if len(stays) >= _STAYS_KEPT:
+                    stays.clear()
+                stays[written] = stay
+            start, end, add["start_date"], add["end_date"] = stay
+            if not add["package"].isdecimal():  # a cell is a stripped text
+                whole_number(add["package"], "package")
             if add.get("accommodation"):
                 add["accommodation"] = whole_number(add["accommodation"], "accommodation")
             if not checkout.get("accept_terms"):
@@ -137,7 +142,8 @@ class Adapter(ColumnAdapter):
             inputs.check_stay(start, end)
             for spec in add.get("item") or ():
                 inputs.parse_item(spec, today)
-            inputs.check_unique_emails(guests)
+            if len(guests) > 1:
+                inputs.check_unique_emails(guests)
             if "currency" in add:
                 inputs.currency_of(add, {})
             inputs.check_customer(checkout, today)
@@ -224,6 +230,24 @@ class Adapter(ColumnAdapter):
         if cart.state == "open":
             return CartStatus("open", cart.state, expires_at=cart.expires_at)
         return CartStatus("gone", cart.state)
+
+
+#: Stays whose dates are kept resolved (a run's today is fixed); more start the memo again.
+_STAYS_KEPT = 4096
+
+
+def _stay(start_text: str, end_text: str, today: dt.date) -> tuple[dt.date, dt.date, str, str]:
+    """A row's start and end dates, checked (not past, in order), with their ISO forms."""
+    start, end = validate.parse_date_range(
+        start_text,
+        end_text,
+        start_param="start_date",
+        end_param="end_date",
+        allow_past=False,
+        today=today,
+    )
+    assert start is not None and end is not None  # both required
+    return start, end, start.isoformat(), end.isoformat()
 
 
 def _joined_guest(given: Sequence[str], guest: str) -> str:

@@ -18,6 +18,8 @@ from bookctl.core.errors import UsageError
 from bookctl.providers.bookinglayer import CUSTOMER_FIELDS
 
 GENDERS = ("m", "f")
+#: Customer fields with a form to check beyond being given.
+_FORMED = frozenset({"gender", "birth_date", "language_code", "phone_countrycode"})
 
 
 def parse_guest(spec: str, today: dt.date | None = None) -> dict[str, Any]:
@@ -183,6 +185,8 @@ def check_customer(customer: Mapping[str, Any], today: dt.date | None = None) ->
                 hint=f"pass {flag} or put it in --customer-file",
             )
     validate.check_email(str(customer["email"]), "customer email")
+    if _FORMED.isdisjoint(customer):
+        return
     if customer.get("gender") and str(customer["gender"]).lower() not in GENDERS:
         raise UsageError("customer gender must be m or f")
     if customer.get("birth_date"):
