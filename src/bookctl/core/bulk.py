@@ -136,22 +136,14 @@ def whole_number(value: Any, column: str) -> str:
 
 
 Convert = Callable[[Any], Any]
+_FLAGS = frozenset({"flag", "switch"})
 
 
 def converter(option: StageOption, column: str) -> Convert:
     """How a cell (or a JSON value) becomes the option's kind, worked out once per column:
     lists split on ``;``; errors name ``column``."""
-    if option.kind in ("flag", "switch"):
-
-        def flag(value: Any) -> bool:
-            if isinstance(value, bool):
-                return value
-            found = _BOOLS.get(str(value).strip().lower())
-            if found is None:
-                parse_bool(value, column)  # raises, saying why
-            return bool(found)
-
-        return flag
+    if option.kind in _FLAGS:
+        return lambda value: parse_bool(value, column)
     if option.kind == "int":
 
         def whole(value: Any) -> int:
@@ -183,9 +175,6 @@ def converter(option: StageOption, column: str) -> Convert:
     return text
 
 
-_FLAGS = frozenset({"flag", "switch"})
-
-
 def _flag_cell(column: str) -> Convert:
     """A flag's converter for a CSV cell (a stripped text)."""
 
@@ -194,11 +183,6 @@ def _flag_cell(column: str) -> Convert:
         return parse_bool(value, column) if found is None else found
 
     return flag
-
-
-def column_value(option: StageOption, value: Any, column: str) -> Any:
-    """A cell (or a JSON value) as the option's kind: lists split on ``;``."""
-    return converter(option, column)(value)
 
 
 class ColumnPlan:

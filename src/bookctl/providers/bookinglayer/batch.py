@@ -71,8 +71,6 @@ class Adapter(ColumnAdapter):
         today, rules = run.today, run.rules
         #: The dates of the stays seen (a file has few): written -> (start, end, ISO forms).
         stays: dict[tuple[str, str], tuple[dt.date, dt.date, str, str]] = {}
-        if at("currency") < 0:
-            inputs.currency_of({}, {})  # the default; a currency column is checked per row
 
         def missing(cells: list[str], guest: str, customer: dict[str, str]) -> UsageError:
             absent = [c for c in self.required if not cells[at(c)]]
@@ -144,7 +142,7 @@ class Adapter(ColumnAdapter):
                 inputs.parse_item(spec, today)
             if len(guests) > 1:
                 inputs.check_unique_emails(guests)
-            if "currency" in add:
+            if "currency" in add:  # else EUR
                 inputs.currency_of(add, {})
             inputs.check_customer(checkout, today)
             if rules.required_customer_fields:
