@@ -54,7 +54,8 @@ def iter_plans(
     run = Run(rules, clock.today())
     rows: Iterator[tuple[int, Any]]
     identify: Callable[[Any], str | None]
-    if fmt == "csv":
+    csv = fmt == "csv"
+    if csv:
         names, rows = read_csv(path, adapter.columns)
         parse = adapter.compile(fmt, names, run)
         # An empty id cell is no id (the reader strips cells).
@@ -69,7 +70,7 @@ def iter_plans(
             yield Invalid(f"line-{line}", line, row.reason)
             continue
         row_id = identify(row)
-        if row_id is None or (not row_id and fmt == "csv"):
+        if row_id is None or (not row_id and csv):
             row_id = f"line-{line}"
         else:
             first = seen.first_line(row_id, line)

@@ -125,9 +125,10 @@ def parse_time(value: str, param: str) -> str:
 
 
 def check_email(value: str, param: str) -> str:
-    if not _EMAIL.match(value.strip()):
+    text = value.strip()
+    if not _EMAIL.match(text):
         raise UsageError(f"{param}: {value!r} is not an email address")
-    return value.strip()
+    return text
 
 
 def check_language(value: str, param: str = "--language") -> str:

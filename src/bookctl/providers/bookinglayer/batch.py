@@ -87,7 +87,11 @@ class Adapter(ColumnAdapter):
             if guest_cells is not None:
                 given = guest_cells(cells)
                 if any(given):
-                    guest = joined = _joined_guest(given, guest)
+                    joined = ",".join(given)
+                    # All four given, no commas in them, no guest column: the spec as it is.
+                    if not (all(given) and not guest and joined.count(",") == 3):
+                        joined = _joined_guest(given, guest)
+                    guest = joined
             for name, friendly, own in both:
                 if cells[friendly] and cells[own]:
                     raise UsageError(f"give {name} or customer_{name}, not both")
