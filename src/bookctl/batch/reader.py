@@ -8,6 +8,7 @@ Problems with the file as a whole (missing, empty, bad header) raise at once.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 from collections.abc import Iterator
@@ -65,14 +66,40 @@ def read_rows(
     path: Path, fmt: str, columns: frozenset[str] = frozenset()
 ) -> Iterator[tuple[int, Row]]:
     """The rows of ``path``; CSV headers are checked against ``columns`` (the known ones)."""
-    handle = _open(path)
-    try:
-        if fmt == "csv":
-            yield from _csv_rows(path, handle, columns)
-        elif fmt == "jsonl":
+    if fmt == "csv":
+        names, rows = read_csv(path, columns)
+        for line, cells in rows:
+            if isinstance(cells, BadRow):
+                yield line, cells
+            else:
+                yield line, {n: v for n, v in zip(names, cells, strict=True) if v}
+        return
+    with _reading(path) as handle:
+        if fmt == "jsonl":
             yield from _jsonl_rows(path, handle)
         else:
             yield from _json_rows(path, handle)
+
+
+def read_csv(
+    path: Path, columns: frozenset[str] = frozenset()
+) -> tuple[list[str], Iterator[tuple[int, list[str] | BadRow]]]:
+    """A CSV file's header (checked against ``columns``) and its rows as cells: a list in
+    the header's order, each stripped (``""`` when empty), or a :class:`BadRow`.
+
+    The header is read (and a bad one raises) at once; the rows are streamed.
+    """
+    rows = _csv_rows(path, columns)
+    _, header = next(rows)
+    assert not isinstance(header, BadRow)
+    return header, rows
+
+
+@contextlib.contextmanager
+def _reading(path: Path) -> Iterator[IO[str]]:
+    handle = _open(path)
+    try:
+        yield handle
     except UnicodeDecodeError as err:
         where = jsonio.file_utf8_error(path) or err.reason
         raise UsageError(
@@ -104,39 +131,42 @@ def check_header(path: Path, header: list[str], columns: frozenset[str]) -> list
     return names
 
 
-def _csv_rows(path: Path, handle: IO[str], columns: frozenset[str]) -> Iterator[tuple[int, Row]]:
-    reader = csv.reader(handle, strict=True)
-    try:
-        header = next(reader, None)
-    except csv.Error as err:
-        raise UsageError(f"{path}: line 1 is not a CSV header ({err})") from err
-    if header is None:
-        raise UsageError(f"batch file {path} is empty", hint="the first line names the columns")
-    names = check_header(path, header, columns)
-    width = len(names)
-    strip = str.strip
-    rows = 0
-    start = reader.line_num + 1  # the line the next record starts on
-    while True:
+def _csv_rows(path: Path, columns: frozenset[str]) -> Iterator[tuple[int, list[str] | BadRow]]:
+    """The header as line 1, then the rows."""
+    with _reading(path) as handle:
+        reader = csv.reader(handle, strict=True)
         try:
-            # The loop runs in C between rows; it is left only for a row csv cannot parse.
-            for cells in reader:
-                line, start = start, reader.line_num + 1
-                values = list(map(strip, cells))
-                if not any(values):
-                    continue
-                rows += 1
-                if len(values) != width:
-                    yield line, BadRow(f"has {len(values)} fields, the header has {width}")
-                    continue
-                yield line, {n: v for n, v in zip(names, values, strict=True) if v}
+            header = next(reader, None)
         except csv.Error as err:
-            yield start, BadRow(f"not valid CSV ({err})")
-            start = reader.line_num + 1
-            continue
-        break
-    if rows == 0:
-        raise UsageError(f"batch file {path} has a header but no rows")
+            raise UsageError(f"{path}: line 1 is not a CSV header ({err})") from err
+        if header is None:
+            raise UsageError(f"batch file {path} is empty", hint="the first line names the columns")
+        names = check_header(path, header, columns)
+        yield 1, names
+        width = len(names)
+        strip = str.strip
+        rows = 0
+        start = reader.line_num + 1  # the line the next record starts on
+        while True:
+            try:
+                # The loop runs in C between rows; it is left only for a row csv cannot parse.
+                for cells in reader:
+                    line, start = start, reader.line_num + 1
+                    values = list(map(strip, cells))
+                    if not any(values):
+                        continue
+                    rows += 1
+                    if len(values) != width:
+                        yield line, BadRow(f"has {len(values)} fields, the header has {width}")
+                        continue
+                    yield line, values
+            except csv.Error as err:
+                yield start, BadRow(f"not valid CSV ({err})")
+                start = reader.line_num + 1
+                continue
+            break
+        if rows == 0:
+            raise UsageError(f"batch file {path} has a header but no rows")
 
 
 def _jsonl_rows(path: Path, handle: IO[str]) -> Iterator[tuple[int, Row]]:

@@ -9,13 +9,16 @@ rows; nothing there knows a provider.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol, TypeVar
 
+from bookctl.core import clock
 from bookctl.core.errors import NotFoundError, UsageError
 
 if TYPE_CHECKING:
@@ -24,8 +27,7 @@ if TYPE_CHECKING:
     from bookctl.core.session import CartSession
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     """One row as the stage options of ``basket add`` and ``checkout``."""
 
     row_id: str
@@ -57,6 +59,26 @@ class Rules:
 
 
 @dataclass(frozen=True)
+class Run:
+    """What every row of one batch run is checked against, worked out once for the run."""
+
+    rules: Rules
+    #: The day relative dates count from and past dates are refused before (the clock is
+    #: read once, so a run that crosses midnight reads all its rows the same way).
+    today: dt.date
+
+
+#: A row's options as ``(basket add options, checkout options)``.
+RowOptions = tuple[dict[str, Any], dict[str, Any]]
+#: One file's rows read and checked: a CSV row's cells (a list in the header's order,
+#: stripped, ``""`` when empty; the parser may extend it) or a JSON row's object to its
+#: options; raises :class:`UsageError`.
+RowParser = Callable[[Any], RowOptions]
+#: A provider's own columns of a CSV row read into its options ``(cells, add, checkout)``.
+ExtraCells = Callable[[Sequence[str], dict[str, Any], dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
 class CartStatus:
     """What reading a cart tells a resuming run: booked, still open, or gone."""
 
@@ -77,10 +99,9 @@ class BatchAdapter(Protocol):
 
     def preflight(self, provider: Provider) -> Rules: ...
 
-    def parse(
-        self, row: Mapping[str, Any], fmt: str, rules: Rules
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """``(add options, checkout options)``; raise :class:`UsageError` for a bad row."""
+    def compile(self, fmt: str, names: Sequence[str], run: Run) -> RowParser:
+        """How each row of a file (CSV: with header ``names``) becomes its options, worked
+        out once for the file; the parser raises :class:`UsageError` for a bad row."""
         ...
 
     def price(self, provider: Provider, plan: Plan) -> tuple[str | None, str | None]:
@@ -92,51 +113,174 @@ class BatchAdapter(Protocol):
     ) -> CartStatus: ...
 
 
-_TRUE = frozenset({"true", "yes", "y", "1"})
-_FALSE = frozenset({"false", "no", "n", "0", ""})
+_BOOLS = {
+    **dict.fromkeys(("true", "yes", "y", "1"), True),
+    **dict.fromkeys(("false", "no", "n", "0", ""), False),
+}
 
 
 def parse_bool(value: Any, column: str) -> bool:
     if isinstance(value, bool):
         return value
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise UsageError(f"{column}: {value!r} is not true or false")
+    found = _BOOLS.get(str(value).strip().lower())
+    if found is None:
+        raise UsageError(f"{column}: {value!r} is not true or false")
+    return found
 
 
 def whole_number(value: Any, column: str) -> str:
     text = str(value).strip()
-    if not text.isdigit():
+    if not text.isdecimal():  # not isdigit: int() refuses "²"
         raise UsageError(f"{column}: {value!r} is not an id (a whole number)")
     return text
 
 
-def column_value(option: StageOption, value: Any, column: str) -> Any:
-    """A cell (or a JSON value) as the option's kind: lists split on ``;``."""
-    if option.kind in ("flag", "switch"):
-        return parse_bool(value, column)
+Convert = Callable[[Any], Any]
+_FLAGS = frozenset({"flag", "switch"})
+
+
+def converter(option: StageOption, column: str) -> Convert:
+    """How a cell (or a JSON value) becomes the option's kind, worked out once per column:
+    lists split on ``;``; errors name ``column``."""
+    if option.kind in _FLAGS:
+        return lambda value: parse_bool(value, column)
     if option.kind == "int":
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        text = str(value).strip()
-        if not text.lstrip("-").isdigit():
-            raise UsageError(f"{column}: {value!r} is not a whole number")
-        return int(text)
+
+        def whole(value: Any) -> int:
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+            text = str(value).strip()
+            if not text.lstrip("-").isdecimal():
+                raise UsageError(f"{column}: {value!r} is not a whole number")
+            return int(text)
+
+        return whole
     if option.kind == "list":
-        if isinstance(value, list):
-            return [str(v) for v in value]
-        return [part.strip() for part in str(value).split(";") if part.strip()]
-    if isinstance(value, dict | list):
-        raise UsageError(f"{column}: expected a text, not {type(value).__name__}")
-    return str(value).strip()
+
+        def listed(value: Any) -> list[str]:
+            if isinstance(value, list):
+                return [str(v) for v in value]
+            text = str(value)
+            if ";" not in text:
+                return [text.strip()] if text.strip() else []
+            return [part.strip() for part in text.split(";") if part.strip()]
+
+        return listed
+
+    def text(value: Any) -> str:
+        if isinstance(value, dict | list):
+            raise UsageError(f"{column}: expected a text, not {type(value).__name__}")
+        return str(value).strip()
+
+    return text
+
+
+def _flag_cell(column: str) -> Convert:
+    """A flag's converter for a CSV cell (a stripped text)."""
+
+    def flag(value: str) -> bool:
+        found = _BOOLS.get(value.lower())
+        return parse_bool(value, column) if found is None else found
+
+    return flag
+
+
+class ColumnPlan:
+    """The option columns of one CSV header, each with what to do with its cell worked out
+    once: which stage it fills, under which key, converted how. Text cells (stripped by the
+    reader) are taken as they are, a stage's at once; the others are converted in the
+    header's order, so a row's first bad cell is the one reported."""
+
+    def __init__(
+        self, adapter: ColumnAdapter, names: Sequence[str], skip: frozenset[str] = frozenset()
+    ) -> None:
+        #: Each column's position in a row, by its underscored name.
+        self.position: dict[str, int] = {}
+        texts: dict[bool, list[tuple[str, int]]] = {True: [], False: []}
+        self._steps: list[tuple[int, bool, str, Convert]] = []
+        for index, name in enumerate(names):
+            column = name.replace("-", "_")
+            self.position.setdefault(column, index)
+            if column == "id" or column in skip:
+                continue
+            targets = adapter.targets(name, None)
+            if not targets:
+                self._steps.append((index, True, name, adapter.unknown(name)))
+            for stage, option in targets:
+                if option.kind == "text":
+                    texts[stage == "basket add"].append((option.key, index))
+                else:
+                    convert = _flag_cell(name) if option.kind in _FLAGS else converter(option, name)
+                    self._steps.append((index, stage == "basket add", option.key, convert))
+        self._add_keys, self._add_cells = self._texts(texts[True])
+        self._checkout_keys, self._checkout_cells = self._texts(texts[False])
+
+    @classmethod
+    def _texts(
+        cls, columns: list[tuple[str, int]]
+    ) -> tuple[tuple[str, ...], Callable[[Sequence[str]], tuple[str, ...]]]:
+        """One stage's text options: their keys, and a getter of their cells."""
+        return tuple(key for key, _ in columns), cls._getter([index for _, index in columns])
+
+    @staticmethod
+    def _getter(indexes: list[int]) -> Callable[[Sequence[str]], tuple[str, ...]]:
+        if not indexes:
+            return lambda cells: ()
+        if len(indexes) == 1:
+            index = indexes[0]
+            return lambda cells: (cells[index],)
+        getter: Callable[[Sequence[str]], tuple[str, ...]] = itemgetter(*indexes)
+        return getter
+
+    def index(self, name: str) -> int:
+        """Column ``name``'s position in a :meth:`padded` row; -1 (its empty last cell) when
+        the header has no such column."""
+        return self.position.get(name, -1)
+
+    def cells(self, names: Sequence[str]) -> Callable[[Sequence[str]], tuple[str, ...]]:
+        """A getter of several columns' cells at once from a :meth:`padded` row, as a tuple
+        in the order of ``names``."""
+        return self._getter([self.index(name) for name in names])
+
+    @staticmethod
+    def padded(cells: list[str]) -> list[str]:
+        """The row's cells (a list made for the row: it is extended, not copied) and one
+        empty cell after them, read for any column the header does not have."""
+        cells.append("")
+        return cells
+
+    def fill(self, cells: Sequence[str]) -> RowOptions:
+        """The row's options from its non-empty cells."""
+        # Inline, not a helper per stage: this runs for every row of a file.
+        add: dict[str, Any] = {}
+        checkout: dict[str, Any] = {}
+        if keys := self._add_keys:
+            values = self._add_cells(cells)
+            add = dict(zip(keys, values)) if all(values) else filled(keys, values)  # noqa: B905
+        if keys := self._checkout_keys:
+            values = self._checkout_cells(cells)
+            checkout = dict(zip(keys, values)) if all(values) else filled(keys, values)  # noqa: B905
+        for index, into_add, key, convert in self._steps:
+            value = cells[index]
+            if value:
+                (add if into_add else checkout)[key] = convert(value)
+        return add, checkout
+
+
+def filled(keys: tuple[str, ...], values: tuple[str, ...]) -> dict[str, Any]:
+    """``{key: value}`` for the non-empty values."""
+    if all(values):
+        return dict(zip(keys, values, strict=True))
+    return {key: value for key, value in zip(keys, values, strict=True) if value}
 
 
 class ColumnAdapter:
     """Rows whose columns (CSV) or keys (JSON ``add``/``checkout``) are the provider's own
-    stage options; a provider subclasses it for its offline checks and its read-back."""
+    stage options; a provider subclasses it for its offline checks and its read-back.
+
+    A file's rows go through one parser built by :meth:`compile` (what each column does is
+    worked out once from the header); ``batch validate`` and ``batch run`` share it.
+    """
 
     #: Columns a row must fill (underscored names), checked before anything else.
     required: ClassVar[tuple[str, ...]] = ()
@@ -147,6 +291,7 @@ class ColumnAdapter:
         self.spec = spec
         self._by_column: dict[str, list[tuple[str, StageOption]]] = {}
         self._cache: dict[tuple[str, str | None], list[tuple[str, StageOption]]] = {}
+        self._converters: dict[tuple[str, str], Convert] = {}
         for stage in ("basket add", "checkout"):
             for option in spec.options(stage):
                 if option.column:
@@ -158,25 +303,58 @@ class ColumnAdapter:
         """Columns beyond the option names (a provider's older or friendlier spellings)."""
         return frozenset()
 
-    # -- reading a row ----------------------------------------------------------------------
+    def extra_cells(self, plan: ColumnPlan) -> ExtraCells | None:
+        """What the :meth:`extra_columns` of a header add to a row's options (after its
+        option columns), worked out once per file; None when they add nothing."""
+        return None
 
-    def parse(
-        self, row: Mapping[str, Any], fmt: str, rules: Rules
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
+    # -- reading rows -----------------------------------------------------------------------
+
+    def compile(self, fmt: str, names: Sequence[str], run: Run) -> RowParser:
         if fmt == "csv":
-            add, checkout = self.from_columns(row)
-        else:
-            add, checkout = self.from_json(row)
-        self.check(add, checkout, rules, fmt)
-        return add, checkout
+            return self.compile_csv(names, run)
+        return self.compile_json(run)
 
-    def from_columns(self, row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        missing = [c for c in self.required if not row.get(c)]
-        if missing:
-            raise UsageError(f"missing {', '.join(missing)}")
-        return self._options({k: v for k, v in row.items() if k != "id"}, "")
+    def compile_csv(self, names: Sequence[str], run: Run) -> RowParser:
+        """The parser of a CSV file with header ``names``: required columns, then each
+        column's cell as its option, then the provider's :meth:`check`."""
+        plan = ColumnPlan(self, names, skip=self.extra_columns())
+        required = [(c, plan.index(c)) for c in self.required]
+        extra, check, padded = self.extra_cells(plan), self.check, plan.padded
 
-    def from_json(self, row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        def parse(row: list[str]) -> RowOptions:
+            cells = padded(row)
+            missing = [c for c, i in required if not cells[i]]
+            if missing:
+                raise UsageError(f"missing {', '.join(missing)}")
+            add, checkout = plan.fill(cells)
+            if extra is not None:
+                extra(cells, add, checkout)
+            check(add, checkout, run, "csv")
+            return add, checkout
+
+        return parse
+
+    def compile_json(self, run: Run) -> RowParser:
+        """The parser of JSON rows (``{"id", "add", "checkout"}``)."""
+        from_json, check = self.from_json, self.check
+
+        def parse(row: Mapping[str, Any]) -> RowOptions:
+            add, checkout = from_json(row, run)
+            check(add, checkout, run, "json")
+            return add, checkout
+
+        return parse
+
+    def parse(self, row: Mapping[str, Any], fmt: str, rules: Rules) -> RowOptions:
+        """One row on its own: a CSV row as ``{column: cell}`` or a JSON row's object."""
+        run = Run(rules, clock.today())
+        if fmt == "csv":
+            cells = ["" if v is None else str(v).strip() for v in row.values()]
+            return self.compile_csv(list(row), run)(cells)
+        return self.compile_json(run)(row)
+
+    def from_json(self, row: Mapping[str, Any], run: Run) -> RowOptions:
         self.check_json_keys(row)
         add, checkout = row.get("add"), row.get("checkout", {})
         if not isinstance(add, dict):
@@ -198,23 +376,24 @@ class ColumnAdapter:
                 f'unknown key(s) {", ".join(unknown)}; a row is {{"id", "add", "checkout"}}'
             )
 
-    def _options(
-        self, values: Mapping[str, Any], where: str, *, stage: str | None = None
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _options(self, values: Mapping[str, Any], where: str, *, stage: str) -> RowOptions:
         add: dict[str, Any] = {}
         checkout: dict[str, Any] = {}
         for name, value in values.items():
             if value is None or value == "":
                 continue
-            targets = self._targets(name, stage)
+            targets = self.targets(name, stage)
             if not targets:
-                raise UsageError(f"{where}{name} is not a {self.spec.key} option")
+                self.unknown(f"{where}{name}")(value)
             for target_stage, option in targets:
-                converted = column_value(option, value, f"{where}{name}")
-                (add if target_stage == "basket add" else checkout)[option.key] = converted
+                column = f"{where}{name}"
+                convert = self._converters.get((column, option.key))
+                if convert is None:
+                    convert = self._converters[column, option.key] = converter(option, column)
+                (add if target_stage == "basket add" else checkout)[option.key] = convert(value)
         return add, checkout
 
-    def _targets(self, name: str, stage: str | None) -> list[tuple[str, StageOption]]:
+    def targets(self, name: str, stage: str | None) -> list[tuple[str, StageOption]]:
         """The options a column (or JSON key) fills, by stage; worked out once per name."""
         cached = self._cache.get((name, stage))
         if cached is None:
@@ -226,9 +405,17 @@ class ColumnAdapter:
             self._cache[(name, stage)] = cached
         return cached
 
-    def check(self, add: dict[str, Any], checkout: dict[str, Any], rules: Rules, fmt: str) -> None:
-        """The provider's offline checks of a row (build its request bodies); raise
-        :class:`UsageError` for a bad one."""
+    def unknown(self, column: str) -> Convert:
+        """What a value under a name that is no option of this provider gets: refused."""
+
+        def refuse(value: Any) -> Any:
+            raise UsageError(f"{column} is not a {self.spec.key} option")
+
+        return refuse
+
+    def check(self, add: dict[str, Any], checkout: dict[str, Any], run: Run, fmt: str) -> None:
+        """The provider's offline checks of a row's options; raise :class:`UsageError` for a
+        bad one. Request bodies are built only where the provider's rules need one."""
 
     # -- talking to the provider ------------------------------------------------------------
 

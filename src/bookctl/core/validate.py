@@ -51,7 +51,8 @@ def resolve_date(value: str, today: dt.date, *, relative: bool = True) -> dt.dat
     ``next-wed`` is the first Wednesday after today (a week ahead when today is one).
     """
     text = value.strip().lower()
-    if relative and (found := _relative_date(text, today)) is not None:
+    # A relative form starts with a letter, + or -: a digit first can only be YYYY-MM-DD.
+    if relative and not text[:1].isdigit() and (found := _relative_date(text, today)) is not None:
         return found
     if len(text) != 10:
         return None
@@ -62,14 +63,21 @@ def resolve_date(value: str, today: dt.date, *, relative: bool = True) -> dt.dat
 
 
 def parse_date(
-    value: str, param: str, *, allow_past: bool = False, relative: bool = True
+    value: str,
+    param: str,
+    *,
+    allow_past: bool = False,
+    relative: bool = True,
+    today: dt.date | None = None,
 ) -> dt.date:
     """A date as ``YYYY-MM-DD`` or a relative form (``+7d``, ``next-wed``, ...), in UTC.
 
     Past dates are refused unless ``allow_past``. ``relative=False`` takes only ``YYYY-MM-DD``
     (a value that goes to the provider as written, such as a field of a documented body).
+    ``today`` is the clock's day unless given (a batch run reads the clock once).
     """
-    today = clock.today()
+    if today is None:
+        today = clock.today()
     parsed = resolve_date(value, today, relative=relative)
     if parsed is None:
         forms = DATE_FORMS if relative else "YYYY-MM-DD, e.g. 2027-01-31"
@@ -91,14 +99,17 @@ def parse_date_range(
     end_param: str,
     allow_past: bool,
     relative: bool = True,
+    today: dt.date | None = None,
 ) -> tuple[dt.date | None, dt.date | None]:
-    def one(value: str | None, param: str) -> dt.date | None:
-        if not value:
-            return None
-        return parse_date(value, param, allow_past=allow_past, relative=relative)
-
-    start_date = one(start, start_param)
-    end_date = one(end, end_param)
+    if today is None and (start or end):
+        today = clock.today()
+    start_date = end_date = None
+    if start:
+        start_date = parse_date(
+            start, start_param, allow_past=allow_past, relative=relative, today=today
+        )
+    if end:
+        end_date = parse_date(end, end_param, allow_past=allow_past, relative=relative, today=today)
     if start_date and end_date and end_date < start_date:
         raise UsageError(
             f"{end_param} {end_date} is before {start_param} {start_date}",
@@ -114,9 +125,10 @@ def parse_time(value: str, param: str) -> str:
 
 
 def check_email(value: str, param: str) -> str:
-    if not _EMAIL.match(value.strip()):
+    text = value.strip()
+    if not _EMAIL.match(text):
         raise UsageError(f"{param}: {value!r} is not an email address")
-    return value.strip()
+    return text
 
 
 def check_language(value: str, param: str = "--language") -> str:

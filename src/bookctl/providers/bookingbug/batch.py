@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from bookctl.core.bulk import ColumnAdapter, Rules
+from bookctl.core.bulk import ColumnAdapter, Run
 
 
 class Adapter(ColumnAdapter):
     required: ClassVar[tuple[str, ...]] = ("member_id",)
 
-    def check(self, add: dict[str, Any], checkout: dict[str, Any], rules: Rules, fmt: str) -> None:
+    def check(self, add: dict[str, Any], checkout: dict[str, Any], run: Run, fmt: str) -> None:
         from bookctl.providers.bookingbug.client import build_add_params, build_checkout_params
 
         build_add_params(add)

@@ -11,11 +11,11 @@ finds past their checkout.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from bookctl.core import validate
-from bookctl.core.bulk import ColumnAdapter, Rules
+from bookctl.core.bulk import ColumnAdapter, ColumnPlan, ExtraCells, RowOptions, Run
 from bookctl.core.errors import UsageError
 
 
@@ -32,33 +32,38 @@ class Adapter(ColumnAdapter):
     def extra_columns(self) -> frozenset[str]:
         return frozenset({"answers"})
 
-    def from_columns(self, row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        text = row.get("answers")
-        add, checkout = super().from_columns({k: v for k, v in row.items() if k != "answers"})
-        if text:
-            try:
-                answers = json.loads(text)
-            except ValueError as err:
-                raise UsageError(f"answers: not JSON ({err})") from None
-            checkout["answers"] = _answers(answers)
-        return add, checkout
+    def extra_cells(self, plan: ColumnPlan) -> ExtraCells:
+        index = plan.index("answers")
 
-    def from_json(self, row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        def answers(cells: Sequence[str], add: dict[str, Any], checkout: dict[str, Any]) -> None:
+            text = cells[index]
+            if text:
+                try:
+                    value = json.loads(text)
+                except ValueError as err:
+                    raise UsageError(f"answers: not JSON ({err})") from None
+                checkout["answers"] = _answers(value)
+
+        return answers
+
+    def from_json(self, row: Mapping[str, Any], run: Run) -> RowOptions:
         order = row.get("checkout")
         answers = order.get("answers") if isinstance(order, dict) else None
         if isinstance(order, dict):
             row = {**row, "checkout": {k: v for k, v in order.items() if k != "answers"}}
-        add, checkout = super().from_json(row)
+        add, checkout = super().from_json(row, run)
         if answers is not None:
             checkout["answers"] = _answers(answers)
         return add, checkout
 
-    def check(self, add: dict[str, Any], checkout: dict[str, Any], rules: Rules, fmt: str) -> None:
+    def check(self, add: dict[str, Any], checkout: dict[str, Any], run: Run, fmt: str) -> None:
         from bookctl.providers.guestmanager.client import check_token
 
         qty = add.get("qty")
         if qty is not None and not 1 <= qty <= 50:
             raise UsageError("qty must be from 1 to 50")
+        if not checkout.get("email"):  # a JSON row's "email": null
+            raise UsageError("missing email")
         validate.check_email(str(checkout["email"]), "email")
         if checkout.get("payment_token"):
             check_token(str(checkout["payment_token"]))

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from bookctl.core.bulk import ColumnAdapter, Rules
+from bookctl.core.bulk import ColumnAdapter, Run
 
 
 class Adapter(ColumnAdapter):
     required: ClassVar[tuple[str, ...]] = ("service", "product")
 
-    def check(self, add: dict[str, Any], checkout: dict[str, Any], rules: Rules, fmt: str) -> None:
+    def check(self, add: dict[str, Any], checkout: dict[str, Any], run: Run, fmt: str) -> None:
         from bookctl.providers.rundl.client import build_checkout_body
 
         build_checkout_body(add)

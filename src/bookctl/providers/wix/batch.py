@@ -10,11 +10,11 @@ not extended; a payment that completes later is followed to its end by the run.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from bookctl.core import validate
-from bookctl.core.bulk import ColumnAdapter, Rules
+from bookctl.core.bulk import ColumnAdapter, ColumnPlan, ExtraCells, RowOptions, Run
 from bookctl.core.errors import UsageError
 
 #: Contact columns and the document's ``contactDetails`` names.
@@ -35,18 +35,22 @@ class Adapter(ColumnAdapter):
     def extra_columns(self) -> frozenset[str]:
         return frozenset(_CONTACT)
 
-    def from_columns(self, row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        contact = {name: row[c] for c, name in _CONTACT.items() if row.get(c)}
-        add, checkout = super().from_columns({k: v for k, v in row.items() if k not in _CONTACT})
-        add["contact"] = _checked(contact, {name: c for c, name in _CONTACT.items()})
-        return add, checkout
+    def extra_cells(self, plan: ColumnPlan) -> ExtraCells:
+        contact_cells = [(name, plan.index(column)) for column, name in _CONTACT.items()]
+        where = {name: column for column, name in _CONTACT.items()}
 
-    def from_json(self, row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        def contact(cells: Sequence[str], add: dict[str, Any], checkout: dict[str, Any]) -> None:
+            given = {name: value for name, index in contact_cells if (value := cells[index])}
+            add["contact"] = _checked(given, where)
+
+        return contact
+
+    def from_json(self, row: Mapping[str, Any], run: Run) -> RowOptions:
         body = row.get("add")
         contact = body.get("contactDetails") if isinstance(body, dict) else None
         if isinstance(body, dict):
             row = {**row, "add": {k: v for k, v in body.items() if k != "contactDetails"}}
-        add, checkout = super().from_json(row)
+        add, checkout = super().from_json(row, run)
         if not isinstance(contact, dict):
             raise UsageError("'add.contactDetails' must be an object (firstName, email, ...)")
         add["contact"] = _checked(
@@ -54,7 +58,7 @@ class Adapter(ColumnAdapter):
         )
         return add, checkout
 
-    def check(self, add: dict[str, Any], checkout: dict[str, Any], rules: Rules, fmt: str) -> None:
+    def check(self, add: dict[str, Any], checkout: dict[str, Any], run: Run, fmt: str) -> None:
         from bookctl.providers.wix.client import build_checkout_body, build_create_body
 
         build_create_body(add)
