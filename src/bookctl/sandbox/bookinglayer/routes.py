@@ -55,7 +55,7 @@ FIXED_DATE_HORIZON_DAYS = 365
 DEEPLINK_BASE = "https://sandbox.bookinglayer.io/frontoffice/product"
 
 
-def _authenticate(request: Request, sandbox: Sandbox = Depends(get_sandbox)) -> None:
+async def _authenticate(request: Request, sandbox: Sandbox = Depends(get_sandbox)) -> None:
     if request.headers.get("authorization") != f"Bearer {sandbox.api_key}":
         raise ApiError(401, None, "Unauthenticated.")
 
@@ -245,7 +245,7 @@ def _item_json(
 
 
 @router.get("/products")
-def list_products(request: Request) -> list[dict[str, Any]]:
+async def list_products(request: Request) -> list[dict[str, Any]]:
     """All products with a frontoffice category, optionally filtered by location and type."""
     params = request.query_params
     language = params.get("language")
@@ -263,7 +263,7 @@ def list_products(request: Request) -> list[dict[str, Any]]:
 
 
 @router.get("/products/availabilities")
-def multiple_availabilities(
+async def multiple_availabilities(
     request: Request, sandbox: Sandbox = Depends(get_sandbox)
 ) -> dict[str, Any]:
     """Availability of several products, as a JSON object keyed by product id."""
@@ -291,7 +291,7 @@ def multiple_availabilities(
 
 
 @router.get("/products/prices")
-def multiple_prices(request: Request) -> dict[str, Any]:
+async def multiple_prices(request: Request) -> dict[str, Any]:
     """Total prices of several products: `{"<id>": total}`."""
     params = request.query_params
     raw_ids = params.getlist("product_ids[]") + params.getlist("product_ids")
@@ -330,13 +330,13 @@ def _check_unit(unit: str | None, product: Product | None) -> None:
 
 
 @router.get("/products/{product_id}")
-def get_one_product(product_id: str, request: Request) -> dict[str, Any]:
+async def get_one_product(product_id: str, request: Request) -> dict[str, Any]:
     """One product (also products not shown in the list, e.g. package-only activities)."""
     return _product_json(get_product(product_id), request.query_params.get("language"))
 
 
 @router.get("/products/{product_id}/availabilities")
-def product_availability(
+async def product_availability(
     product_id: str, request: Request, sandbox: Sandbox = Depends(get_sandbox)
 ) -> dict[str, Any]:
     """Dates and availability of one product (30 days from start_date by default)."""
@@ -347,7 +347,7 @@ def product_availability(
 
 
 @router.get("/products/{product_id}/prices")
-def product_price(product_id: str, request: Request) -> dict[str, Any]:
+async def product_price(product_id: str, request: Request) -> dict[str, Any]:
     """`{"total_price": n}` for one product, pax and duration."""
     product = get_product(product_id)
     params = request.query_params
@@ -361,7 +361,7 @@ def product_price(product_id: str, request: Request) -> dict[str, Any]:
 
 
 @router.get("/products/{product_id}/deeplink")
-def deeplink(product_id: str, request: Request) -> dict[str, Any]:
+async def deeplink(product_id: str, request: Request) -> dict[str, Any]:
     """A frontoffice URL for the product with the given dates, pax, language and currency."""
     product = get_product(product_id)
     params = request.query_params
@@ -392,7 +392,7 @@ def _stay(params: Any) -> tuple[date, date]:
 
 
 @router.get("/packages/{package_id}")
-def package_items(
+async def package_items(
     package_id: str, request: Request, sandbox: Sandbox = Depends(get_sandbox)
 ) -> dict[str, Any]:
     """The package's single items and groups, with dates, timeslots and prices."""
@@ -428,7 +428,7 @@ def package_items(
 
 
 @router.get("/packages/{package_id}/accommodations")
-def package_accommodations(
+async def package_accommodations(
     package_id: str, request: Request, sandbox: Sandbox = Depends(get_sandbox)
 ) -> list[dict[str, Any]]:
     """Accommodation options of a package for a stay and party."""
@@ -469,7 +469,7 @@ def package_accommodations(
 
 
 @router.post("/packages/prices")
-def package_prices(
+async def package_prices(
     payload: Any = Body(None), sandbox: Sandbox = Depends(get_sandbox)
 ) -> dict[str, Any]:
     """Price breakdown per guest `unique_id` for package configurations (no inventory held)."""
@@ -504,14 +504,14 @@ def package_prices(
 
 
 @router.get("/seasons")
-def list_seasons(sandbox: Sandbox = Depends(get_sandbox)) -> list[dict[str, Any]]:
+async def list_seasons(sandbox: Sandbox = Depends(get_sandbox)) -> list[dict[str, Any]]:
     """High and Low season segments covering this year and the next two."""
     with sandbox.store.read() as conn:
         return seasons(clock.now(conn).date())
 
 
 @router.get("/settings")
-def get_settings() -> dict[str, Any]:
+async def get_settings() -> dict[str, Any]:
     """Business level settings."""
     return settings()
 
@@ -530,7 +530,7 @@ def _guests(body: dict[str, Any]) -> list[Any]:
 
 
 @router.post("/bookings/add", status_code=201)
-def add_to_cart(
+async def add_to_cart(
     payload: Any = Body(None), sandbox: Sandbox = Depends(get_sandbox)
 ) -> dict[str, Any]:
     """Reserve packages for guests in a new cart, or in the open cart given by `cart_id`.
@@ -569,14 +569,14 @@ def add_to_cart(
 
 
 @router.get("/carts/{cart_id}")
-def view_cart(cart_id: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict[str, Any]:
+async def view_cart(cart_id: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict[str, Any]:
     """The contents and state of a cart."""
     with sandbox.store.read() as conn:
         return backend.read_cart(conn, cart_id, clock.now_ts(conn))
 
 
 @router.put("/carts/{cart_id}/extend")
-def extend_cart(cart_id: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict[str, Any]:
+async def extend_cart(cart_id: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict[str, Any]:
     """Move an open cart's expiry to 10 minutes from now."""
     with sandbox.store.write() as conn:
         now_ts = clock.now_ts(conn)
@@ -585,7 +585,7 @@ def extend_cart(cart_id: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict[s
 
 
 @router.delete("/carts/{cart_id}")
-def abandon_cart(cart_id: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict[str, Any]:
+async def abandon_cart(cart_id: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict[str, Any]:
     """Abandon a cart, releasing its items (an expired cart may still be abandoned)."""
     with sandbox.store.write() as conn:
         backend.abandon_cart(conn, cart_id, clock.now_ts(conn))
@@ -632,7 +632,7 @@ def _customer(raw: Any) -> dict[str, Any]:
 
 
 @router.post("/carts/{cart_id}/checkout")
-def checkout_cart(
+async def checkout_cart(
     cart_id: str, payload: Any = Body(None), sandbox: Sandbox = Depends(get_sandbox)
 ) -> dict[str, Any]:
     """Turn an open cart into a confirmed booking; its reservations stay consumed."""
