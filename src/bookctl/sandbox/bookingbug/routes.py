@@ -25,7 +25,7 @@ from bookctl.sandbox.bookingbug.seed import (
     Event,
     Service,
 )
-from bookctl.sandbox.context import Sandbox, get_sandbox
+from bookctl.sandbox.context import Sandbox, get_sandbox, sandbox_of
 from bookctl.sandbox.errors import ApiError, invalid
 from bookctl.sandbox.parsing import parse_date, parse_email, parse_int, require_str
 
@@ -46,7 +46,8 @@ ADD_ITEM_PARAMS = (
 ADMIN_PREFIX = "/_sandbox/bookingbug"
 
 
-async def _authenticate(request: Request, sandbox: Sandbox = Depends(get_sandbox)) -> None:
+async def _authenticate(request: Request) -> None:
+    sandbox = sandbox_of(request)
     if request.headers.get("app-key") != sandbox.api_key:
         raise ApiError(401, "invalid_app_key", "The App-Key header is missing or wrong.")
     if request.headers.get("app-id") != APP_ID:
@@ -63,9 +64,12 @@ def _company(company_id: str) -> int:
     return COMPANY_ID
 
 
-_api = APIRouter(prefix=PREFIX + "/{company_id}", dependencies=[Depends(_authenticate)])
-_root = APIRouter(prefix=PREFIX, dependencies=[Depends(_authenticate)])
-_admin_api = APIRouter(prefix=PREFIX + "/admin/{company_id}", dependencies=[Depends(_authenticate)])
+_AUTH = [Depends(_authenticate)]
+_api = APIRouter(prefix=PREFIX + "/{company_id}", tags=[backend.NAME], dependencies=_AUTH)
+_root = APIRouter(prefix=PREFIX, tags=[backend.NAME], dependencies=_AUTH)
+_admin_api = APIRouter(
+    prefix=PREFIX + "/admin/{company_id}", tags=[backend.NAME], dependencies=_AUTH
+)
 _admin = APIRouter(prefix=ADMIN_PREFIX, tags=["sandbox"])
 
 
@@ -596,7 +600,6 @@ async def login(
 
 
 router = APIRouter()
-router.include_router(_root, tags=[backend.NAME])
-router.include_router(_admin_api, tags=[backend.NAME])
-router.include_router(_api, tags=[backend.NAME])
-router.include_router(_admin)
+# One flat list (the sandbox app takes the routes, not nested routers), in this order: the
+# `{company_id}` of a company route would also match `purchases` or `admin`.
+router.routes.extend([*_root.routes, *_admin_api.routes, *_api.routes, *_admin.routes])

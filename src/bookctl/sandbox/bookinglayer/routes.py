@@ -45,7 +45,7 @@ from bookctl.sandbox.bookinglayer.seed import (
     seasons,
     settings,
 )
-from bookctl.sandbox.context import Sandbox, get_sandbox
+from bookctl.sandbox.context import Sandbox, get_sandbox, sandbox_of
 from bookctl.sandbox.errors import ApiError, invalid
 from bookctl.sandbox.parsing import parse_date, parse_email, parse_int, require, require_str
 
@@ -55,7 +55,8 @@ FIXED_DATE_HORIZON_DAYS = 365
 DEEPLINK_BASE = "https://sandbox.bookinglayer.io/frontoffice/product"
 
 
-async def _authenticate(request: Request, sandbox: Sandbox = Depends(get_sandbox)) -> None:
+async def _authenticate(request: Request) -> None:
+    sandbox = sandbox_of(request)
     if request.headers.get("authorization") != f"Bearer {sandbox.api_key}":
         raise ApiError(401, None, "Unauthenticated.")
 

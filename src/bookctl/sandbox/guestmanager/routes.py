@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Request
 
 from bookctl.sandbox import clock
-from bookctl.sandbox.context import Sandbox, get_sandbox
+from bookctl.sandbox.context import Sandbox, get_sandbox, sandbox_of
 from bookctl.sandbox.guestmanager import backend
 from bookctl.sandbox.guestmanager.backend import GuestManagerError
 from bookctl.sandbox.guestmanager.seed import (
@@ -28,7 +28,8 @@ from bookctl.sandbox.guestmanager.seed import (
 PREFIX = "/guestmanager"
 
 
-async def _authenticate(request: Request, sandbox: Sandbox = Depends(get_sandbox)) -> None:
+async def _authenticate(request: Request) -> None:
+    sandbox = sandbox_of(request)
     if request.headers.get("authorization") != f"Token {sandbox.api_key}":
         raise GuestManagerError(401, "unauthorized", "Invalid or missing API token.")
 

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Request
 
 from bookctl.sandbox import clock
-from bookctl.sandbox.context import Sandbox, get_sandbox
+from bookctl.sandbox.context import Sandbox, get_sandbox, sandbox_of
 from bookctl.sandbox.errors import ApiError, invalid
 from bookctl.sandbox.parsing import parse_int
 from bookctl.sandbox.rundl import backend
@@ -28,7 +28,8 @@ from bookctl.sandbox.rundl.seed import (
 PREFIX = "/rundl/api"
 
 
-async def _authenticate(request: Request, sandbox: Sandbox = Depends(get_sandbox)) -> None:
+async def _authenticate(request: Request) -> None:
+    sandbox = sandbox_of(request)
     token = base64.b64encode(sandbox.api_key.encode()).decode("ascii")
     if request.headers.get("authorization") != f"OAuth {token}":
         raise ApiError(401, "unauthorized", "The OAuth access token is missing or wrong.")

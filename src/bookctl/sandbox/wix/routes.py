@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Request
 
 from bookctl.sandbox import clock
-from bookctl.sandbox.context import Sandbox, get_sandbox
+from bookctl.sandbox.context import Sandbox, get_sandbox, sandbox_of
 from bookctl.sandbox.errors import ApiError, invalid
 from bookctl.sandbox.parsing import EMAIL
 from bookctl.sandbox.wix import backend
@@ -21,7 +21,8 @@ from bookctl.sandbox.wix.seed import CURRENCY, SERVICES, SESSION_DAYS, Service
 PREFIX = "/wix/bookings/v1"
 
 
-async def _authenticate(request: Request, sandbox: Sandbox = Depends(get_sandbox)) -> None:
+async def _authenticate(request: Request) -> None:
+    sandbox = sandbox_of(request)
     # Wix sends the access token as the whole header value, no scheme.
     if request.headers.get("authorization") != sandbox.api_key:
         raise ApiError(401, "UNAUTHENTICATED", "Invalid or missing access token.")
