@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -548,7 +548,7 @@ async def add_to_cart(
         raise invalid("cart_id", "cart_id must be a string.", "invalid_type")
     with sandbox.store.write() as conn:
         now_ts = clock.now_ts(conn)
-        today = clock.now(conn).date()
+        today = datetime.fromtimestamp(now_ts, UTC).date()
         existing_emails: list[str] = []
         if cart_id:
             row = backend.load_cart(conn, cart_id)
