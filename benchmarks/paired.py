@@ -242,6 +242,15 @@ def child_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a running process so far, from /proc (0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_note(name_a: str, a: list[float], name_b: str, b: list[float]) -> str:
     """CPU time of both sides: on a loaded machine it moves far less than wall time."""
     ratio = statistics.median(x / y for x, y in zip(a, b, strict=True))
@@ -574,20 +583,45 @@ class Bench:
         )
         return served, stub
 
-    def row_sandbox(self, pairs: int) -> Row:
-        """What the served sandbox adds per booking, with no bookctl client in the way."""
+    def row_sandbox(self, pairs: int) -> tuple[Row, str]:
+        """What the served sandbox adds per booking, with no bookctl client in the way.
+
+        Also the CPU time (user + system) of each side, the server's process and the loop's
+        together: on a loaded machine it moves far less than wall time.
+        """
         rows = self.options.rows
+        servers = {
+            self.url: next(p.pid for p in self.children if "serve" in p.args),
+            self.stub_url: next(p.pid for p in self.children if "--stub" in p.args),
+        }
+        cpu: dict[str, list[float]] = {self.url: [], self.stub_url: []}
+        server_cpu: dict[str, list[float]] = {self.url: [], self.stub_url: []}
 
         def floor(url: str) -> Callable[[int], float]:
-            def run(_n: int) -> float:
+            def run(n: int) -> float:
                 if url == self.url:
                     self.reset()
                 args = [sys.executable, __file__, "--floor", url + API + "/", str(rows)]
-                return timed(args, self.env)[0]
+                loop, server = child_cpu(), process_cpu(servers[url])
+                took = timed(args, self.env)[0]
+                if n >= 0:  # not the warm-up
+                    server = process_cpu(servers[url]) - server
+                    server_cpu[url].append(server)
+                    cpu[url].append(child_cpu() - loop + server)
+                return took
 
             return run
 
-        return paired("sandbox", floor(self.url), floor(self.stub_url), pairs, warm=True)
+        row = paired("sandbox", floor(self.url), floor(self.stub_url), pairs, warm=True)
+        note = cpu_note(
+            "the httpx loop + served sandbox",
+            cpu[self.url],
+            "the httpx loop + stub server",
+            cpu[self.stub_url],
+        )
+        served, stub = (statistics.median(server_cpu[u]) for u in (self.url, self.stub_url))
+        note += f" (the servers alone: sandbox {served:.2f} s, stub {stub:.2f} s)"
+        return row, note
 
     def row_validate(self, pairs: int) -> tuple[Row, str]:
         rows = self.options.validate_rows
@@ -696,7 +730,9 @@ def main() -> None:
                     notes.append(bench.batch_cpu)
             if "sandbox" in only:
                 print("measuring sandbox ...", file=sys.stderr)
-                lines.append(bench.row_sandbox(options.batch_pairs).line())
+                row, note = bench.row_sandbox(options.batch_pairs)
+                lines.append(row.line())
+                notes.append(note)
             if "validate" in only:
                 print("measuring validate ...", file=sys.stderr)
                 row, note = bench.row_validate(max(3, options.pairs // 2))

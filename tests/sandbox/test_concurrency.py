@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from bookctl.sandbox.app import create_app
 
-from .helpers import AUTH, BL, add, double_room_left, free_monday, simple_guest
+from .helpers import AUTH, BL, add, checkout_body, double_room_left, free_monday, simple_guest
 
 
 def test_threads_on_two_apps_share_the_last_units(db_path: Path) -> None:
@@ -122,8 +122,8 @@ def test_processes_on_one_file_book_exactly_the_capacity(db_path: Path) -> None:
 
 
 def test_more_requests_than_worker_threads_all_answer(db_path: Path) -> None:
-    # One request's unit holds the writer while its sync handler runs in a worker thread; the
-    # others wait on the event loop, so two worker threads serve forty requests at once.
+    # One request's unit holds the writer while its handler runs; the others wait on the event
+    # loop, not in worker threads, so two worker threads serve forty requests at once.
     app = create_app(db_path)
     setup = TestClient(app, headers=AUTH)
     start = free_monday(setup)
@@ -154,3 +154,58 @@ def test_more_requests_than_worker_threads_all_answer(db_path: Path) -> None:
     stats = setup.get("/_sandbox/stats").json()
     assert stats["bookinglayer"]["carts"] == 40
     assert stats["requests"] == 40
+
+
+def test_a_booking_takes_no_worker_thread(db_path: Path) -> None:
+    # Provider handlers run on the event loop: with the only worker thread busy elsewhere, a
+    # whole booking still answers (a handler that needed a thread would wait for it forever).
+    app = create_app(db_path)
+    start = free_monday(TestClient(app, headers=AUTH))
+    busy = threading.Event()
+    free = threading.Event()
+    answers: list[tuple[str, int]] = []
+
+    def occupy() -> None:
+        busy.set()
+        free.wait()
+
+    async def book(client: httpx.AsyncClient) -> None:
+        guest = simple_guest(start, "loop@example.com")
+        added = await client.post(
+            f"{BL}/bookings/add",
+            json={"currency": "EUR", "guests": [guest]},
+            headers={"Idempotency-Key": "loop-add"},
+        )
+        answers.append(("add", added.status_code))
+        cart = added.json()["cart_id"]
+        shown = await client.get(f"{BL}/carts/{cart}")
+        answers.append(("show", shown.status_code))
+        done = await client.post(
+            f"{BL}/carts/{cart}/checkout",
+            json=checkout_body(),
+            headers={"Idempotency-Key": "loop-checkout"},
+        )
+        answers.append(("checkout", done.status_code))
+        refused = await client.get(f"{BL}/products", headers={"Authorization": "Bearer wrong"})
+        answers.append(("wrong key", refused.status_code))
+
+    async def main() -> None:
+        to_thread.current_default_thread_limiter().total_tokens = 1
+        transport = httpx.ASGITransport(app=app)
+        async with (
+            httpx.AsyncClient(
+                transport=transport, base_url="http://sandbox", headers=AUTH
+            ) as client,
+            anyio.create_task_group() as tasks,
+        ):
+            tasks.start_soon(to_thread.run_sync, occupy)
+            try:
+                with anyio.fail_after(60):  # a hang guard, not a timing check
+                    while not busy.is_set():
+                        await anyio.sleep(0.01)
+                    await book(client)
+            finally:
+                free.set()
+
+    anyio.run(main)
+    assert answers == [("add", 201), ("show", 200), ("checkout", 200), ("wrong key", 401)]

@@ -62,6 +62,30 @@ def test_key_in_flight_is_409(client: TestClient, db_path: Path) -> None:
     assert response.json()["code"] == "idempotency_in_flight"
 
 
+def test_a_claim_left_by_a_dead_process_is_taken_over(client: TestClient, db_path: Path) -> None:
+    raw = json.dumps(_body(client)).encode()
+    path = f"{BL}/bookings/add"
+    headers = {"Idempotency-Key": "k4", "content-type": "application/json"}
+    fp = idempotency.fingerprint("POST", path, "", raw)
+    other = Store(db_path)
+    try:
+        with other.write() as conn:
+            assert idempotency.claim(conn, "bookinglayer", "k4", fp).conflict is None
+            # Claimed longer ago than a request can run: its process died mid-request.
+            conn.execute(
+                "UPDATE idempotency SET created_at = created_at - ? WHERE key = 'k4'",
+                (idempotency.STALE_AFTER_SECONDS + 1,),
+            )
+    finally:
+        other.close()
+    first = client.post(path, content=raw, headers=headers)
+    assert first.status_code == 201
+    again = client.post(path, content=raw, headers=headers)
+    assert again.status_code == 201
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json()
+
+
 def test_errors_are_replayed_too_but_401_is_not(client: TestClient) -> None:
     start = free_monday(client)
     cart_id = client.post(f"{BL}/bookings/add", json=_body(client)).json()["cart_id"]

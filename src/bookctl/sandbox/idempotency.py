@@ -55,25 +55,30 @@ def claim(conn: sqlite3.Connection, scope: str, key: str, fp: str) -> Claim:
 
     Runs inside a write transaction (`conn`), as do `complete` and `release`.
     """
+    now = time.time()
+    # A new key (the usual case) is claimed in one statement; a known one is looked at.
+    claimed = conn.execute(
+        "INSERT INTO idempotency (scope, key, fingerprint, state, created_at) "
+        "VALUES (?, ?, ?, 'in_flight', ?) ON CONFLICT (scope, key) DO NOTHING",
+        (scope, key, fp, now),
+    ).rowcount
+    if claimed:
+        return Claim()
     row = conn.execute(
         "SELECT fingerprint, state, status, headers, body, created_at FROM idempotency "
         "WHERE scope = ? AND key = ?",
         (scope, key),
     ).fetchone()
-    now = time.time()
-    if row is not None:
-        if row["fingerprint"] != fp:
-            return Claim(conflict="reused")
-        if row["state"] == "done":
-            increment_counter(conn, f"{scope}.idempotent_replays")
-            headers = [(str(k), str(v)) for k, v in json.loads(row["headers"])]
-            return Claim(replay=StoredResponse(int(row["status"]), headers, row["body"]))
-        if now - float(row["created_at"]) < STALE_AFTER_SECONDS:
-            return Claim(conflict="in_flight")
+    if row["fingerprint"] != fp:
+        return Claim(conflict="reused")
+    if row["state"] == "done":
+        increment_counter(conn, f"{scope}.idempotent_replays")
+        headers = [(str(k), str(v)) for k, v in json.loads(row["headers"])]
+        return Claim(replay=StoredResponse(int(row["status"]), headers, row["body"]))
+    if now - float(row["created_at"]) < STALE_AFTER_SECONDS:
+        return Claim(conflict="in_flight")
     conn.execute(
-        "INSERT OR REPLACE INTO idempotency (scope, key, fingerprint, state, created_at) "
-        "VALUES (?, ?, ?, 'in_flight', ?)",
-        (scope, key, fp, now),
+        "UPDATE idempotency SET created_at = ? WHERE scope = ? AND key = ?", (now, scope, key)
     )
     return Claim()
 

@@ -25,7 +25,7 @@ from bookctl.sandbox.bookingbug.seed import (
     Event,
     Service,
 )
-from bookctl.sandbox.context import Sandbox, get_sandbox
+from bookctl.sandbox.context import Sandbox, get_sandbox, sandbox_of
 from bookctl.sandbox.errors import ApiError, invalid
 from bookctl.sandbox.parsing import parse_date, parse_email, parse_int, require_str
 
@@ -46,7 +46,8 @@ ADD_ITEM_PARAMS = (
 ADMIN_PREFIX = "/_sandbox/bookingbug"
 
 
-def _authenticate(request: Request, sandbox: Sandbox = Depends(get_sandbox)) -> None:
+async def _authenticate(request: Request) -> None:
+    sandbox = sandbox_of(request)
     if request.headers.get("app-key") != sandbox.api_key:
         raise ApiError(401, "invalid_app_key", "The App-Key header is missing or wrong.")
     if request.headers.get("app-id") != APP_ID:
@@ -63,9 +64,12 @@ def _company(company_id: str) -> int:
     return COMPANY_ID
 
 
-_api = APIRouter(prefix=PREFIX + "/{company_id}", dependencies=[Depends(_authenticate)])
-_root = APIRouter(prefix=PREFIX, dependencies=[Depends(_authenticate)])
-_admin_api = APIRouter(prefix=PREFIX + "/admin/{company_id}", dependencies=[Depends(_authenticate)])
+_AUTH = [Depends(_authenticate)]
+_api = APIRouter(prefix=PREFIX + "/{company_id}", tags=[backend.NAME], dependencies=_AUTH)
+_root = APIRouter(prefix=PREFIX, tags=[backend.NAME], dependencies=_AUTH)
+_admin_api = APIRouter(
+    prefix=PREFIX + "/admin/{company_id}", tags=[backend.NAME], dependencies=_AUTH
+)
 _admin = APIRouter(prefix=ADMIN_PREFIX, tags=["sandbox"])
 
 
@@ -109,13 +113,13 @@ def _hal(name: str, items: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 @_api.get("/company")
-def company(company_id: str) -> dict[str, Any]:
+async def company(company_id: str) -> dict[str, Any]:
     """The company this API key books for."""
     return {"id": _company(company_id), "name": COMPANY_NAME, "currency_code": CURRENCY}
 
 
 @_api.get("/events")
-def list_events(
+async def list_events(
     company_id: str, request: Request, sandbox: Sandbox = Depends(get_sandbox)
 ) -> dict[str, Any]:
     """List Events, optionally between `start_date` and `end_date`."""
@@ -133,7 +137,7 @@ def list_events(
 
 
 @_api.get("/events/{event_id}")
-def get_event(
+async def get_event(
     company_id: str, event_id: str, sandbox: Sandbox = Depends(get_sandbox)
 ) -> dict[str, Any]:
     """One event with its spaces left."""
@@ -144,7 +148,7 @@ def get_event(
 
 
 @_api.get("/event_chains/{chain_id}")
-def get_event_chain(
+async def get_event_chain(
     company_id: str, chain_id: str, sandbox: Sandbox = Depends(get_sandbox)
 ) -> dict[str, Any]:
     """An event chain and its events."""
@@ -166,21 +170,21 @@ def get_event_chain(
 
 
 @_api.get("/services")
-def list_services(company_id: str) -> dict[str, Any]:
+async def list_services(company_id: str) -> dict[str, Any]:
     """List Services."""
     _company(company_id)
     return _hal("services", [_service_json(s) for s in SERVICES.values()])
 
 
 @_api.get("/services/{service_id}")
-def get_service(company_id: str, service_id: str) -> dict[str, Any]:
+async def get_service(company_id: str, service_id: str) -> dict[str, Any]:
     """One service."""
     _company(company_id)
     return _service_json(backend.get_service(service_id))
 
 
 @_api.get("/products")
-def list_products(company_id: str) -> dict[str, Any]:
+async def list_products(company_id: str) -> dict[str, Any]:
     """Purchasable items that are not bookings (the `product_id` of add_item)."""
     _company(company_id)
     items = [
@@ -191,7 +195,7 @@ def list_products(company_id: str) -> dict[str, Any]:
 
 
 @_api.get("/time_data")
-def time_data(
+async def time_data(
     company_id: str, request: Request, sandbox: Sandbox = Depends(get_sandbox)
 ) -> dict[str, Any]:
     """A service's free times per day (`time` in minutes after midnight UTC, `avail` left)."""
@@ -224,7 +228,7 @@ def time_data(
 
 
 @_api.post("/client", status_code=201)
-def create_client(
+async def create_client(
     company_id: str, payload: Any = Body(None), sandbox: Sandbox = Depends(get_sandbox)
 ) -> dict[str, Any]:
     """Create a client (member) from `first_name`, `last_name` and `email`."""
@@ -241,7 +245,7 @@ def create_client(
 
 
 @_api.get("/client/find_by_email/{email}")
-def find_client_by_email(
+async def find_client_by_email(
     company_id: str, email: str, sandbox: Sandbox = Depends(get_sandbox)
 ) -> dict[str, Any]:
     """The client with this email."""
@@ -255,7 +259,7 @@ def find_client_by_email(
 
 
 @_api.get("/client/{member_id}")
-def get_client(
+async def get_client(
     company_id: str, member_id: str, sandbox: Sandbox = Depends(get_sandbox)
 ) -> dict[str, Any]:
     """One client with its wallet balance."""
@@ -331,7 +335,7 @@ def _basket_json(conn: sqlite3.Connection, row: sqlite3.Row, base: str) -> dict[
 
 
 @_api.post("/basket/add_item", status_code=201)
-def add_item(
+async def add_item(
     company_id: str, request: Request, response: Response, sandbox: Sandbox = Depends(get_sandbox)
 ) -> dict[str, Any]:
     """Hold one item in the basket named by `Auth-Token`, or in a new basket without one (or
@@ -345,7 +349,7 @@ def add_item(
 
 
 @_api.get("/basket")
-def view_basket(
+async def view_basket(
     company_id: str, request: Request, sandbox: Sandbox = Depends(get_sandbox)
 ) -> dict[str, Any]:
     """The basket of the `Auth-Token`: items, totals and when the hold expires."""
@@ -357,7 +361,7 @@ def view_basket(
 
 
 @_api.delete("/basket")
-def empty_basket(
+async def empty_basket(
     company_id: str, request: Request, sandbox: Sandbox = Depends(get_sandbox)
 ) -> dict[str, Any]:
     """Empty the basket, releasing its items (an expired basket may still be emptied)."""
@@ -378,7 +382,7 @@ def _flag(value: str | None, name: str) -> bool:
 
 
 @_api.post("/basket/checkout", status_code=201)
-def checkout(
+async def checkout(
     company_id: str, request: Request, sandbox: Sandbox = Depends(get_sandbox)
 ) -> dict[str, Any]:
     """Book the basket for `member_id`; `take_from_wallet` pays from the wallet first."""
@@ -494,7 +498,7 @@ def _purchase_json(
 
 
 @_root.get("/purchases/{long_id}")
-def get_purchase(long_id: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict[str, Any]:
+async def get_purchase(long_id: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict[str, Any]:
     """A purchase by its `long_id` (the `self` link of a purchase)."""
     with sandbox.store.read() as conn:
         for purchase in backend.purchases(conn):
@@ -512,7 +516,7 @@ def _moment(raw: str, name: str) -> datetime:
 
 
 @_admin_api.get("/purchases")
-def admin_list_purchases(
+async def admin_list_purchases(
     company_id: str, request: Request, sandbox: Sandbox = Depends(get_sandbox)
 ) -> dict[str, Any]:
     """List Purchases created from `created_from` (required) to `created_to`; needs the
@@ -539,7 +543,7 @@ def admin_list_purchases(
 
 
 @_admin_api.get("/purchases/{purchase_id}")
-def admin_get_purchase(
+async def admin_get_purchase(
     company_id: str, purchase_id: str, request: Request, sandbox: Sandbox = Depends(get_sandbox)
 ) -> dict[str, Any]:
     """Get Purchase; needs the Auth-Token of a login."""
@@ -554,7 +558,7 @@ def admin_get_purchase(
 
 
 @_root.post("/login", status_code=201)
-def login(
+async def login(
     request: Request, payload: Any = Body(None), sandbox: Sandbox = Depends(get_sandbox)
 ) -> dict[str, Any]:
     """Log in with an administrator's `email` and `password`; the answer's `auth_token` goes
@@ -596,7 +600,6 @@ def login(
 
 
 router = APIRouter()
-router.include_router(_root, tags=[backend.NAME])
-router.include_router(_admin_api, tags=[backend.NAME])
-router.include_router(_api, tags=[backend.NAME])
-router.include_router(_admin)
+# One flat list (the sandbox app takes the routes, not nested routers), in this order: the
+# `{company_id}` of a company route would also match `purchases` or `admin`.
+router.routes.extend([*_root.routes, *_admin_api.routes, *_api.routes, *_admin.routes])

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Request
 
 from bookctl.sandbox import clock
-from bookctl.sandbox.context import Sandbox, get_sandbox
+from bookctl.sandbox.context import Sandbox, get_sandbox, sandbox_of
 from bookctl.sandbox.guestmanager import backend
 from bookctl.sandbox.guestmanager.backend import GuestManagerError
 from bookctl.sandbox.guestmanager.seed import (
@@ -28,7 +28,8 @@ from bookctl.sandbox.guestmanager.seed import (
 PREFIX = "/guestmanager"
 
 
-def _authenticate(request: Request, sandbox: Sandbox = Depends(get_sandbox)) -> None:
+async def _authenticate(request: Request) -> None:
+    sandbox = sandbox_of(request)
     if request.headers.get("authorization") != f"Token {sandbox.api_key}":
         raise GuestManagerError(401, "unauthorized", "Invalid or missing API token.")
 
@@ -73,7 +74,7 @@ def _event_json(event: Event, now_ts: float) -> dict[str, Any]:
 
 
 @router.get("/events")
-def list_events(sandbox: Sandbox = Depends(get_sandbox)) -> list[dict[str, Any]]:
+async def list_events(sandbox: Sandbox = Depends(get_sandbox)) -> list[dict[str, Any]]:
     """Every event with its ticket types and their sale status."""
     with sandbox.store.read() as conn:
         now_ts = clock.now_ts(conn)
@@ -91,7 +92,9 @@ def list_events(sandbox: Sandbox = Depends(get_sandbox)) -> list[dict[str, Any]]
 
 
 @router.get("/ticket_types/{ticket_type_id}")
-def get_ticket_type(ticket_type_id: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict[str, Any]:
+async def get_ticket_type(
+    ticket_type_id: str, sandbox: Sandbox = Depends(get_sandbox)
+) -> dict[str, Any]:
     """One ticket type with its event."""
     tt = backend.ticket_type(ticket_type_id)
     with sandbox.store.read() as conn:
@@ -103,7 +106,7 @@ def get_ticket_type(ticket_type_id: str, sandbox: Sandbox = Depends(get_sandbox)
 
 
 @router.get("/countries")
-def list_countries() -> list[dict[str, Any]]:
+async def list_countries() -> list[dict[str, Any]]:
     """Countries and their states, with the ids the `address` step accepts."""
     return [
         {
@@ -191,7 +194,7 @@ def _object(payload: Any, name: str = "order") -> dict[str, Any]:
 
 
 @router.post("/orders", status_code=201)
-def create_order(
+async def create_order(
     payload: Any = Body(None), sandbox: Sandbox = Depends(get_sandbox)
 ) -> dict[str, Any]:
     """Create an order in `cart` with line items; its tickets are reserved for 15 minutes."""
@@ -205,7 +208,7 @@ def create_order(
 
 
 @router.post("/orders/{order_id}/line_items", status_code=201)
-def add_line_item(
+async def add_line_item(
     order_id: str, payload: Any = Body(None), sandbox: Sandbox = Depends(get_sandbox)
 ) -> dict[str, Any]:
     """Add tickets to an order still in `cart`; its 15-minute timer restarts."""
@@ -216,7 +219,7 @@ def add_line_item(
 
 
 @router.get("/orders/{order_id}")
-def get_order(order_id: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict[str, Any]:
+async def get_order(order_id: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict[str, Any]:
     """The order, with expiry and processing brought up to sandbox now."""
     with sandbox.store.write() as conn:
         row = backend.refresh(conn, backend.load(conn, order_id), clock.now_ts(conn))
@@ -224,7 +227,7 @@ def get_order(order_id: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict[st
 
 
 @router.delete("/orders/{order_id}")
-def cancel_order(order_id: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict[str, Any]:
+async def cancel_order(order_id: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict[str, Any]:
     """Cancel an order that is not placed yet; its tickets go back on sale."""
     with sandbox.store.write() as conn:
         backend.cancel(conn, order_id, clock.now_ts(conn))
@@ -232,7 +235,7 @@ def cancel_order(order_id: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict
 
 
 @router.patch("/checkout/{order_id}/next")
-def begin_checkout(
+async def begin_checkout(
     order_id: str,
     request: Request,
     payload: Any = Body(None),
@@ -248,7 +251,7 @@ def begin_checkout(
 
 
 @router.patch("/checkout/{order_id}")
-def update_checkout(
+async def update_checkout(
     order_id: str, payload: Any = Body(None), sandbox: Sandbox = Depends(get_sandbox)
 ) -> dict[str, Any]:
     """Submit the current step's data (`order[state]` names it) and move to the next step."""
@@ -259,7 +262,7 @@ def update_checkout(
 
 
 @router.patch("/checkout/{number}/resume")
-def resume_order(number: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict[str, Any]:
+async def resume_order(number: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict[str, Any]:
     """Resume an order: an expired one re-reserves what it can and returns to `cart`.
 
     The answer is the order plus `unavailable`: the tickets that could not be re-reserved.

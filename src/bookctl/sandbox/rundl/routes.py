@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Request
 
 from bookctl.sandbox import clock
-from bookctl.sandbox.context import Sandbox, get_sandbox
+from bookctl.sandbox.context import Sandbox, get_sandbox, sandbox_of
 from bookctl.sandbox.errors import ApiError, invalid
 from bookctl.sandbox.parsing import parse_int
 from bookctl.sandbox.rundl import backend
@@ -28,7 +28,8 @@ from bookctl.sandbox.rundl.seed import (
 PREFIX = "/rundl/api"
 
 
-def _authenticate(request: Request, sandbox: Sandbox = Depends(get_sandbox)) -> None:
+async def _authenticate(request: Request) -> None:
+    sandbox = sandbox_of(request)
     token = base64.b64encode(sandbox.api_key.encode()).decode("ascii")
     if request.headers.get("authorization") != f"OAuth {token}":
         raise ApiError(401, "unauthorized", "The OAuth access token is missing or wrong.")
@@ -67,7 +68,7 @@ def _get_service(raw: Any, field: str = "service") -> Service:
 
 
 @router.get("/services")
-def list_services(request: Request) -> list[dict[str, Any]]:
+async def list_services(request: Request) -> list[dict[str, Any]]:
     """The services the account can start a rundl for."""
     _account(request)
     return [
@@ -82,7 +83,7 @@ def list_services(request: Request) -> list[dict[str, Any]]:
 
 
 @router.get("/services/{service_id}/products")
-def list_products(service_id: str, request: Request) -> list[dict[str, Any]]:
+async def list_products(service_id: str, request: Request) -> list[dict[str, Any]]:
     """The products of a service."""
     _account(request)
     service = _get_service(service_id)
@@ -90,7 +91,7 @@ def list_products(service_id: str, request: Request) -> list[dict[str, Any]]:
 
 
 @router.get("/products/{product_id}")
-def get_product(product_id: str, request: Request) -> dict[str, Any]:
+async def get_product(product_id: str, request: Request) -> dict[str, Any]:
     """One product."""
     _account(request)
     pid = parse_int(product_id, "product_id")
@@ -139,7 +140,7 @@ def _item(raw: Any, index: int, service: Service) -> dict[str, Any]:
 
 
 @router.post("/checkouts", status_code=201)
-def create_checkout(
+async def create_checkout(
     request: Request, payload: Any = Body(None), sandbox: Sandbox = Depends(get_sandbox)
 ) -> dict[str, Any]:
     """Create a checkout for products of a service; tax and totals are computed here."""
@@ -184,7 +185,7 @@ def create_checkout(
 
 
 @router.get("/checkouts/{checkout_id}")
-def get_checkout(
+async def get_checkout(
     checkout_id: str, request: Request, sandbox: Sandbox = Depends(get_sandbox)
 ) -> dict[str, Any]:
     """One checkout of the account."""
@@ -195,7 +196,7 @@ def get_checkout(
 
 
 @router.post("/checkouts/{checkout_id}/purchase", status_code=201)
-def purchase(
+async def purchase(
     checkout_id: str,
     request: Request,
     payload: Any = Body(None),
@@ -213,7 +214,7 @@ def purchase(
 
 
 @router.get("/product_orders/{order_id}")
-def get_product_order(
+async def get_product_order(
     order_id: str, request: Request, sandbox: Sandbox = Depends(get_sandbox)
 ) -> dict[str, Any]:
     """A product order: `processing` until it settles a few sandbox seconds after purchase."""

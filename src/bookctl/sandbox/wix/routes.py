@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Request
 
 from bookctl.sandbox import clock
-from bookctl.sandbox.context import Sandbox, get_sandbox
+from bookctl.sandbox.context import Sandbox, get_sandbox, sandbox_of
 from bookctl.sandbox.errors import ApiError, invalid
 from bookctl.sandbox.parsing import EMAIL
 from bookctl.sandbox.wix import backend
@@ -21,7 +21,8 @@ from bookctl.sandbox.wix.seed import CURRENCY, SERVICES, SESSION_DAYS, Service
 PREFIX = "/wix/bookings/v1"
 
 
-def _authenticate(request: Request, sandbox: Sandbox = Depends(get_sandbox)) -> None:
+async def _authenticate(request: Request) -> None:
+    sandbox = sandbox_of(request)
     # Wix sends the access token as the whole header value, no scheme.
     if request.headers.get("authorization") != sandbox.api_key:
         raise ApiError(401, "UNAUTHENTICATED", "Invalid or missing access token.")
@@ -59,13 +60,13 @@ def _service(service_id: str) -> Service:
 
 
 @router.get("/catalog/services")
-def list_services() -> dict[str, Any]:
+async def list_services() -> dict[str, Any]:
     """Every bookable service with its price options and tags."""
     return {"services": [_service_json(s) for s in SERVICES.values()]}
 
 
 @router.get("/catalog/services/{service_id}")
-def get_service(service_id: str) -> dict[str, Any]:
+async def get_service(service_id: str) -> dict[str, Any]:
     """One service."""
     return {"service": _service_json(_service(service_id))}
 
@@ -86,7 +87,9 @@ def _session_json(conn: sqlite3.Connection, service: Service, day: date) -> dict
 
 
 @router.get("/calendar/sessions")
-def list_sessions(request: Request, sandbox: Sandbox = Depends(get_sandbox)) -> dict[str, Any]:
+async def list_sessions(
+    request: Request, sandbox: Sandbox = Depends(get_sandbox)
+) -> dict[str, Any]:
     """Sessions of a service (`serviceId`) between `from` and `to` (dates, default 14 days)."""
     params = request.query_params
     service = _service(params.get("serviceId") or "")
@@ -135,7 +138,7 @@ def _contact(raw: Any) -> dict[str, Any]:
 
 
 @router.post("/bookings", status_code=201)
-def create_booking(
+async def create_booking(
     payload: Any = Body(None), sandbox: Sandbox = Depends(get_sandbox)
 ) -> dict[str, Any]:
     """Create a booking for one session, awaiting checkout (`PENDING_CHECKOUT`).
@@ -228,7 +231,7 @@ def create_booking(
 
 
 @router.get("/bookings/{booking_id}")
-def get_booking(booking_id: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict[str, Any]:
+async def get_booking(booking_id: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict[str, Any]:
     """The booking, with its payment brought up to sandbox now."""
     with sandbox.store.write() as conn:
         row = backend.refresh(conn, backend.load(conn, booking_id), clock.now_ts(conn))
@@ -236,7 +239,9 @@ def get_booking(booking_id: str, sandbox: Sandbox = Depends(get_sandbox)) -> dic
 
 
 @router.post("/bookings/{booking_id}/cancel")
-def cancel_booking(booking_id: str, sandbox: Sandbox = Depends(get_sandbox)) -> dict[str, Any]:
+async def cancel_booking(
+    booking_id: str, sandbox: Sandbox = Depends(get_sandbox)
+) -> dict[str, Any]:
     """Cancel a booking that is not paid yet (its spot is freed)."""
     with sandbox.store.write() as conn:
         row = backend.refresh(conn, backend.load(conn, booking_id), clock.now_ts(conn))
@@ -244,7 +249,7 @@ def cancel_booking(booking_id: str, sandbox: Sandbox = Depends(get_sandbox)) -> 
 
 
 @router.post("/bookings/{booking_id}/checkout")
-def checkout_booking(
+async def checkout_booking(
     booking_id: str, payload: Any = Body(None), sandbox: Sandbox = Depends(get_sandbox)
 ) -> dict[str, Any]:
     """The document's checkout: validate the slot, then charge or redeem a paid plan."""
