@@ -79,8 +79,8 @@ def test_serve_answers_over_loopback(tmp_path: Path) -> None:
 
 
 def test_serve_answers_concurrent_writers_exactly(tmp_path: Path) -> None:
-    # uvicorn's thread pool runs the handlers; each request is one unit of work on the kept
-    # writer: 24 bookings and 8 sends of one key give exact counts, one cart for the key.
+    # Concurrent requests, each one unit of work on the kept writer: 24 bookings and 8 sends
+    # of one key give exact counts, one cart for the key.
     with _served(tmp_path) as base:
         api = f"{base}/bookinglayer/api/pub/v2"
         day = date.fromisoformat(httpx.get(f"{base}/_sandbox/clock").json()["now"][:10])
