@@ -51,8 +51,9 @@ STEP_BACKOFF = 0.25
 STEP_BACKOFF_CAP = 5.0
 #: Cart generations a row may use in one run (a cart expiring before checkout needs a new one).
 MAX_GENERATIONS = 3
-#: Threads per send slot at most, when rows waiting lend their slots (see :class:`RunPacer`).
-WAITING_ROWS_FACTOR = 4
+#: Helper threads at most, taking the slots that rows waiting out a Retry-After lend (see
+#: :class:`RunPacer`); they exist only while rows wait.
+MAX_HELPERS = 64
 
 
 @dataclass
@@ -111,14 +112,14 @@ class _Crew:
     """The worker threads of a run: rows in through one queue, results out through another.
 
     ``concurrency`` workers start at once; :meth:`lend` adds a helper while a row stands
-    aside (up to :data:`WAITING_ROWS_FACTOR` times ``concurrency`` threads in all), and a
+    aside (up to :data:`MAX_HELPERS` more threads), and a
     worker that finishes a row stops when there are more of them than rows that may send.
     """
 
     def __init__(self, runner: BatchRunner, concurrency: int) -> None:
         self._runner = runner
         self._concurrency = concurrency
-        self._cap = min(concurrency * WAITING_ROWS_FACTOR, concurrency + 64)
+        self._cap = concurrency + MAX_HELPERS
         self._rows: queue.SimpleQueue[Plan | None] = queue.SimpleQueue()
         self._results: queue.SimpleQueue[RowResult | _Crashed] = queue.SimpleQueue()
         self._lock = threading.Lock()
