@@ -39,7 +39,7 @@ from bookctl.core.session import CartSession
 if TYPE_CHECKING:
     from bookctl.batch.journal import Journal, RowState
     from bookctl.batch.pacing import RunPacer
-    from bookctl.core.models import Cart, Order
+    from bookctl.core.models import Order
     from bookctl.core.provider import Provider
 
 T = TypeVar("T")
@@ -320,9 +320,8 @@ class BatchRunner:
             state = journal.rows[plan.row_id]
             added_at = time.monotonic()
             if state.cart_id is None:
-                cart = self._add(plan, state)
-                tokens = dict(cart.session_tokens)
-                journal.record(plan.row_id, "added", gen=state.gen, cart_id=cart.id, tokens=tokens)
+                cart_id, tokens = self._add(plan, state)
+                journal.record(plan.row_id, "added", gen=state.gen, cart_id=cart_id, tokens=tokens)
                 state = journal.rows[plan.row_id]
             elif resumed:
                 status = self._cart_status(state)
@@ -380,10 +379,9 @@ class BatchRunner:
     def _start(self, plan: Plan, journal: Journal, key: str, gen: int) -> None:
         journal.record(plan.row_id, "started", key=key, gen=gen, line=plan.line, digest=plan.digest)
 
-    def _add(self, plan: Plan, state: RowState) -> Cart:
+    def _add(self, plan: Plan, state: RowState) -> tuple[str, dict[str, str]]:
         options = {**plan.add, "idempotency_key": f"{state.key}:add:{state.gen}"}
-        cart, _ = self._step("add", lambda: self.provider.basket_add(options, None))
-        return cart
+        return self._step("add", lambda: self.adapter.add(self.provider, options))
 
     def _extend(self, state: RowState) -> None:
         assert state.cart_id is not None
