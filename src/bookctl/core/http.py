@@ -326,8 +326,11 @@ class PlainHTTPTransport(httpx.BaseTransport):
         body = request.read()
         connection = self._idle_connection(origin) or self._connect(origin, timeout.get("connect"))
         try:
-            sock = connection.sock
-            sock.settimeout(timeout.get("write"))
+            # Setting a socket's timeout releases the GIL (two fcntl calls): only when it
+            # changes, which with httpx's usual equal write and read timeouts is once.
+            sock, write, read = connection.sock, timeout.get("write"), timeout.get("read")
+            if sock.gettimeout() != write:
+                sock.settimeout(write)
             try:
                 connection.putrequest(request.method, url.raw_path.decode("ascii"), True, True)
                 for name, value in request.headers.raw:
@@ -339,7 +342,8 @@ class PlainHTTPTransport(httpx.BaseTransport):
                 raise httpx.WriteError(str(err) or type(err).__name__) from err
             except ValueError as err:  # a header value that HTTP cannot carry
                 raise httpx.LocalProtocolError(str(err)) from err
-            sock.settimeout(timeout.get("read"))
+            if read != write:
+                sock.settimeout(read)
             try:
                 answer = connection.getresponse()
                 content = answer.read()
