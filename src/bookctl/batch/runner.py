@@ -143,6 +143,17 @@ class _Crew:
             raise got.error
         return got
 
+    def leftover(self) -> Iterator[RowResult]:
+        """The results not taken yet, once the workers have stopped (:meth:`close`)."""
+        while True:
+            try:
+                got = self._results.get_nowait()
+            except queue.Empty:
+                return
+            if isinstance(got, _Crashed):
+                raise got.error
+            yield got
+
     def lend(self) -> None:
         """A row stands aside to wait: another thread may take the next row meanwhile."""
         with self._lock:
@@ -241,10 +252,12 @@ class BatchRunner:
                 yield crew.result()
         except KeyboardInterrupt:
             # Ctrl-C: no new row starts; the rows in flight finish, are journalled and are
-            # still reported, so the summary so far counts every booking that was made.
+            # still reported, so the summary so far counts every booking that was made. (The
+            # interrupt may have come between two steps of the bookkeeping: the workers
+            # stopping, not a count, says that every result is in.)
             self.stop.set()
-            while crew.outstanding:
-                yield crew.result()
+            crew.close()
+            yield from crew.leftover()
             raise
         except BaseException:
             # A fatal error: rows in flight finish (and are journalled); no new row starts.
