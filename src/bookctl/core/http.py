@@ -480,8 +480,9 @@ def _describe(err: Exception) -> str:
     return f"{type(err).__name__}: {text}" if text else type(err).__name__
 
 
-class UnixSocketTransport(PlainHTTPTransport):
-    """Plain HTTP over the Unix socket at ``path`` (a local server), with no TLS context."""
+class UnixSocketTransport(httpx.HTTPTransport):
+    """Plain HTTP over the Unix socket at ``path`` (a local server), with no TLS context:
+    httpx's own transport, its pool made here without the SSL context it would load."""
 
     def __init__(self, path: str) -> None:
         import httpcore
