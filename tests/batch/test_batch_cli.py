@@ -66,6 +66,18 @@ def test_run_books_every_row_once_and_a_rerun_books_nothing(
     assert stats["bookings"] == 12 and stats["carts"] == 12
 
 
+def test_a_row_costs_its_add_and_its_checkout_and_no_read_back(
+    cli: Cli, tmp_path: Path, served_profile: str, served: ServedSandbox
+) -> None:
+    path = write_csv(tmp_path / "b.csv", 5)
+    result = cli("-p", served_profile, "batch", "run", str(path), "--json")
+    assert result.exit_code == 0, result
+    assert result.json["booked"] == 5
+    # The settings read of the preflight, then POST bookings/add and POST checkout per row:
+    # the cart the add made is checked out without being read back first.
+    assert served.admin("GET", "stats")["requests"] == 1 + 2 * 5
+
+
 def test_invalid_row_in_1000_books_nothing(
     cli: Cli, tmp_path: Path, served_profile: str, served: ServedSandbox
 ) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -106,3 +108,49 @@ def test_a_row_backing_off_gives_its_send_slot_to_another() -> None:
 
     assert make_runner(pacer)._step("add", call) == "ok"
     assert other_sent.is_set()
+
+
+class SlowShop:
+    """A provider answering every add and checkout after ``delay`` seconds (no network)."""
+
+    key = "shop"
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+
+    def checkout(self, cart_id: str, options: dict[str, Any], session: object) -> tuple[Any, Any]:
+        from bookctl.core.models import Order
+
+        time.sleep(self.delay)
+        order = Order(
+            id=f"o-{cart_id}", cart_id=cart_id, provider="shop", state="confirmed",
+            payment_state=None, total="1.00", currency="EUR", completed_at=None,
+        )  # fmt: skip
+        return order, None
+
+
+class CartPerRow:
+    cart_lifetime = None
+
+    def add(self, provider: SlowShop, options: dict[str, Any]) -> tuple[str, dict[str, str]]:
+        time.sleep(provider.delay)
+        return f"c-{options['row']}", {}
+
+
+def test_ctrl_c_reports_every_booking_made_before_the_run_stopped(tmp_path: Path) -> None:
+    from bookctl.batch.adapters import Plan
+    from bookctl.batch.journal import Journal
+
+    plans = [Plan(f"r{n}", n + 2, {"row": n}, {}) for n in range(40)]
+    path = tmp_path / "j.jsonl"
+    with Journal(path, batch_file=tmp_path / "b.csv", provider="shop", profile="p") as journal:
+        booker = runner.BatchRunner(SlowShop(0.02), CartPerRow(), journal, concurrency=4)  # type: ignore[arg-type]
+        rows = booker.run(plans)
+        results = [next(rows)]
+        with pytest.raises(KeyboardInterrupt):
+            results.append(rows.throw(KeyboardInterrupt()))
+            results.extend(rows)
+    booked = {r.row_id for r in results if r.state == "booked"}
+    assert booked == {row for row, state in journal.rows.items() if state.booked}
+    assert len(booked) < len(plans)  # the rest never started
+    assert len({r.row_id for r in results}) == len(results)

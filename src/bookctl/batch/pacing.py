@@ -13,8 +13,9 @@ seconds, up to the ``--rate`` ceiling (or back to unlimited when there is none).
 
 With ``slots`` (the run's ``--concurrency``), at most that many workers send at a time: a worker
 takes a slot at its first send and gives it back when its row is done (:meth:`release`) or while
-it waits out a ``Retry-After``, so another row goes on meanwhile and a told worker's wait does
-not idle the run.
+it waits out a ``Retry-After`` or a backoff (:meth:`aside`), so another row goes on meanwhile
+(the runner starts a helper for it through ``on_aside``) and a told worker's wait does not idle
+the run. :attr:`waiting` counts the workers standing aside.
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ class RunPacer:
         self.ceiling = rate
         self._slots = threading.Semaphore(slots) if slots else None
         self._holding = threading.local()
+        #: Workers that gave their slot back to wait, and will send again.
+        self.waiting = 0
+        #: Called (in the worker's thread) when a worker stands aside to wait.
+        self.on_aside: Callable[[], None] | None = None
         self.rate = rate
         self.slowdowns = 0
         self.sent = 0
@@ -65,6 +70,7 @@ class RunPacer:
         if self._slots is not None and not getattr(self._holding, "slot", False):
             self._slots.acquire()
             self._holding.slot = True
+            self._back()
         with self._lock:
             now = self._clock()
             self._recover(now)
@@ -83,7 +89,7 @@ class RunPacer:
 
         Every worker waits, and the rate drops, only when most recent sends were refused.
         """
-        self.release()
+        self.aside()
         with self._lock:
             now = self._clock()
             self.slowdowns += 1
@@ -100,10 +106,30 @@ class RunPacer:
             self._last_slowdown = now
 
     def release(self) -> None:
-        """The calling worker stops sending for now (row done, or waiting): free its slot."""
+        """The calling worker's row is done: free its slot."""
+        self._back()
         if self._slots is not None and getattr(self._holding, "slot", False):
             self._holding.slot = False
             self._slots.release()
+
+    def aside(self) -> None:
+        """The calling worker waits before sending again: its slot goes to another row."""
+        if self._slots is None or not getattr(self._holding, "slot", False):
+            return
+        self._holding.slot = False
+        with self._lock:
+            self.waiting += 1
+        self._holding.aside = True
+        self._slots.release()
+        if self.on_aside is not None:
+            self.on_aside()
+
+    def _back(self) -> None:
+        """The calling worker no longer stands aside (it sends again, or its row is done)."""
+        if getattr(self._holding, "aside", False):
+            self._holding.aside = False
+            with self._lock:
+                self.waiting -= 1
 
     def _recover(self, now: float) -> None:
         if self.rate is None or self.rate == self.ceiling:

@@ -14,7 +14,7 @@ checkout gets a new generation (new keys): nothing was booked with the old one.
 
 from __future__ import annotations
 
-import concurrent.futures as futures
+import queue
 import threading
 import time
 import uuid
@@ -39,7 +39,7 @@ from bookctl.core.session import CartSession
 if TYPE_CHECKING:
     from bookctl.batch.journal import Journal, RowState
     from bookctl.batch.pacing import RunPacer
-    from bookctl.core.models import Cart, Order
+    from bookctl.core.models import Order
     from bookctl.core.provider import Provider
 
 T = TypeVar("T")
@@ -51,8 +51,9 @@ STEP_BACKOFF = 0.25
 STEP_BACKOFF_CAP = 5.0
 #: Cart generations a row may use in one run (a cart expiring before checkout needs a new one).
 MAX_GENERATIONS = 3
-#: Rows under way per send slot when a pacer shares the slots (see :class:`RunPacer`).
-WAITING_ROWS_FACTOR = 4
+#: Helper threads at most, taking the slots that rows waiting out a Retry-After lend (see
+#: :class:`RunPacer`); they exist only while rows wait.
+MAX_HELPERS = 64
 
 
 @dataclass
@@ -100,6 +101,104 @@ class _RowFailed(Exception):
         return self.err.code
 
 
+class _Crashed:
+    """A worker's unexpected error, handed to the caller's thread to raise there."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+class _Crew:
+    """The worker threads of a run: rows in through one queue, results out through another.
+
+    ``concurrency`` workers start at once; :meth:`lend` adds a helper while a row stands
+    aside (up to :data:`MAX_HELPERS` more threads), and a
+    worker that finishes a row stops when there are more of them than rows that may send.
+    """
+
+    def __init__(self, runner: BatchRunner, concurrency: int) -> None:
+        self._runner = runner
+        self._concurrency = concurrency
+        self._cap = concurrency + MAX_HELPERS
+        self._rows: queue.SimpleQueue[Plan | None] = queue.SimpleQueue()
+        self._results: queue.SimpleQueue[RowResult | _Crashed] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+        self._closed = False
+        self.live = 0
+        #: Rows handed out whose result the caller has not taken yet (caller's thread only).
+        self.outstanding = 0
+        for _ in range(concurrency):
+            self._start()
+
+    def hand_out(self, plan: Plan) -> None:
+        self.outstanding += 1
+        self._rows.put(plan)
+
+    def result(self) -> RowResult:
+        """The next row's result (blocking); a worker's unexpected error is raised here."""
+        got = self._results.get()
+        self.outstanding -= 1
+        if isinstance(got, _Crashed):
+            raise got.error
+        return got
+
+    def leftover(self) -> Iterator[RowResult]:
+        """The results not taken yet, once the workers have stopped (:meth:`close`)."""
+        while True:
+            try:
+                got = self._results.get_nowait()
+            except queue.Empty:
+                return
+            if isinstance(got, _Crashed):
+                raise got.error
+            yield got
+
+    def lend(self) -> None:
+        """A row stands aside to wait: another thread may take the next row meanwhile."""
+        with self._lock:
+            if not self._closed and self.live < self._cap:
+                self._start()
+
+    def close(self) -> None:
+        """Let every worker finish its row and stop."""
+        with self._lock:
+            self._closed = True
+            threads = list(self._threads)
+        for _ in threads:
+            self._rows.put(None)
+        for thread in threads:
+            thread.join()
+
+    def _start(self) -> None:
+        # Called with the lock held (or before any worker runs).
+        thread = threading.Thread(target=self._work, name="bookctl-batch", daemon=True)
+        self._threads.append(thread)
+        self.live += 1
+        thread.start()
+
+    def _work(self) -> None:
+        runner = self._runner
+        while (plan := self._rows.get()) is not None:
+            try:
+                self._results.put(runner._guarded(plan))
+            except BaseException as err:
+                self._results.put(_Crashed(err))
+            if self.live > self._concurrency and self._surplus():
+                return
+
+    def _surplus(self) -> bool:
+        """Whether this worker is one more than the rows that may send: then it stops."""
+        pacer = self._runner.pacer
+        waiting = pacer.waiting if pacer is not None else 0
+        with self._lock:
+            if self.live <= self._concurrency + waiting:
+                return False
+            self.live -= 1
+            self._threads.remove(threading.current_thread())
+            return True
+
+
 def _transient(err: BookctlError) -> bool:
     """Worth sending again with the same key: lost answers, 5xx/429, a key still in flight."""
     if isinstance(err, ApiRefusedError):
@@ -123,44 +222,51 @@ class BatchRunner:
     follow: FollowPolicy | None = field(default_factory=FollowPolicy)
 
     def run(self, items: Iterable[Plan | Invalid]) -> Iterator[RowResult]:
-        """Yield each row's result as it finishes (in the caller's thread)."""
-        workers = self.concurrency
+        """Yield each row's result as it finishes (in the caller's thread).
+
+        ``concurrency`` threads book the rows. With a pacer, a row that waits out a
+        Retry-After or a backoff lends its send slot: a helper thread takes the next row
+        meanwhile, and the surplus threads stop once fewer rows wait.
+        """
+        crew = _Crew(self, self.concurrency)
         if self.pacer is not None:
-            workers = min(self.concurrency * WAITING_ROWS_FACTOR, self.concurrency + 64)
-        bound = workers * 2
-        with futures.ThreadPoolExecutor(
-            max_workers=workers, thread_name_prefix="bookctl-batch"
-        ) as pool:
-            pending: set[futures.Future[RowResult]] = set()
-            try:
-                for item in items:
-                    if isinstance(item, Invalid):
-                        yield RowResult(
-                            item.line,
-                            item.row_id,
-                            "invalid",
-                            error={"code": "invalid", "message": item.reason},
-                        )
-                        continue
-                    if self.stop.is_set():
-                        break
-                    pending.add(pool.submit(self._guarded, item))
-                    while len(pending) >= bound:
-                        done, pending = futures.wait(pending, return_when=futures.FIRST_COMPLETED)
-                        yield from (f.result() for f in done)
-                while pending:
-                    done, pending = futures.wait(pending, return_when=futures.FIRST_COMPLETED)
-                    yield from (f.result() for f in done)
-            except KeyboardInterrupt:
-                # Ctrl-C: no new row starts; the rows in flight finish, are journalled and are
-                # still reported, so the summary so far counts every booking that was made.
-                self.stop.set()
-                yield from (f.result() for f in futures.as_completed(pending))
-                raise
-            except BaseException:
-                # A fatal error: rows in flight finish (and are journalled); no new row starts.
-                self.stop.set()
-                raise
+            self.pacer.on_aside = crew.lend
+        # Rows handed out ahead of the workers, so that none waits for the next one.
+        ahead = self.concurrency
+        try:
+            for item in items:
+                if isinstance(item, Invalid):
+                    yield RowResult(
+                        item.line,
+                        item.row_id,
+                        "invalid",
+                        error={"code": "invalid", "message": item.reason},
+                    )
+                    continue
+                if self.stop.is_set():
+                    break
+                crew.hand_out(item)
+                while crew.outstanding >= crew.live + ahead:
+                    yield crew.result()
+            while crew.outstanding:
+                yield crew.result()
+        except KeyboardInterrupt:
+            # Ctrl-C: no new row starts; the rows in flight finish, are journalled and are
+            # still reported, so the summary so far counts every booking that was made. (The
+            # interrupt may have come between two steps of the bookkeeping: the workers
+            # stopping, not a count, says that every result is in.)
+            self.stop.set()
+            crew.close()
+            yield from crew.leftover()
+            raise
+        except BaseException:
+            # A fatal error: rows in flight finish (and are journalled); no new row starts.
+            self.stop.set()
+            raise
+        finally:
+            crew.close()
+            if self.pacer is not None:
+                self.pacer.on_aside = None
 
     def _guarded(self, plan: Plan) -> RowResult:
         if self.stop.is_set():
@@ -227,9 +333,8 @@ class BatchRunner:
             state = journal.rows[plan.row_id]
             added_at = time.monotonic()
             if state.cart_id is None:
-                cart = self._add(plan, state)
-                tokens = dict(cart.session_tokens)
-                journal.record(plan.row_id, "added", gen=state.gen, cart_id=cart.id, tokens=tokens)
+                cart_id, tokens = self._add(plan, state)
+                journal.record(plan.row_id, "added", gen=state.gen, cart_id=cart_id, tokens=tokens)
                 state = journal.rows[plan.row_id]
             elif resumed:
                 status = self._cart_status(state)
@@ -287,10 +392,9 @@ class BatchRunner:
     def _start(self, plan: Plan, journal: Journal, key: str, gen: int) -> None:
         journal.record(plan.row_id, "started", key=key, gen=gen, line=plan.line, digest=plan.digest)
 
-    def _add(self, plan: Plan, state: RowState) -> Cart:
+    def _add(self, plan: Plan, state: RowState) -> tuple[str, dict[str, str]]:
         options = {**plan.add, "idempotency_key": f"{state.key}:add:{state.gen}"}
-        cart, _ = self._step("add", lambda: self.provider.basket_add(options, None))
-        return cart
+        return self._step("add", lambda: self.adapter.add(self.provider, options))
 
     def _extend(self, state: RowState) -> None:
         assert state.cart_id is not None
@@ -369,7 +473,7 @@ class BatchRunner:
             if not isinstance(exc, BookctlError) or not _transient(exc) or self.stop.is_set():
                 return False
             if self.pacer is not None:
-                self.pacer.release()  # another row may send while this one backs off
+                self.pacer.aside()  # another row may send while this one backs off
             return True
 
         try:

@@ -112,6 +112,10 @@ class BatchAdapter(Protocol):
         self, provider: Provider, cart_id: str, session: CartSession | None
     ) -> CartStatus: ...
 
+    def add(self, provider: Provider, options: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+        """A row's ``basket add`` into a new cart: ``(cart id, the cart's session tokens)``."""
+        ...
+
 
 _BOOLS = {
     **dict.fromkeys(("true", "yes", "y", "1"), True),
@@ -421,6 +425,10 @@ class ColumnAdapter:
 
     def preflight(self, provider: Provider) -> Rules:
         return Rules()
+
+    def add(self, provider: Provider, options: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+        cart, _ = provider.basket_add(options, None)
+        return cart.id, dict(cart.session_tokens)
 
     def price(self, provider: Provider, plan: Plan) -> tuple[str | None, str | None]:
         return None, None

@@ -201,6 +201,14 @@ class Adapter(ColumnAdapter):
         }
         return Rules(required_customer_fields=frozenset(required))
 
+    def add(self, provider: Provider, options: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+        from bookctl.providers.bookinglayer.client import Bookinglayer
+
+        if not isinstance(provider, Bookinglayer):
+            return super().add(provider, options)
+        cart_id, _ = provider.add_to_new_cart(options)  # the cart need not be read back
+        return cart_id, {}
+
     def price(self, provider: Provider, plan: Plan) -> tuple[str | None, str | None]:
         from decimal import Decimal
 

@@ -466,9 +466,16 @@ class Bookinglayer:
     ) -> tuple[Cart, Any]:
         """``POST bookings/add``, then the cart read back with ``GET carts/{cart_id}``."""
         cart_id = session.cart_id if session is not None else None
-        body = build_add_body(options, cart_id)
         if cart_id is not None:
+            body = build_add_body(options, cart_id)
             return self._add_reconciling(body, cart_id, options.get("idempotency_key"))
+        new_id, added = self.add_to_new_cart(options)
+        return self._read_back(new_id, added)
+
+    def add_to_new_cart(self, options: Mapping[str, Any]) -> tuple[str, Any]:
+        """``POST bookings/add`` into a new cart: its id and the answer, the cart not read
+        back (a batch row needs only the id)."""
+        body = build_add_body(options, None)
         response = self.client.request(
             "POST", "bookings/add", json_body=body, idempotency_key=options.get("idempotency_key")
         )
@@ -481,7 +488,7 @@ class Bookinglayer:
                 "the cart expires by itself (10 minutes). Run with -v to see the answer"
             )
             raise
-        return self._read_back(_path_id(new_id), added)
+        return _path_id(new_id), added
 
     def _add_reconciling(
         self, body: dict[str, Any], cart_id: str, key: str | None
