@@ -210,6 +210,7 @@ set -g __bookctl_options \
     'bookctl batch validate|--format|csv, jsonl or json (default: from the file\'s suffix).' \
     'bookctl batch validate|--help|Show this message and exit.' \
     'bookctl batch validate|--insecure-http|Allow plain http:// to a non-loopback host.' \
+    'bookctl batch validate|--jobs|Processes that check a large CSV file\'s rows (default: the cores, up to 4).' \
     'bookctl batch validate|--json|Same as -o json.' \
     'bookctl batch validate|--no-color|No colour (also NO_COLOR, TERM=dumb).' \
     'bookctl batch validate|--no-input|Never prompt.' \
@@ -221,6 +222,7 @@ set -g __bookctl_options \
     'bookctl batch validate|--verbose|HTTP trace on stderr (secrets redacted).' \
     'bookctl batch validate|--version|Show the version and exit.' \
     'bookctl batch validate|-h|Show this message and exit.' \
+    'bookctl batch validate|-j|Processes that check a large CSV file\'s rows (default: the cores, up to 4).' \
     'bookctl batch validate|-o|Output format: table, json or csv.' \
     'bookctl batch validate|-p|Profile to use.' \
     'bookctl batch validate|-q|Only data and errors.' \
@@ -1155,6 +1157,7 @@ set -g __bookctl_values \
     '*|--host|free' \
     '*|--interval|free' \
     '*|--item|free' \
+    '*|--jobs|free' \
     '*|--journal|files' \
     '*|--junit|files' \
     '*|--language|free' \
@@ -1201,6 +1204,7 @@ set -g __bookctl_values \
     '*|--zipcode|free' \
     '*|-c|free' \
     '*|-f|files' \
+    '*|-j|free' \
     '*|-o|choices csv json table' \
     '*|-p|ask bookctl' \
 

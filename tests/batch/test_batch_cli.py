@@ -242,9 +242,9 @@ def test_run_reads_the_batch_file_once(
     opened: list[Path] = []
     real_open = reader._open
 
-    def counting_open(path: Path) -> Any:
+    def counting_open(path: Path, *args: Any) -> Any:
         opened.append(path)
-        return real_open(path)
+        return real_open(path, *args)
 
     monkeypatch.setattr(reader, "_open", counting_open)
     path = write_csv(tmp_path / "b.csv", 4, bad={1: csv_row(1, start="02/12/2026")})

@@ -64,7 +64,16 @@ def iter_plans(
         rows = read_rows(path, fmt)
         parse = adapter.compile(fmt, (), run)
         identify = _json_id
-    seen = RowIds()
+    yield from _plans(rows, parse, identify, csv, RowIds())
+
+
+def _plans(
+    rows: Iterator[tuple[int, Any]],
+    parse: Callable[[Any], tuple[dict[str, Any], dict[str, Any]]],
+    identify: Callable[[Any], str | None],
+    csv: bool,
+    seen: RowIds,
+) -> Iterator[Plan | Invalid]:
     for line, row in rows:
         if isinstance(row, BadRow):
             yield Invalid(f"line-{line}", line, row.reason)
@@ -111,7 +120,10 @@ class RowIds:
 
     def first_line(self, row_id: str, line: int) -> int | None:
         """The line ``row_id`` was first given on; None when new (it is kept with ``line``)."""
-        key = hash(row_id) or 1  # 0 marks an empty slot
+        return self.first_line_of(hash(row_id) or 1, line)  # 0 marks an empty slot
+
+    def first_line_of(self, key: int, line: int) -> int | None:
+        """:meth:`first_line` for an id's key (its non-zero hash)."""
         hashes, mask = self._hashes, self._mask
         slot = key & mask
         while True:

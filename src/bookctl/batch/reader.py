@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -51,9 +52,9 @@ def detect_format(path: Path, fmt: str | None) -> str:
     return found
 
 
-def _open(path: Path) -> IO[str]:
+def _open(path: Path, encoding: str = "utf-8-sig") -> IO[str]:
     try:
-        return path.open(encoding="utf-8-sig", newline="")
+        return path.open(encoding=encoding, newline="")
     except FileNotFoundError as err:
         raise UsageError(f"batch file {path} does not exist") from err
     except IsADirectoryError as err:
@@ -83,7 +84,7 @@ def read_rows(
 
 def read_csv(
     path: Path, columns: frozenset[str] = frozenset()
-) -> tuple[list[str], Iterator[tuple[int, list[str] | BadRow]]]:
+) -> tuple[list[str], Generator[tuple[int, list[str] | BadRow], None, None]]:
     """A CSV file's header (checked against ``columns``) and its rows as cells: a list in
     the header's order, each stripped (``""`` when empty), or a :class:`BadRow`.
 
@@ -96,8 +97,8 @@ def read_csv(
 
 
 @contextlib.contextmanager
-def _reading(path: Path) -> Iterator[IO[str]]:
-    handle = _open(path)
+def _reading(path: Path, encoding: str = "utf-8-sig") -> Iterator[IO[str]]:
+    handle = _open(path, encoding)
     try:
         yield handle
     except UnicodeDecodeError as err:
@@ -131,7 +132,9 @@ def check_header(path: Path, header: list[str], columns: frozenset[str]) -> list
     return names
 
 
-def _csv_rows(path: Path, columns: frozenset[str]) -> Iterator[tuple[int, list[str] | BadRow]]:
+def _csv_rows(
+    path: Path, columns: frozenset[str]
+) -> Generator[tuple[int, list[str] | BadRow], None, None]:
     """The header as line 1, then the rows."""
     with _reading(path) as handle:
         reader = csv.reader(handle, strict=True)
@@ -143,30 +146,49 @@ def _csv_rows(path: Path, columns: frozenset[str]) -> Iterator[tuple[int, list[s
             raise UsageError(f"batch file {path} is empty", hint="the first line names the columns")
         names = check_header(path, header, columns)
         yield 1, names
-        width = len(names)
-        strip = str.strip
-        rows = 0
-        start = reader.line_num + 1  # the line the next record starts on
-        while True:
-            try:
-                # The loop runs in C between rows; it is left only for a row csv cannot parse.
-                for cells in reader:
-                    line, start = start, reader.line_num + 1
-                    values = list(map(strip, cells))
-                    if not any(values):
-                        continue
-                    rows += 1
-                    if len(values) != width:
-                        yield line, BadRow(f"has {len(values)} fields, the header has {width}")
-                        continue
-                    yield line, values
-            except csv.Error as err:
-                yield start, BadRow(f"not valid CSV ({err})")
-                start = reader.line_num + 1
-                continue
-            break
+        rows = yield from _records(reader, len(names), 0)
         if rows == 0:
             raise UsageError(f"batch file {path} has a header but no rows")
+
+
+def csv_shard(
+    path: Path, start: int, lines: int, first_line: int, width: int
+) -> Iterator[tuple[int, list[str] | BadRow]]:
+    """The rows of ``lines`` physical lines of a CSV file from byte ``start`` (a line's
+    start past the header), numbered from ``first_line``, read as :func:`read_csv` reads
+    them: only for a file whose records are one line each (no quotes, no carriage returns)."""
+    with _reading(path, encoding="utf-8") as handle:
+        handle.seek(start)
+        reader = csv.reader(itertools.islice(handle, lines), strict=True)
+        yield from _records(reader, width, first_line - 1)
+
+
+def _records(
+    reader: Any, width: int, offset: int
+) -> Generator[tuple[int, list[str] | BadRow], None, int]:
+    """The rows ``reader`` gives, stripped, with their first line (``offset`` lines before
+    the reader's first); blank rows are skipped. Returns how many rows there were."""
+    strip = str.strip
+    rows = 0
+    start = reader.line_num + 1 + offset  # the line the next record starts on
+    while True:
+        try:
+            # The loop runs in C between rows; it is left only for a row csv cannot parse.
+            for cells in reader:
+                line, start = start, reader.line_num + 1 + offset
+                values = list(map(strip, cells))
+                if not any(values):
+                    continue
+                rows += 1
+                if len(values) != width:
+                    yield line, BadRow(f"has {len(values)} fields, the header has {width}")
+                    continue
+                yield line, values
+        except csv.Error as err:
+            yield start, BadRow(f"not valid CSV ({err})")
+            start = reader.line_num + 1 + offset
+            continue
+        return rows
 
 
 def _jsonl_rows(path: Path, handle: IO[str]) -> Iterator[tuple[int, Row]]:

@@ -66,7 +66,20 @@ def _invalid_table(invalid: list[Invalid]) -> TableSpec:
 
 
 @group.command("validate")
-def validate(file: BatchFile, fmt: Format = None) -> None:
+def validate(
+    file: BatchFile,
+    fmt: Format = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="Processes that check a large CSV file's rows (default: the cores, up to 4).",
+            metavar="N",
+        ),
+    ] = None,
+) -> None:
     """Check every row of FILE without sending anything; list the invalid ones by line.
 
     Exits 2 when any row is invalid.
@@ -75,18 +88,16 @@ def validate(file: BatchFile, fmt: Format = None) -> None:
 
       bookctl batch validate team-trip.csv
     """
-    from bookctl.batch.adapters import Invalid, Rules, iter_plans
+    from bookctl.batch.adapters import Rules
     from bookctl.batch.reader import detect_format
+    from bookctl.batch.shards import check_file, default_jobs
 
     app = get_app()
     fmt = detect_format(file, fmt)
     adapter = _adapter(app)
-    rows = 0
-    invalid: list[Invalid] = []
-    for item in iter_plans(file, fmt, adapter, Rules()):
-        rows += 1
-        if isinstance(item, Invalid):
-            invalid.append(item)
+    rows, invalid = check_file(
+        file, fmt, adapter, Rules(), jobs=default_jobs() if jobs is None else jobs
+    )
     payload = {
         "file": str(file),
         "format": fmt,

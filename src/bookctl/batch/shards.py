@@ -1,0 +1,262 @@
+"""`batch validate` on several cores: a large CSV file checked in shards, one process each.
+
+The answer is the one :func:`bookctl.batch.adapters.iter_plans` gives, row for row: the same
+parser (compiled once, before the processes fork), the same reader loop, the same messages,
+in line order. A shard is a run of whole lines, so only a file whose records are one line each
+is split (no quote character, no carriage return); any other file, a small one, a platform
+without ``fork`` or a shard that fails for any reason is checked in one process, the same way.
+Row ids must be unique across the file: each shard sends back the (hash, line) of every id it
+saw, and the shards are merged in order through one id table, as one process would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+import sys
+from array import array
+from collections.abc import Callable
+from operator import itemgetter
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from bookctl.batch.adapters import Invalid, RowIds, _plans, iter_plans
+from bookctl.batch.reader import csv_shard, read_csv
+from bookctl.core import clock
+from bookctl.core.bulk import BatchAdapter, Rules, Run
+
+#: Files smaller than this are checked in one process (forking costs more than it saves).
+MIN_BYTES = 4 << 20
+MAX_JOBS = 4
+_BLOCK = 1 << 20
+
+
+class Shard(NamedTuple):
+    start: int  # the byte offset of its first line
+    lines: int  # physical lines
+    first_line: int  # the file line number of its first line
+
+
+class _Result(NamedTuple):
+    rows: int
+    invalid: list[Invalid]
+    keys: array[int]  # the hash of each id given, in line order
+    at: array[int]  # the line of each
+
+
+def default_jobs() -> int:
+    """The processes ``batch validate`` uses by default: the cores it may run on, up to 4."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(MAX_JOBS, cores))
+
+
+def check_file(
+    path: Path,
+    fmt: str,
+    adapter: BatchAdapter,
+    rules: Rules,
+    *,
+    jobs: int,
+    min_bytes: int = MIN_BYTES,
+) -> tuple[int, list[Invalid]]:
+    """How many rows ``path`` has and which are invalid (in line order), as ``iter_plans``
+    says; with ``jobs`` > 1, a large one-line-a-record CSV file is checked in shards."""
+    shards = split(path, jobs, min_bytes) if fmt == "csv" and jobs > 1 else None
+    if shards:
+        found = _sharded(path, shards, adapter, rules)
+        if found is not None:
+            return found
+    rows = 0
+    invalid: list[Invalid] = []
+    for item in iter_plans(path, fmt, adapter, rules):
+        rows += 1
+        if isinstance(item, Invalid):
+            invalid.append(item)
+    return rows, invalid
+
+
+def split(path: Path, jobs: int, min_bytes: int = MIN_BYTES) -> list[Shard] | None:
+    """The body of ``path`` (past its first line) as up to ``jobs`` runs of whole lines of
+    about equal size; None for a file that must be read in one piece (see the module)."""
+    if jobs < 2 or not hasattr(os, "fork") or not sys.platform.startswith("linux"):
+        return None
+    try:
+        size = path.stat().st_size
+        if size < max(min_bytes, 1):
+            return None
+        with path.open("rb") as handle:
+            header = handle.readline()
+            if b'"' in header or b"\r" in header:
+                return None
+            body = handle.tell()
+            targets = [body + (size - body) * k // jobs for k in range(1, jobs)]
+            cuts = [body]
+            lines = [0]
+            counted = 0  # newlines in the body before ``offset``
+            offset = body
+            while block := handle.read(_BLOCK):
+                if b'"' in block or b"\r" in block:
+                    return None
+                while targets and targets[0] < offset + len(block):
+                    target = max(targets.pop(0), cuts[-1])
+                    newline = block.find(b"\n", target - offset)
+                    if newline < 0:  # the line runs on into the next block: cut there
+                        targets.insert(0, offset + len(block))
+                        break
+                    cuts.append(offset + newline + 1)
+                    lines.append(counted + block.count(b"\n", 0, newline + 1))
+                counted += block.count(b"\n")
+                offset += len(block)
+            total = counted + (0 if size == body or _ends_with_newline(handle, size) else 1)
+    except OSError:
+        return None
+    lines.append(total)
+    shards = [
+        Shard(cuts[i], lines[i + 1] - lines[i], 2 + lines[i])
+        for i in range(len(cuts))
+        if lines[i + 1] > lines[i]
+    ]
+    return shards if len(shards) > 1 else None
+
+
+def _ends_with_newline(handle: Any, size: int) -> bool:
+    handle.seek(size - 1)
+    return bool(handle.read(1) == b"\n")
+
+
+def _sharded(
+    path: Path, shards: list[Shard], adapter: BatchAdapter, rules: Rules
+) -> tuple[int, list[Invalid]] | None:
+    """The shards checked in forked processes (the first in this one) and merged; None when
+    any of them could not be, so the caller checks the file in one process."""
+    run = Run(rules, clock.today())
+    names, header_rows = read_csv(path, adapter.columns)  # the header checked as always
+    header_rows.close()
+    parse = adapter.compile("csv", names, run)
+    identify: Callable[[Any], str | None] = (
+        itemgetter(names.index("id")) if "id" in names else (lambda cells: "")
+    )
+
+    def check(shard: Shard) -> _Result:
+        rows = 0  # each row gives one plan or one invalid
+        invalid: list[Invalid] = []
+        seen = _Recording()
+        cells = csv_shard(path, shard.start, shard.lines, shard.first_line, len(names))
+        for item in _plans(cells, parse, identify, True, seen):
+            rows += 1
+            if isinstance(item, Invalid):
+                invalid.append(item)
+        return _Result(rows, invalid, seen.keys, seen.at)
+
+    results = _fan_out(check, shards)
+    if results is None:
+        return None
+    return _merge(path, names, results)
+
+
+class _Recording(RowIds):
+    """An id table that also keeps, in order, the key and line of every id it is given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.keys: array[int] = array("q")
+        self.at: array[int] = array("q")
+
+    def first_line_of(self, key: int, line: int) -> int | None:
+        self.keys.append(key)
+        self.at.append(line)
+        return super().first_line_of(key, line)
+
+
+def _fan_out(check: Callable[[Shard], _Result], shards: list[Shard]) -> list[_Result] | None:
+    """``check`` of each shard, the first here and the others in forked children."""
+    children: list[tuple[int, int]] = []
+    try:
+        for shard in shards[1:]:
+            read_end, write_end = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: check, send the answer, leave without cleaning up
+                os.close(read_end)
+                status = 0
+                try:
+                    data = pickle.dumps(check(shard), protocol=pickle.HIGHEST_PROTOCOL)
+                    with os.fdopen(write_end, "wb") as out:
+                        out.write(data)
+                except BaseException:
+                    status = 1
+                os._exit(status)
+            os.close(write_end)
+            children.append((pid, read_end))
+        results = [check(shards[0])]
+        failed = False
+        for pid, read_end in children:
+            with os.fdopen(read_end, "rb") as answer:
+                data = answer.read()
+            _, status = os.waitpid(pid, 0)
+            if status != 0 or not data:
+                failed = True
+                continue
+            results.append(pickle.loads(data))
+        children.clear()
+        return None if failed else results
+    except Exception:
+        return None
+    finally:
+        for pid, read_end in children:  # interrupted: no child is left behind
+            with contextlib.suppress(OSError):
+                os.close(read_end)
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+
+
+def _merge(path: Path, names: list[str], results: list[_Result]) -> tuple[int, list[Invalid]]:
+    """The shards' answers as one process's: ids checked across shards, in line order."""
+    seen = RowIds()
+    rows = 0
+    invalid: list[Invalid] = []
+    wanted: dict[int, int] = {}  # line -> first line, for repeated ids a shard found valid
+    for result in results:
+        rows += result.rows
+        verdicts = {item.line: item for item in result.invalid}
+        for key, line in zip(result.keys, result.at, strict=True):
+            first = seen.first_line_of(key, line)
+            if first is None:
+                continue
+            known = verdicts.get(line)
+            if known is not None:
+                verdicts[line] = Invalid(
+                    known.row_id, line, f"id {known.row_id!r} is also on line {first}"
+                )
+            else:
+                wanted[line] = first
+                verdicts[line] = Invalid("", line, "")
+        invalid += sorted(verdicts.values(), key=lambda item: item.line)
+    if wanted:
+        ids = _ids_on(path, names.index("id"), wanted)
+        invalid = [
+            Invalid(ids[i.line], i.line, f"id {ids[i.line]!r} is also on line {wanted[i.line]}")
+            if i.line in wanted
+            else i
+            for i in invalid
+        ]
+    return rows, invalid
+
+
+def _ids_on(path: Path, column: int, lines: dict[int, int]) -> dict[int, str]:
+    """The id cells of some lines of a one-line-a-record file (for the rare repeated id)."""
+    import csv
+
+    found: dict[int, str] = {}
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        for number, text in enumerate(handle, 1):
+            if number in lines:
+                found[number] = next(csv.reader([text]))[column].strip()
+                if len(found) == len(lines):
+                    break
+    return found

@@ -1,0 +1,129 @@
+"""`batch validate` in shards: the same rows, verdicts and messages as one process.
+
+Every test compares the sharded answer with the one-process answer of the same file, and
+checks that the file really was split (so a silent fallback to one process cannot pass).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from bookctl.batch.adapters import Rules, adapter_for
+from bookctl.batch.shards import MIN_BYTES, check_file, split
+from bookctl.core.errors import UsageError
+from bookctl.providers import CATALOGUE
+from tests.batch.helpers import HEADER, csv_row
+from tests.conftest import Cli
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="shards need fork")
+
+
+def _check(path: Path, jobs: int) -> tuple[int, list[tuple[int, str, str]]]:
+    adapter = adapter_for(CATALOGUE.spec("bookinglayer"))
+    rows, invalid = check_file(path, "csv", adapter, Rules(), jobs=jobs, min_bytes=0)
+    return rows, [(i.line, i.row_id, i.reason) for i in invalid]
+
+
+def _mixed(path: Path, count: int, *, trailing_newline: bool = True) -> Path:
+    """Valid rows with, spread through the file: repeated ids (in one shard and across
+    shards, valid and invalid ones), refused cells, blank lines, short rows and rows without
+    an id."""
+    lines = [HEADER]
+    for n in range(count):
+        row = csv_row(n)
+        if n % 97 == 5:
+            row = row.replace(f"ann{n}@example.com,Ann", "not-an-email,Ann", 1)
+        if n % 89 == 7:
+            row = ""  # a blank line
+        if n % 83 == 11:
+            row = "r-short,450"
+        if n % 79 == 13:
+            row = row.replace(f"r{n},", ",", 1)  # no id: line-N
+        if n % 71 == 17:
+            row = row.replace(f"r{n},", "r3,", 1)  # repeats the id of row 3 (far away too)
+        if n % 67 == 19:
+            row = row.replace(f"r{n},", f"r{n - 1},", 1)  # repeats its neighbour's id
+        if n % 61 == 23:
+            row = row.replace(f"r{n},", "r20,", 1).replace("yes", "maybe")  # bad and repeated
+        lines.append(row)
+    text = "\n".join(lines) + ("\n" if trailing_newline else "")
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("jobs", [2, 3, 4])
+def test_a_split_file_gets_the_verdicts_one_process_gives(tmp_path: Path, jobs: int) -> None:
+    path = _mixed(tmp_path / "rows.csv", 1200)
+    shards = split(path, jobs, min_bytes=0)
+    assert shards is not None and len(shards) == jobs
+    one = _check(path, jobs=1)
+    assert one[0] == 1200 - len(range(7, 1200, 89))  # blank lines are not rows
+    assert any("is also on line" in reason for _, _, reason in one[1])
+    assert _check(path, jobs=jobs) == one
+
+
+def test_the_shards_cover_every_line_once_in_order(tmp_path: Path) -> None:
+    path = _mixed(tmp_path / "rows.csv", 500, trailing_newline=False)
+    shards = split(path, 4, min_bytes=0)
+    assert shards is not None
+    assert shards[0].first_line == 2
+    for before, after in itertools.pairwise(shards):
+        assert after.first_line == before.first_line + before.lines
+    assert sum(s.lines for s in shards) == 500  # the last line has no newline and still counts
+    raw = path.read_bytes()
+    for shard in shards:  # each starts at the start of its line
+        assert raw[shard.start - 1 : shard.start] == b"\n"
+        line = raw[shard.start :].split(b"\n", 1)[0].decode()
+        assert line == path.read_text().split("\n")[shard.first_line - 1]
+    assert _check(path, jobs=4) == _check(path, jobs=1)
+
+
+@pytest.mark.parametrize(
+    "spoiler", ['r1,450,"quoted, cell"', "r1,450\r", ""], ids=["quote", "cr", "small"]
+)
+def test_files_that_cannot_be_cut_by_lines_are_read_in_one_piece(
+    tmp_path: Path, spoiler: str
+) -> None:
+    path = _mixed(tmp_path / "rows.csv", 300)
+    if spoiler:
+        path.write_text(path.read_text() + spoiler + "\n")
+        assert split(path, 2, min_bytes=0) is None
+    else:
+        assert split(path, 2, min_bytes=path.stat().st_size + 1) is None
+    assert _check(path, jobs=2) == _check(path, jobs=1)
+
+
+def test_a_file_that_is_not_utf8_late_in_it_fails_as_in_one_process(tmp_path: Path) -> None:
+    path = _mixed(tmp_path / "rows.csv", 400)
+    path.write_bytes(path.read_bytes() + b"r9999,450,\xff\xfe,x\n")
+    assert split(path, 2, min_bytes=0) is not None
+    with pytest.raises(UsageError) as one:
+        _check(path, jobs=1)
+    with pytest.raises(UsageError) as sharded:
+        _check(path, jobs=2)
+    assert sharded.value.message == one.value.message
+    assert "not UTF-8" in one.value.message
+
+
+def test_validate_jobs_gives_the_same_report_and_refuses_zero(cli: Cli, tmp_path: Path) -> None:
+    """A file past the size where ``batch validate`` splits it (long customer names)."""
+    path = _mixed(tmp_path / "rows.csv", 2400)
+    path.write_text(path.read_text().replace(",Ann,Lee,", ",Ann," + "Lee" * 600 + ",", 2400))
+    assert path.stat().st_size > MIN_BYTES
+    assert split(path, 3) is not None
+    reports = []
+    for jobs in ("1", "3"):
+        result = cli("--json", "batch", "validate", "-j", jobs, str(path))
+        assert result.exit_code == 2, result.stderr
+        reports.append(json.loads(result.stdout))
+    assert reports[0] == reports[1]
+    assert reports[0]["rows"] == 2400 - len(range(7, 2400, 89))
+    assert len(reports[0]["invalid"]) > 50
+    result = cli("batch", "validate", "--jobs", "0", str(path))
+    assert result.exit_code == 2
+    assert "--jobs" in result.stderr and "Traceback" not in result.stderr
