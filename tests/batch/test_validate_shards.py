@@ -51,6 +51,10 @@ def _mixed(path: Path, count: int, *, trailing_newline: bool = True) -> Path:
         if n % 61 == 23:
             row = row.replace(f"r{n},", "r20,", 1).replace("yes", "maybe")  # bad and repeated
         lines.append(row)
+    # Ids given once more only at the end, far from the first: a valid row's and an invalid
+    # row's (row 5's email is refused).
+    lines.append(csv_row(count + 1).replace(f"r{count + 1},", "r2,", 1))
+    lines.append(csv_row(count + 2).replace(f"r{count + 2},", "r5,", 1))
     text = "\n".join(lines) + ("\n" if trailing_newline else "")
     path.write_text(text)
     return path
@@ -62,8 +66,9 @@ def test_a_split_file_gets_the_verdicts_one_process_gives(tmp_path: Path, jobs: 
     shards = split(path, jobs, min_bytes=0)
     assert shards is not None and len(shards) == jobs
     one = _check(path, jobs=1)
-    assert one[0] == 1200 - len(range(7, 1200, 89))  # blank lines are not rows
-    assert any("is also on line" in reason for _, _, reason in one[1])
+    assert one[0] == 1202 - len(range(7, 1200, 89))  # blank lines are not rows
+    assert (1202, "r2", "id 'r2' is also on line 4") in one[1]
+    assert (1203, "r5", "id 'r5' is also on line 7") in one[1]
     assert _check(path, jobs=jobs) == one
 
 
@@ -74,7 +79,7 @@ def test_the_shards_cover_every_line_once_in_order(tmp_path: Path) -> None:
     assert shards[0].first_line == 2
     for before, after in itertools.pairwise(shards):
         assert after.first_line == before.first_line + before.lines
-    assert sum(s.lines for s in shards) == 500  # the last line has no newline and still counts
+    assert sum(s.lines for s in shards) == 502  # the last line has no newline and still counts
     raw = path.read_bytes()
     for shard in shards:  # each starts at the start of its line
         assert raw[shard.start - 1 : shard.start] == b"\n"
@@ -122,7 +127,7 @@ def test_validate_jobs_gives_the_same_report_and_refuses_zero(cli: Cli, tmp_path
         assert result.exit_code == 2, result.stderr
         reports.append(json.loads(result.stdout))
     assert reports[0] == reports[1]
-    assert reports[0]["rows"] == 2400 - len(range(7, 2400, 89))
+    assert reports[0]["rows"] == 2402 - len(range(7, 2400, 89))
     assert len(reports[0]["invalid"]) > 50
     result = cli("batch", "validate", "--jobs", "0", str(path))
     assert result.exit_code == 2

@@ -64,7 +64,7 @@ def iter_plans(
         rows = read_rows(path, fmt)
         parse = adapter.compile(fmt, (), run)
         identify = _json_id
-    yield from _plans(rows, parse, identify, csv, RowIds())
+    yield from _plans(rows, parse, identify, csv, RowIds().first_line)
 
 
 def _plans(
@@ -72,8 +72,10 @@ def _plans(
     parse: Callable[[Any], tuple[dict[str, Any], dict[str, Any]]],
     identify: Callable[[Any], str | None],
     csv: bool,
-    seen: RowIds,
+    first_line: Callable[[str, int], int | None],
 ) -> Iterator[Plan | Invalid]:
+    """The rows as plans or invalids; ``first_line(id, line)`` says where an id was first
+    given (None when new)."""
     for line, row in rows:
         if isinstance(row, BadRow):
             yield Invalid(f"line-{line}", line, row.reason)
@@ -82,7 +84,7 @@ def _plans(
         if row_id is None or (not row_id and csv):
             row_id = f"line-{line}"
         else:
-            first = seen.first_line(row_id, line)
+            first = first_line(row_id, line)
             if first is not None:
                 yield Invalid(row_id, line, f"id {row_id!r} is also on line {first}")
                 continue

@@ -5,8 +5,9 @@ parser (compiled once, before the processes fork), the same reader loop, the sam
 in line order. A shard is a run of whole lines, so only a file whose records are one line each
 is split (no quote character, no carriage return); any other file, a small one, a platform
 without ``fork`` or a shard that fails for any reason is checked in one process, the same way.
-Row ids must be unique across the file: each shard sends back the (hash, line) of every id it
-saw, and the shards are merged in order through one id table, as one process would.
+Row ids must be unique across the file: each shard sends back the hash and line of every id
+it saw, and the merge refuses each id given again, naming the line it was first on, as one
+process would.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ import pickle
 import signal
 import sys
 from array import array
+from collections import Counter
 from collections.abc import Callable
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from bookctl.batch.adapters import Invalid, RowIds, _plans, iter_plans
+from bookctl.batch.adapters import Invalid, _plans, iter_plans
 from bookctl.batch.reader import csv_shard, read_csv
 from bookctl.core import clock
 from bookctl.core.bulk import BatchAdapter, Rules, Run
@@ -44,6 +46,7 @@ class _Result(NamedTuple):
     invalid: list[Invalid]
     keys: array[int]  # the hash of each id given, in line order
     at: array[int]  # the line of each
+    repeated: set[int]  # the keys given more than once in the shard
 
 
 def default_jobs() -> int:
@@ -145,13 +148,17 @@ def _sharded(
     def check(shard: Shard) -> _Result:
         rows = 0  # each row gives one plan or one invalid
         invalid: list[Invalid] = []
-        seen = _Recording()
+        seen = _Ids()
         cells = csv_shard(path, shard.start, shard.lines, shard.first_line, len(names))
-        for item in _plans(cells, parse, identify, True, seen):
+        for item in _plans(cells, parse, identify, True, seen.first_line):
             rows += 1
             if isinstance(item, Invalid):
                 invalid.append(item)
-        return _Result(rows, invalid, seen.keys, seen.at)
+        keys = seen.keys
+        repeated: set[int] = set()
+        if len(set(keys)) < len(keys):
+            repeated = {key for key, count in Counter(keys).items() if count > 1}
+        return _Result(rows, invalid, keys, seen.at, repeated)
 
     results = _fan_out(check, shards)
     if results is None:
@@ -159,18 +166,17 @@ def _sharded(
     return _merge(path, names, results)
 
 
-class _Recording(RowIds):
-    """An id table that also keeps, in order, the key and line of every id it is given."""
+class _Ids:
+    """Keeps the key (non-zero hash) and line of every id a shard gives, in order; the
+    shards' ids are checked against each other when they are merged."""
 
     def __init__(self) -> None:
-        super().__init__()
         self.keys: array[int] = array("q")
         self.at: array[int] = array("q")
 
-    def first_line_of(self, key: int, line: int) -> int | None:
-        self.keys.append(key)
+    def first_line(self, row_id: str, line: int) -> None:
+        self.keys.append(hash(row_id) or 1)
         self.at.append(line)
-        return super().first_line_of(key, line)
 
 
 def _fan_out(check: Callable[[Shard], _Result], shards: list[Shard]) -> list[_Result] | None:
@@ -216,26 +222,35 @@ def _fan_out(check: Callable[[Shard], _Result], shards: list[Shard]) -> list[_Re
 
 
 def _merge(path: Path, names: list[str], results: list[_Result]) -> tuple[int, list[Invalid]]:
-    """The shards' answers as one process's: ids checked across shards, in line order."""
-    seen = RowIds()
-    rows = 0
-    invalid: list[Invalid] = []
+    """The shards' answers as one process's: an id given again is refused wherever it is
+    (whatever else its row holds), naming the line it was first on; in line order."""
+    repeated = set().union(*(result.repeated for result in results))
+    union = set(results[0].keys)  # the ids of the shards before the one checked
+    for later, result in enumerate(results[1:], 2):
+        repeated.update(union.intersection(result.keys))
+        if later < len(results):
+            union.update(result.keys)
+    del union
+    rows = sum(result.rows for result in results)
+    first: dict[int, int] = {}
     wanted: dict[int, int] = {}  # line -> first line, for repeated ids a shard found valid
+    invalid: list[Invalid] = []
     for result in results:
-        rows += result.rows
         verdicts = {item.line: item for item in result.invalid}
-        for key, line in zip(result.keys, result.at, strict=True):
-            first = seen.first_line_of(key, line)
-            if first is None:
-                continue
-            known = verdicts.get(line)
-            if known is not None:
-                verdicts[line] = Invalid(
-                    known.row_id, line, f"id {known.row_id!r} is also on line {first}"
-                )
-            else:
-                wanted[line] = first
-                verdicts[line] = Invalid("", line, "")
+        if repeated:
+            for key, line in zip(result.keys, result.at, strict=True):
+                if key not in repeated:
+                    continue
+                if key not in first:
+                    first[key] = line
+                    continue
+                known = verdicts.get(line)
+                if known is None:
+                    wanted[line] = first[key]
+                    verdicts[line] = Invalid("", line, "")
+                else:
+                    reason = f"id {known.row_id!r} is also on line {first[key]}"
+                    verdicts[line] = Invalid(known.row_id, line, reason)
         invalid += sorted(verdicts.values(), key=lambda item: item.line)
     if wanted:
         ids = _ids_on(path, names.index("id"), wanted)
