@@ -13,6 +13,7 @@ process would.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import signal
@@ -68,19 +69,30 @@ def check_file(
     min_bytes: int = MIN_BYTES,
 ) -> tuple[int, list[Invalid]]:
     """How many rows ``path`` has and which are invalid (in line order), as ``iter_plans``
-    says; with ``jobs`` > 1, a large one-line-a-record CSV file is checked in shards."""
-    shards = split(path, jobs, min_bytes) if fmt == "csv" and jobs > 1 else None
-    if shards:
-        found = _sharded(path, shards, adapter, rules)
-        if found is not None:
-            return found
-    rows = 0
-    invalid: list[Invalid] = []
-    for item in iter_plans(path, fmt, adapter, rules):
-        rows += 1
-        if isinstance(item, Invalid):
-            invalid.append(item)
-    return rows, invalid
+    says; with ``jobs`` > 1, a large one-line-a-record CSV file is checked in shards.
+
+    The cyclic garbage collector is paused meanwhile: a row's objects are freed by reference
+    counts as soon as it is checked, and its passes over the young objects cost about a tenth
+    of the time.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        shards = split(path, jobs, min_bytes) if fmt == "csv" and jobs > 1 else None
+        if shards:
+            found = _sharded(path, shards, adapter, rules)
+            if found is not None:
+                return found
+        rows = 0
+        invalid: list[Invalid] = []
+        for item in iter_plans(path, fmt, adapter, rules):
+            rows += 1
+            if isinstance(item, Invalid):
+                invalid.append(item)
+        return rows, invalid
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def split(path: Path, jobs: int, min_bytes: int = MIN_BYTES) -> list[Shard] | None:
@@ -182,6 +194,9 @@ class _Ids:
 def _fan_out(check: Callable[[Shard], _Result], shards: list[Shard]) -> list[_Result] | None:
     """``check`` of each shard, the first here and the others in forked children."""
     children: list[tuple[int, int]] = []
+    # What exists now is shared with the children page by page until written: the collector
+    # must not walk it (a walk writes to every object, copying every page in each child).
+    gc.freeze()
     try:
         for shard in shards[1:]:
             read_end, write_end = os.pipe()
