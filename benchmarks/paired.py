@@ -667,7 +667,9 @@ class Bench:
         probe = (
             "import resource, runpy, sys\nsys.argv = ['bookctl', *sys.argv[1:]]\ntry:\n"
             " runpy.run_module('bookctl', run_name='__main__')\nexcept SystemExit:\n pass\n"
-            "sys.stderr.write(f'RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n')"
+            "rss = max(resource.getrusage(who).ru_maxrss for who in "
+            "(resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))\n"
+            "sys.stderr.write(f'RSS {rss}\\n')"
         )
         proc = subprocess.run(
             [sys.executable, "-c", probe, "-q", "batch", "validate", str(path)],
