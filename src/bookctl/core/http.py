@@ -10,6 +10,7 @@ import http.client
 import json
 import re
 import select
+import socket
 import threading
 import time
 import uuid
@@ -381,10 +382,16 @@ class PlainHTTPTransport(httpx.BaseTransport):
             for connection, _ in connections:
                 connection.close()
 
+    def _connection(
+        self, origin: tuple[str, int], timeout: float | None
+    ) -> http.client.HTTPConnection:
+        """A new, unconnected connection to ``origin``."""
+        return http.client.HTTPConnection(origin[0], origin[1], timeout=timeout)
+
     def _connect(
         self, origin: tuple[str, int], timeout: float | None
     ) -> http.client.HTTPConnection:
-        connection = http.client.HTTPConnection(origin[0], origin[1], timeout=timeout)
+        connection = self._connection(origin, timeout)
         try:
             connection.connect()
         except TimeoutError as err:
@@ -480,11 +487,31 @@ def _describe(err: Exception) -> str:
     return f"{type(err).__name__}: {text}" if text else type(err).__name__
 
 
-class UnixSocketTransport(httpx.HTTPTransport):
-    """Plain HTTP over the Unix socket at ``path`` (a local server), with no TLS context:
-    httpx's own transport, its pool made here without the SSL context it would load."""
+class UnixSocketTransport(PlainHTTPTransport):
+    """Plain HTTP over the Unix socket at ``path`` (a local server): the kept-alive
+    connections of ``http://``, reached through the socket instead of TCP."""
 
     def __init__(self, path: str) -> None:
-        import httpcore
+        super().__init__()
+        self._path = path
 
-        self._pool = httpcore.ConnectionPool(ssl_context=None, uds=path, keepalive_expiry=5.0)
+    def _connection(
+        self, origin: tuple[str, int], timeout: float | None
+    ) -> http.client.HTTPConnection:
+        return _UnixConnection(self._path, timeout)
+
+
+class _UnixConnection(http.client.HTTPConnection):
+    def __init__(self, path: str, timeout: float | None) -> None:
+        super().__init__("localhost", timeout=timeout)
+        self._path = path
+
+    def connect(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(self.timeout)
+            sock.connect(self._path)
+        except BaseException:
+            sock.close()
+            raise
+        self.sock = sock
