@@ -29,6 +29,7 @@ from bookctl.batch.adapters import Invalid, _plans, iter_plans
 from bookctl.batch.reader import csv_shard, read_csv
 from bookctl.core import clock
 from bookctl.core.bulk import BatchAdapter, Rules, Run
+from bookctl.core.errors import BookctlError
 
 #: Files smaller than this are checked in one process (forking costs more than it saves).
 MIN_BYTES = 4 << 20
@@ -225,7 +226,9 @@ def _fan_out(check: Callable[[Shard], _Result], shards: list[Shard]) -> list[_Re
             results.append(pickle.loads(data))
         children.clear()
         return None if failed else results
-    except Exception:
+    except (BookctlError, OSError, pickle.PickleError, EOFError):
+        # A row error the whole file must report (a late non-UTF-8 line), a fork or pipe that
+        # failed, an answer cut short: checked again in one process, which says it as always.
         return None
     finally:
         for pid, read_end in children:  # interrupted: no child is left behind
