@@ -8,6 +8,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 import pytest
@@ -208,3 +209,35 @@ def test_a_refused_connection_was_never_sent() -> None:
 def test_only_plain_http_is_carried() -> None:
     with pytest.raises(httpx.UnsupportedProtocol):
         PlainHTTPTransport().handle_request(httpx.Request("GET", "https://example.test/"))
+
+
+def test_a_request_and_its_body_leave_in_one_write() -> None:
+    """One system call a request: with several threads, each write is also a hand-over of the
+    interpreter lock. The connection's real socket is wrapped to see the writes."""
+    writes: list[bytes] = []
+
+    class Watched(PlainHTTPTransport):
+        def _connect(self, origin: tuple[str, int], timeout: float | None) -> Any:
+            connection = super()._connect(origin, timeout)
+            real = connection.sock
+
+            class Sock:
+                def __getattr__(self, name: str) -> Any:
+                    return getattr(real, name)
+
+                def sendall(self, data: bytes) -> None:
+                    writes.append(bytes(data))
+                    real.sendall(data)
+
+            connection.sock = Sock()
+            return connection
+
+    with server(keep_alive) as (url, _):
+        config = ClientConfig(base_url=url, read_timeout=5.0, connect_timeout=2.0)
+        with ApiClient(config, transport=Watched()) as api:
+            api.request("POST", "bookings/add", json_body={"guests": ["Ann"]})
+            api.get_json("settings")
+    post, get = writes
+    assert post.startswith(b"POST /bookings/add HTTP/1.1\r\n")
+    assert post.endswith(b'\r\n\r\n{"guests":["Ann"]}')
+    assert get.startswith(b"GET /settings HTTP/1.1\r\n") and get.endswith(b"\r\n\r\n")

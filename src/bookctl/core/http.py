@@ -386,7 +386,7 @@ class PlainHTTPTransport(httpx.BaseTransport):
         self, origin: tuple[str, int], timeout: float | None
     ) -> http.client.HTTPConnection:
         """A new, unconnected connection to ``origin``."""
-        return http.client.HTTPConnection(origin[0], origin[1], timeout=timeout)
+        return _Connection(origin[0], origin[1], timeout=timeout)
 
     def _connect(
         self, origin: tuple[str, int], timeout: float | None
@@ -501,7 +501,24 @@ class UnixSocketTransport(PlainHTTPTransport):
         return _UnixConnection(self._path, timeout)
 
 
-class _UnixConnection(http.client.HTTPConnection):
+class _Connection(http.client.HTTPConnection):
+    """``http.client``'s connection, sending a request's head and a small body together.
+
+    ``http.client`` sends them in two writes: a second system call (and, with several
+    threads, a second hand-over of the interpreter lock) for every request with a body.
+    """
+
+    def _send_output(self, message_body: Any = None, encode_chunked: bool = False) -> None:
+        if isinstance(message_body, bytes) and not encode_chunked:
+            self._buffer.extend((b"", b""))  # type: ignore[attr-defined]
+            message = b"\r\n".join(self._buffer) + message_body  # type: ignore[attr-defined]
+            del self._buffer[:]  # type: ignore[attr-defined]
+            self.send(message)
+            return
+        super()._send_output(message_body, encode_chunked)  # type: ignore[misc]
+
+
+class _UnixConnection(_Connection):
     def __init__(self, path: str, timeout: float | None) -> None:
         super().__init__("localhost", timeout=timeout)
         self._path = path
