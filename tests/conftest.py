@@ -236,3 +236,14 @@ def served_profile(cli: Cli, served: ServedSandbox) -> str:
     )
     assert result.exit_code == 0, result
     return "mine"
+
+
+def need_shell(name: str) -> None:
+    """Skip a test of the real ``name`` shell on a developer machine without it. CI installs
+    zsh and fish and sets BOOKCTL_REQUIRE_SHELLS=1, under which a missing shell fails."""
+    import shutil
+
+    if shutil.which(name) is None:
+        if os.environ.get("BOOKCTL_REQUIRE_SHELLS") == "1":
+            pytest.fail(f"{name} is not installed but BOOKCTL_REQUIRE_SHELLS=1")
+        pytest.skip(f"{name} is not installed")

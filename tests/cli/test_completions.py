@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import shutil
@@ -17,7 +16,7 @@ from bookctl.cli.app import build_cli
 from bookctl.cli.completion import SHELLS, _build, _tables, completion_script
 from bookctl.cli.options import GLOBAL_NAMES
 from bookctl.providers import CATALOGUE
-from tests.conftest import Cli
+from tests.conftest import Cli, need_shell
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPLETIONS = ROOT / "completions"
@@ -139,15 +138,6 @@ def test_bash_offers_every_command_and_option(bash_script: Path) -> None:
     assert _bash_complete_each(bash_script, queries) == expected
 
 
-def _need_shell(name: str) -> None:
-    """CI installs zsh and fish (BOOKCTL_REQUIRE_SHELLS=1) and must run these tests; a developer
-    machine without the shell skips them."""
-    if shutil.which(name) is None:
-        if os.environ.get("BOOKCTL_REQUIRE_SHELLS") == "1":
-            pytest.fail(f"{name} is not installed but BOOKCTL_REQUIRE_SHELLS=1")
-        pytest.skip(f"{name} is not installed")
-
-
 @pytest.fixture
 def bash_script(tmp_path: Path) -> Path:
     assert shutil.which("bash"), "bash is needed to test the bash completion script"
@@ -185,14 +175,14 @@ def test_bash_completes_files_for_file_options(bash_script: Path, tmp_path: Path
 
 
 def test_zsh_script_parses(tmp_path: Path) -> None:
-    _need_shell("zsh")
+    need_shell("zsh")
     script = tmp_path / "_bookctl"
     script.write_text(completion_script("zsh"))
     subprocess.run(["zsh", "-n", str(script)], check=True, timeout=30)
 
 
 def test_fish_completes(tmp_path: Path) -> None:
-    _need_shell("fish")
+    need_shell("fish")
     script = tmp_path / "bookctl.fish"
     script.write_text(completion_script("fish"))
     proc = subprocess.run(
@@ -246,7 +236,7 @@ def zsh_complete(script: Path, *words: str, env: dict[str, str] | None = None) -
 
 @pytest.fixture
 def zsh_script(tmp_path: Path) -> Path:
-    _need_shell("zsh")
+    need_shell("zsh")
     script = tmp_path / "_bookctl"
     script.write_text(completion_script("zsh"))
     return script
@@ -279,7 +269,7 @@ def fish_complete(script: Path, line: str, env: dict[str, str] | None = None) ->
 
 @pytest.fixture
 def fish_script(tmp_path: Path) -> Path:
-    _need_shell("fish")
+    need_shell("fish")
     script = tmp_path / "bookctl.fish"
     script.write_text(completion_script("fish"))
     return script

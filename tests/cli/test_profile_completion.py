@@ -13,7 +13,7 @@ import pytest
 
 from bookctl.cli.completion import SHELLS, completion_script
 from tests.cli.test_completions import fish_complete, zsh_complete
-from tests.conftest import Cli
+from tests.conftest import Cli, need_shell
 
 PROGRAM = (
     'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _bookctl; '
@@ -33,10 +33,8 @@ REAL = Path(sys.executable).parent
 
 def complete(shell: str, tmp_path: Path, *words: str, bin_dir: Path = REAL) -> list[str]:
     """What ``shell`` offers for ``words`` (the last one is being completed)."""
-    if shell != "bash" and shutil.which(shell) is None:
-        if os.environ.get("BOOKCTL_REQUIRE_SHELLS") == "1":
-            pytest.fail(f"{shell} is not installed but BOOKCTL_REQUIRE_SHELLS=1")
-        pytest.skip(f"{shell} is not installed")
+    if shell != "bash":
+        need_shell(shell)
     script = tmp_path / FILES[shell]
     script.write_text(completion_script(shell))
     env = _path_env(bin_dir)

@@ -29,6 +29,7 @@ __all__ = [
     "RowIds",
     "Rules",
     "adapter_for",
+    "check_rows",
     "iter_plans",
     "parse_bool",
 ]
@@ -64,17 +65,18 @@ def iter_plans(
         rows = read_rows(path, fmt)
         parse = adapter.compile(fmt, (), run)
         identify = _json_id
-    yield from _plans(rows, parse, identify, csv, RowIds().first_line)
+    yield from check_rows(rows, parse, identify, csv, RowIds().first_line)
 
 
-def _plans(
+def check_rows(
     rows: Iterator[tuple[int, Any]],
     parse: Callable[[Any], tuple[dict[str, Any], dict[str, Any]]],
     identify: Callable[[Any], str | None],
     csv: bool,
     first_line: Callable[[str, int], int | None],
 ) -> Iterator[Plan | Invalid]:
-    """The rows as plans or invalids; ``first_line(id, line)`` says where an id was first
+    """Each row as a plan or an invalid (the loop of :func:`iter_plans`, also run on each
+    shard of ``batch validate --jobs``); ``first_line(id, line)`` says where an id was first
     given (None when new)."""
     for line, row in rows:
         if isinstance(row, BadRow):
@@ -122,10 +124,7 @@ class RowIds:
 
     def first_line(self, row_id: str, line: int) -> int | None:
         """The line ``row_id`` was first given on; None when new (it is kept with ``line``)."""
-        return self.first_line_of(hash(row_id) or 1, line)  # 0 marks an empty slot
-
-    def first_line_of(self, key: int, line: int) -> int | None:
-        """:meth:`first_line` for an id's key (its non-zero hash)."""
+        key = hash(row_id) or 1  # 0 marks an empty slot
         hashes, mask = self._hashes, self._mask
         slot = key & mask
         while True:

@@ -25,7 +25,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from bookctl.batch.adapters import Invalid, _plans, iter_plans
+from bookctl.batch.adapters import Invalid, check_rows, iter_plans
 from bookctl.batch.reader import csv_shard, read_csv
 from bookctl.core import clock
 from bookctl.core.bulk import BatchAdapter, Rules, Run
@@ -163,7 +163,7 @@ def _sharded(
         invalid: list[Invalid] = []
         seen = _Ids()
         cells = csv_shard(path, shard.start, shard.lines, shard.first_line, len(names))
-        for item in _plans(cells, parse, identify, True, seen.first_line):
+        for item in check_rows(cells, parse, identify, True, seen.first_line):
             rows += 1
             if isinstance(item, Invalid):
                 invalid.append(item)
