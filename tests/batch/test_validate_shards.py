@@ -1,7 +1,8 @@
-"""`batch validate` in shards: the same rows, verdicts and messages as one process.
+"""`batch validate` line by line and in shards: the same rows, verdicts and messages as
+``iter_plans`` (the parser on every row, in one process).
 
-Every test compares the sharded answer with the one-process answer of the same file, and
-checks that the file really was split (so a silent fallback to one process cannot pass).
+Every test compares the answer with ``iter_plans``'s for the same file, and checks that the
+file really was read by lines and split (so a silent fallback to ``iter_plans`` cannot pass).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bookctl.batch.adapters import Rules, adapter_for
+from bookctl.batch.adapters import Invalid, Rules, adapter_for, iter_plans
 from bookctl.batch.shards import MIN_BYTES, check_file, split
 from bookctl.core.errors import UsageError
 from bookctl.providers import CATALOGUE
@@ -27,6 +28,13 @@ def _check(path: Path, jobs: int) -> tuple[int, list[tuple[int, str, str]]]:
     adapter = adapter_for(CATALOGUE.spec("bookinglayer"))
     rows, invalid = check_file(path, "csv", adapter, Rules(), jobs=jobs, min_bytes=0)
     return rows, [(i.line, i.row_id, i.reason) for i in invalid]
+
+
+def _parsed(path: Path) -> tuple[int, list[tuple[int, str, str]]]:
+    """The answer of the parser on every row, in one process."""
+    adapter = adapter_for(CATALOGUE.spec("bookinglayer"))
+    items = list(iter_plans(path, "csv", adapter, Rules()))
+    return len(items), [(i.line, i.row_id, i.reason) for i in items if isinstance(i, Invalid)]
 
 
 def _mixed(path: Path, count: int, *, trailing_newline: bool = True) -> Path:
@@ -65,11 +73,12 @@ def test_a_split_file_gets_the_verdicts_one_process_gives(tmp_path: Path, jobs: 
     path = _mixed(tmp_path / "rows.csv", 1200)
     shards = split(path, jobs, min_bytes=0)
     assert shards is not None and len(shards) == jobs
-    one = _check(path, jobs=1)
+    one = _parsed(path)
     assert one[0] == 1202 - len(range(7, 1200, 89))  # blank lines are not rows
     assert (1202, "r2", "id 'r2' is also on line 4") in one[1]
     assert (1203, "r5", "id 'r5' is also on line 7") in one[1]
     assert _check(path, jobs=jobs) == one
+    assert _check(path, jobs=1) == one  # one shard, in this process
 
 
 def test_the_shards_cover_every_line_once_in_order(tmp_path: Path) -> None:
@@ -85,22 +94,33 @@ def test_the_shards_cover_every_line_once_in_order(tmp_path: Path) -> None:
         assert raw[shard.start - 1 : shard.start] == b"\n"
         line = raw[shard.start :].split(b"\n", 1)[0].decode()
         assert line == path.read_text().split("\n")[shard.first_line - 1]
-    assert _check(path, jobs=4) == _check(path, jobs=1)
+    assert _check(path, jobs=4) == _parsed(path)
 
 
-@pytest.mark.parametrize(
-    "spoiler", ['r1,450,"quoted, cell"', "r1,450\r", ""], ids=["quote", "cr", "small"]
-)
+@pytest.mark.parametrize("spoiler", ['r1,450,"quoted, cell"', "r1,450\r"], ids=["quote", "cr"])
 def test_files_that_cannot_be_cut_by_lines_are_read_in_one_piece(
     tmp_path: Path, spoiler: str
 ) -> None:
     path = _mixed(tmp_path / "rows.csv", 300)
-    if spoiler:
-        path.write_text(path.read_text() + spoiler + "\n")
-        assert split(path, 2, min_bytes=0) is None
-    else:
-        assert split(path, 2, min_bytes=path.stat().st_size + 1) is None
-    assert _check(path, jobs=2) == _check(path, jobs=1)
+    path.write_text(path.read_text() + spoiler + "\n")
+    assert split(path, 2, min_bytes=0) is None
+    assert _check(path, jobs=2) == _parsed(path)
+
+
+def test_a_small_file_is_one_shard_read_in_this_process(tmp_path: Path) -> None:
+    path = _mixed(tmp_path / "rows.csv", 300)
+    shards = split(path, 2, min_bytes=path.stat().st_size + 1)
+    assert shards is not None and len(shards) == 1
+    assert (shards[0].first_line, shards[0].lines) == (2, 302)
+    assert _check(path, jobs=2) == _parsed(path)
+
+
+def test_a_file_of_blank_lines_has_no_rows_as_the_parser_says(tmp_path: Path) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_text(HEADER + "\n\n ,  ,\n\n")
+    assert split(path, 1) is not None
+    with pytest.raises(UsageError, match="has a header but no rows"):
+        _check(path, jobs=1)
 
 
 def test_a_file_that_is_not_utf8_late_in_it_fails_as_in_one_process(tmp_path: Path) -> None:
@@ -108,7 +128,7 @@ def test_a_file_that_is_not_utf8_late_in_it_fails_as_in_one_process(tmp_path: Pa
     path.write_bytes(path.read_bytes() + b"r9999,450,\xff\xfe,x\n")
     assert split(path, 2, min_bytes=0) is not None
     with pytest.raises(UsageError) as one:
-        _check(path, jobs=1)
+        _parsed(path)
     with pytest.raises(UsageError) as sharded:
         _check(path, jobs=2)
     assert sharded.value.message == one.value.message

@@ -32,6 +32,7 @@ __all__ = [
     "check_rows",
     "iter_plans",
     "parse_bool",
+    "repeated_id",
 ]
 
 
@@ -88,7 +89,7 @@ def check_rows(
         else:
             first = first_line(row_id, line)
             if first is not None:
-                yield Invalid(row_id, line, f"id {row_id!r} is also on line {first}")
+                yield repeated_id(row_id, line, first)
                 continue
         try:
             add, checkout = parse(row)
@@ -96,6 +97,11 @@ def check_rows(
             yield Invalid(row_id, line, err.message)
             continue
         yield new_plan(Plan, (row_id, line, add, checkout))
+
+
+def repeated_id(row_id: str, line: int, first: int) -> Invalid:
+    """The row on ``line`` that gives an id already given on line ``first``."""
+    return Invalid(row_id, line, f"id {row_id!r} is also on line {first}")
 
 
 #: ``Plan(...)`` without the Python frame of a named tuple's ``__new__`` (once a row).

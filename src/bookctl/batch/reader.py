@@ -157,10 +157,21 @@ def csv_shard(
     """The rows of ``lines`` physical lines of a CSV file from byte ``start`` (a line's
     start past the header), numbered from ``first_line``, read as :func:`read_csv` reads
     them: only for a file whose records are one line each (no quotes, no carriage returns)."""
+    reader = csv.reader(shard_lines(path, start, lines), strict=True)
+    return _records(reader, width, first_line - 1)
+
+
+def shard_lines(path: Path, start: int, lines: int) -> Iterator[str]:
+    """``lines`` physical lines of a file from byte ``start``, as text (see :func:`csv_shard`)."""
     with _reading(path, encoding="utf-8") as handle:
         handle.seek(start)
-        reader = csv.reader(itertools.islice(handle, lines), strict=True)
-        yield from _records(reader, width, first_line - 1)
+        yield from itertools.islice(handle, lines)
+
+
+def line_rows(text: str, width: int, line: int) -> Iterator[tuple[int, list[str] | BadRow]]:
+    """One physical line of a one-line-a-record CSV file (line ``line``), read as
+    :func:`read_csv` reads it: no row when it is blank."""
+    return _records(csv.reader([text], strict=True), width, line - 1)
 
 
 def _records(

@@ -1,10 +1,17 @@
-"""`batch validate` on several cores: a large CSV file checked in shards, one process each.
+"""`batch validate` of a CSV file line by line, a large one in shards on several cores.
 
 The answer is the one :func:`bookctl.batch.adapters.iter_plans` gives, row for row: the same
 parser (compiled once, before the processes fork), the same reader loop, the same messages,
 in line order. A shard is a run of whole lines, so only a file whose records are one line each
-is split (no quote character, no carriage return); any other file, a small one, a platform
-without ``fork`` or a shard that fails for any reason is checked in one process, the same way.
+is read this way (no quote character, no carriage return); any other file is checked by
+``iter_plans``, and so is one whose shards fail for any reason. A file of at least
+:data:`MIN_BYTES` is split into a shard per job, each checked in a forked process (on Linux);
+a smaller one is one shard, checked in this process.
+
+Each line first goes through the adapter's quick check (:meth:`BatchAdapter.quick`, one
+regular expression for the usual shape of a row), when it has one for the header; a line
+that check cannot vouch for goes through the parser, as in ``iter_plans``.
+
 Row ids must be unique across the file: each shard sends back the hash and line of every id
 it saw, and the merge refuses each id given again, naming the line it was first on, as one
 process would.
@@ -25,13 +32,14 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from bookctl.batch.adapters import Invalid, check_rows, iter_plans
-from bookctl.batch.reader import csv_shard, read_csv
+from bookctl.batch.adapters import Invalid, RowIds, check_rows, iter_plans, repeated_id
+from bookctl.batch.reader import csv_shard, line_rows, read_csv, shard_lines
 from bookctl.core import clock
 from bookctl.core.bulk import BatchAdapter, Rules, Run
 from bookctl.core.errors import BookctlError
 
-#: Files smaller than this are checked in one process (forking costs more than it saves).
+#: Files smaller than this are one shard, checked in this process (forking costs more than
+#: it saves).
 MIN_BYTES = 4 << 20
 MAX_JOBS = 4
 _BLOCK = 1 << 20
@@ -70,7 +78,8 @@ def check_file(
     min_bytes: int = MIN_BYTES,
 ) -> tuple[int, list[Invalid]]:
     """How many rows ``path`` has and which are invalid (in line order), as ``iter_plans``
-    says; with ``jobs`` > 1, a large one-line-a-record CSV file is checked in shards.
+    says; a one-line-a-record CSV file is checked line by line, in shards on ``jobs``
+    processes when it is large.
 
     The cyclic garbage collector is paused meanwhile: a row's objects are freed by reference
     counts as soon as it is checked, and its passes over the young objects cost about a tenth
@@ -79,7 +88,7 @@ def check_file(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        shards = split(path, jobs, min_bytes) if fmt == "csv" and jobs > 1 else None
+        shards = split(path, jobs, min_bytes) if fmt == "csv" else None
         if shards:
             found = _sharded(path, shards, adapter, rules)
             if found is not None:
@@ -97,14 +106,13 @@ def check_file(
 
 
 def split(path: Path, jobs: int, min_bytes: int = MIN_BYTES) -> list[Shard] | None:
-    """The body of ``path`` (past its first line) as up to ``jobs`` runs of whole lines of
-    about equal size; None for a file that must be read in one piece (see the module)."""
-    if jobs < 2 or not hasattr(os, "fork") or not sys.platform.startswith("linux"):
-        return None
+    """The body of ``path`` (past its first line) as runs of whole lines of about equal size:
+    up to ``jobs`` for a file of ``min_bytes`` or more on Linux, else one; None for a file
+    whose records are not one line each, or that has no line past its header."""
     try:
         size = path.stat().st_size
-        if size < max(min_bytes, 1):
-            return None
+        if size < min_bytes or not hasattr(os, "fork") or not sys.platform.startswith("linux"):
+            jobs = 1
         with path.open("rb") as handle:
             header = handle.readline()
             if b'"' in header or b"\r" in header:
@@ -137,7 +145,7 @@ def split(path: Path, jobs: int, min_bytes: int = MIN_BYTES) -> list[Shard] | No
         for i in range(len(cuts))
         if lines[i + 1] > lines[i]
     ]
-    return shards if len(shards) > 1 else None
+    return shards or None
 
 
 def _ends_with_newline(handle: Any, size: int) -> bool:
@@ -148,12 +156,14 @@ def _ends_with_newline(handle: Any, size: int) -> bool:
 def _sharded(
     path: Path, shards: list[Shard], adapter: BatchAdapter, rules: Rules
 ) -> tuple[int, list[Invalid]] | None:
-    """The shards checked in forked processes (the first in this one) and merged; None when
-    any of them could not be, so the caller checks the file in one process."""
+    """The shards checked (the first in this process, the others in forked ones) and merged;
+    None when any of them could not be, so the caller checks the file with ``iter_plans``."""
     run = Run(rules, clock.today())
     names, header_rows = read_csv(path, adapter.columns)  # the header checked as always
     header_rows.close()
     parse = adapter.compile("csv", names, run)
+    quick = adapter.quick(names, run)
+    width = len(names)
     identify: Callable[[Any], str | None] = (
         itemgetter(names.index("id")) if "id" in names else (lambda cells: "")
     )
@@ -161,12 +171,34 @@ def _sharded(
     def check(shard: Shard) -> _Result:
         rows = 0  # each row gives one plan or one invalid
         invalid: list[Invalid] = []
-        seen = _Ids()
-        cells = csv_shard(path, shard.start, shard.lines, shard.first_line, len(names))
-        for item in check_rows(cells, parse, identify, True, seen.first_line):
-            rows += 1
-            if isinstance(item, Invalid):
-                invalid.append(item)
+        # A file in one shard checks its ids as it goes; shards send theirs to the merge.
+        seen = RowIds() if len(shards) == 1 else _Ids()
+        keep = seen.first_line
+
+        def tally(rows_read: Any) -> int:
+            count = 0
+            for item in check_rows(rows_read, parse, identify, True, keep):
+                count += 1
+                if isinstance(item, Invalid):
+                    invalid.append(item)
+            return count
+
+        if quick is None:
+            rows = tally(csv_shard(path, shard.start, shard.lines, shard.first_line, width))
+        else:
+            lines = shard_lines(path, shard.start, shard.lines)
+            for line, text in enumerate(lines, shard.first_line):
+                row_id = quick(text)
+                if row_id is None:  # not vouched for: the parser decides
+                    rows += tally(line_rows(text, width, line))
+                    continue
+                rows += 1
+                if row_id:  # an empty id cell is no id (the row is known by its line)
+                    first = keep(row_id, line)
+                    if first is not None:
+                        invalid.append(repeated_id(row_id, line, first))
+        if not isinstance(seen, _Ids):
+            return _Result(rows, invalid, array("q"), array("q"), set())
         keys = seen.keys
         repeated: set[int] = set()
         if len(set(keys)) < len(keys):
@@ -174,8 +206,8 @@ def _sharded(
         return _Result(rows, invalid, keys, seen.at, repeated)
 
     results = _fan_out(check, shards)
-    if results is None:
-        return None
+    if results is None or not any(result.rows for result in results):
+        return None  # (a file of blank lines: ``iter_plans`` says it has no rows)
     return _merge(path, names, results)
 
 
@@ -197,7 +229,9 @@ def _fan_out(check: Callable[[Shard], _Result], shards: list[Shard]) -> list[_Re
     children: list[tuple[int, int]] = []
     # What exists now is shared with the children page by page until written: the collector
     # must not walk it (a walk writes to every object, copying every page in each child).
-    gc.freeze()
+    forking = len(shards) > 1
+    if forking:
+        gc.freeze()
     try:
         for shard in shards[1:]:
             read_end, write_end = os.pipe()
@@ -237,6 +271,8 @@ def _fan_out(check: Callable[[Shard], _Result], shards: list[Shard]) -> list[_Re
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
+        if forking:
+            gc.unfreeze()
 
 
 def _merge(path: Path, names: list[str], results: list[_Result]) -> tuple[int, list[Invalid]]:
@@ -267,15 +303,12 @@ def _merge(path: Path, names: list[str], results: list[_Result]) -> tuple[int, l
                     wanted[line] = first[key]
                     verdicts[line] = Invalid("", line, "")
                 else:
-                    reason = f"id {known.row_id!r} is also on line {first[key]}"
-                    verdicts[line] = Invalid(known.row_id, line, reason)
+                    verdicts[line] = repeated_id(known.row_id, line, first[key])
         invalid += sorted(verdicts.values(), key=lambda item: item.line)
     if wanted:
         ids = _ids_on(path, names.index("id"), wanted)
         invalid = [
-            Invalid(ids[i.line], i.line, f"id {ids[i.line]!r} is also on line {wanted[i.line]}")
-            if i.line in wanted
-            else i
+            repeated_id(ids[i.line], i.line, wanted[i.line]) if i.line in wanted else i
             for i in invalid
         ]
     return rows, invalid

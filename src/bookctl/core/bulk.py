@@ -12,13 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol, TypeVar
 
-from bookctl.core import clock
+from bookctl.core import clock, validate
 from bookctl.core.errors import NotFoundError, UsageError
 
 if TYPE_CHECKING:
@@ -76,6 +77,11 @@ RowOptions = tuple[dict[str, Any], dict[str, Any]]
 RowParser = Callable[[Any], RowOptions]
 #: A provider's own columns of a CSV row read into its options ``(cells, add, checkout)``.
 ExtraCells = Callable[[Sequence[str], dict[str, Any], dict[str, Any]], None]
+#: A quick check of one whole line of a CSV file whose records are one line each (no quote
+#: character, no carriage return): the row's id cell (``""`` for none) when the line is
+#: certainly a row the file's :data:`RowParser` takes, else None (then the parser decides).
+#: It may only ever say less than the parser: never "valid" for a row the parser refuses.
+QuickCheck = Callable[[str], str | None]
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,11 @@ class BatchAdapter(Protocol):
         out once for the file; the parser raises :class:`UsageError` for a bad row."""
         ...
 
+    def quick(self, names: Sequence[str], run: Run) -> QuickCheck | None:
+        """A :data:`QuickCheck` for the lines of a CSV file with header ``names`` (for
+        ``batch validate``), or None when this header has none."""
+        ...
+
     def price(self, provider: Provider, plan: Plan) -> tuple[str | None, str | None]:
         """``(amount, currency)`` the row would cost, without booking it."""
         ...
@@ -121,6 +132,39 @@ _BOOLS = {
     **dict.fromkeys(("true", "yes", "y", "1"), True),
     **dict.fromkeys(("false", "no", "n", "0", ""), False),
 }
+
+# -- cells of a quick check (:data:`QuickCheck`), as regular expressions ----------------------
+#: What no cell of a quick-checked line holds: a delimiter, a quote, a line end or a NUL
+#: (which csv refuses); such a line is left to the parser.
+_NOT_IN_CELL = ',"\r\n\x00'
+
+
+def text_cell(exclude: str = "") -> str:
+    """A non-empty cell as the reader gives it (no white space at either end), with none of
+    the characters of ``exclude``."""
+    banned = re.escape(_NOT_IN_CELL + exclude)
+    return rf"[^\s{banned}](?:[^{banned}]*[^\s{banned}])?"
+
+
+def flag_cell(*, true_only: bool = False) -> str:
+    """A flag's cell in any spelling :func:`parse_bool` reads (only the true ones with
+    ``true_only``); letters in either case, ASCII only."""
+    words = [w for w, value in _BOOLS.items() if w and (value or not true_only)]
+    spelled = (
+        "".join(f"[{c}{c.upper()}]" if c.isalpha() else re.escape(c) for c in w) for w in words
+    )
+    return f"(?:{'|'.join(spelled)})"
+
+
+def email_cell(exclude: str = "") -> str:
+    """A cell :func:`bookctl.core.validate.check_email` takes, with none of ``exclude``."""
+    return validate.email_pattern(_NOT_IN_CELL + exclude)
+
+
+def quick_line(cells: Sequence[str]) -> Callable[[str], re.Match[str] | None]:
+    """The matcher of a whole line (its newline too) whose cells are ``cells``, patterns in
+    the header's order."""
+    return re.compile(",".join(cells) + r"\n?").fullmatch
 
 
 def parse_bool(value: Any, column: str) -> bool:
@@ -306,6 +350,10 @@ class ColumnAdapter:
     def extra_columns(self) -> frozenset[str]:
         """Columns beyond the option names (a provider's older or friendlier spellings)."""
         return frozenset()
+
+    def quick(self, names: Sequence[str], run: Run) -> QuickCheck | None:
+        """No quick check: the parser reads every row."""
+        return None
 
     def extra_cells(self, plan: ColumnPlan) -> ExtraCells | None:
         """What the :meth:`extra_columns` of a header add to a row's options (after its

@@ -20,12 +20,17 @@ from bookctl.core.bulk import (
     ColumnAdapter,
     ColumnPlan,
     Plan,
+    QuickCheck,
     RowOptions,
     RowParser,
     Rules,
     Run,
     converter,
+    email_cell,
     filled,
+    flag_cell,
+    quick_line,
+    text_cell,
     whole_number,
 )
 from bookctl.core.errors import UsageError
@@ -41,6 +46,27 @@ _CUSTOMER = tuple(f"customer_{name}" for name in CUSTOMER_FIELDS)
 _FRIENDLY = frozenset({*_GUEST, *_CUSTOMER, "items"})
 #: How a ``guest`` or ``item`` cell splits into specs (as the ``guest`` option does).
 _LIST = StageOption("guest", kind="list")
+#: The columns of the quick check (:meth:`Adapter.quick`), each with the cell it takes as
+#: certainly valid (a guest's name or email without ';', which would make several guests);
+#: the id and the dates are captured. A header with any other column has no quick check.
+_QUICK_CELLS = {
+    "id": f"(?P<id>{text_cell()})?",
+    "package": "[0-9]+",
+    "start_date": f"(?P<start>{text_cell()})",
+    "end_date": f"(?P<end>{text_cell()})",
+    "guest_first_name": text_cell(";"),
+    "guest_last_name": text_cell(";"),
+    "guest_gender": "[mMfF]",
+    "guest_email": email_cell(";"),
+    "customer_first_name": text_cell(),
+    "customer_last_name": text_cell(),
+    "customer_email": email_cell(),
+    "customer_phone": f"(?:{text_cell()})?",
+    "accept_terms": flag_cell(true_only=True),
+    "newsletter": f"(?:{flag_cell()})?",
+}
+#: The columns a header must have for the quick check (the others of it are optional).
+_QUICK_NEEDS = frozenset(_QUICK_CELLS) - {"id", "guest_email", "customer_phone", "newsletter"}
 
 
 class Adapter(ColumnAdapter):
@@ -154,6 +180,44 @@ class Adapter(ColumnAdapter):
             return add, checkout
 
         return parse
+
+    def quick(self, names: Sequence[str], run: Run) -> QuickCheck | None:
+        """The one-guest spelling's lines checked by one regular expression, and their
+        stays (a file has few) by the parser's own rules, once each."""
+        columns = [name.replace("-", "_") for name in names]
+        known = set(columns)
+        if (
+            run.rules.required_customer_fields
+            or len(known) < len(columns)
+            or not known <= _QUICK_CELLS.keys()
+            or not known >= _QUICK_NEEDS
+        ):
+            return None
+        match = quick_line([_QUICK_CELLS[column] for column in columns])
+        with_id, today = "id" in known, run.today
+        stays: dict[tuple[str, str], bool] = {}
+
+        def check(line: str) -> str | None:
+            found = match(line)
+            if found is None:
+                return None
+            written = found["start"], found["end"]
+            fine = stays.get(written)
+            if fine is None:
+                try:
+                    start, end, _, _ = _stay(*written, today)
+                    inputs.check_stay(start, end)
+                    fine = True
+                except UsageError:
+                    fine = False
+                if len(stays) >= _STAYS_KEPT:
+                    stays.clear()
+                stays[written] = fine
+            if not fine:
+                return None
+            return (found["id"] or "") if with_id else ""
+
+        return check
 
     def from_json(self, row: Mapping[str, Any], run: Run) -> RowOptions:
         self.check_json_keys(row)
