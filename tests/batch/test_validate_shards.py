@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -113,6 +114,23 @@ def test_a_small_file_is_one_shard_read_in_this_process(tmp_path: Path) -> None:
     assert shards is not None and len(shards) == 1
     assert (shards[0].first_line, shards[0].lines) == (2, 302)
     assert _check(path, jobs=2) == _parsed(path)
+
+
+def test_a_pipe_is_read_once(tmp_path: Path) -> None:
+    """``batch validate /dev/stdin`` and the like: nothing reads ahead to find the lines."""
+    source = _mixed(tmp_path / "rows.csv", 200)
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)
+    answers: list[object] = []
+    writer = threading.Thread(target=lambda: pipe.write_bytes(source.read_bytes()), daemon=True)
+    reader = threading.Thread(target=lambda: answers.append(_check(pipe, jobs=2)), daemon=True)
+    writer.start()
+    reader.start()
+    reader.join(timeout=30)
+    if reader.is_alive():  # it opened the pipe a second time: let it go, and fail
+        pipe.write_bytes(b"")
+        reader.join(timeout=10)
+    assert answers == [_parsed(source)]
 
 
 def test_a_file_of_blank_lines_has_no_rows_as_the_parser_says(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ import gc
 import os
 import pickle
 import signal
+import stat
 import sys
 from array import array
 from collections import Counter
@@ -108,9 +109,13 @@ def check_file(
 def split(path: Path, jobs: int, min_bytes: int = MIN_BYTES) -> list[Shard] | None:
     """The body of ``path`` (past its first line) as runs of whole lines of about equal size:
     up to ``jobs`` for a file of ``min_bytes`` or more on Linux, else one; None for a file
-    whose records are not one line each, or that has no line past its header."""
+    whose records are not one line each, that has no line past its header, or that is not a
+    regular file (a pipe is read once, by ``iter_plans``)."""
     try:
-        size = path.stat().st_size
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            return None
+        size = status.st_size
         if size < min_bytes or not hasattr(os, "fork") or not sys.platform.startswith("linux"):
             jobs = 1
         with path.open("rb") as handle:
