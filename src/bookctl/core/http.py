@@ -531,11 +531,12 @@ class _Connection:
             raise httpx.WriteError(str(err) or type(err).__name__) from err
 
     def still_open(self) -> bool:
-        """Whether an idle connection can carry a request: the server has neither closed it
-        nor sent anything unasked.
+        """Whether an idle connection can carry a request: the server has not closed it.
 
         On TCP the kernel's state of the connection says so without a wait (a ``getsockopt``,
-        which keeps the interpreter lock); elsewhere, a poll (the socket is readable then).
+        which keeps the interpreter lock; a poll would hand it over): anything but
+        established means the server closed or reset it. Elsewhere a poll tells, and also
+        refuses a connection on which the server sent something unasked.
         """
         sock = self.sock
         tcp_info = getattr(socket, "TCP_INFO", None)
