@@ -313,3 +313,43 @@ def test_an_answer_that_is_not_http_is_a_protocol_error() -> None:
     ):
         api.get_json("a")
     assert "RemoteProtocolError" in caught.value.message
+
+
+def test_without_kernel_socket_timeouts_pythons_own_still_time_out() -> None:
+    """A platform refusing SO_SNDTIMEO/SO_RCVTIMEO: the socket's own timeout takes over."""
+    release = threading.Event()
+    refused: list[int] = []
+
+    def slow(conn: socket.socket, n: int) -> None:
+        read_request(conn)
+        release.wait(5)
+
+    class NoKernelTimeouts(PlainHTTPTransport):
+        def _connect(self, origin: tuple[str, int], timeout: float | None) -> Any:
+            connection = super()._connect(origin, timeout)
+            real = connection.sock
+
+            class Sock:
+                def __getattr__(self, name: str) -> Any:
+                    return getattr(real, name)
+
+                def setsockopt(self, level: int, name: int, value: Any) -> None:
+                    if name in (socket.SO_SNDTIMEO, socket.SO_RCVTIMEO):
+                        refused.append(name)
+                        raise OSError(92, "Protocol not available")
+                    real.setsockopt(level, name, value)
+
+            connection.sock = Sock()
+            return connection
+
+    with server(slow) as (url, _):
+        config = ClientConfig(base_url=url, read_timeout=0.2, connect_timeout=2.0)
+        api = ApiClient(config, transport=NoKernelTimeouts())
+        try:
+            with pytest.raises(errors.UnreachableError) as caught:
+                api.get_json("slow")
+        finally:
+            release.set()
+            api.close()
+    assert "ReadTimeout" in caught.value.message
+    assert refused  # the kernel's timeouts were tried first
