@@ -626,6 +626,8 @@ class _Connection:
         at = 0
         while True:
             while (eol := buffer.find(b"\r\n", at)) < 0:
+                if len(buffer) - at > MAX_HEAD:
+                    raise httpx.RemoteProtocolError("a chunk's size line is too long")
                 self._more(buffer)
             size_text = bytes(buffer[at:eol]).split(b";", 1)[0].strip()
             try:
