@@ -531,7 +531,9 @@ class Bench:
     def row_flow(self, pairs: int) -> Row:
         return paired("flow", self.flow_bookctl, self.flow_httpie, pairs, warm=True)
 
-    def batch_rows(self, pairs: int) -> tuple[Row, Row]:
+    def batch_rows(self, pairs: int, *, served_too: bool = True) -> tuple[Row, Row]:
+        """The batch-served and batch-stub rows (without ``served_too``, the served runs are
+        left out and its row stays empty)."""
         rows = self.options.rows
         csv_file = self.tmp / "rows.csv"
         write_csv(csv_file, rows)
@@ -574,14 +576,17 @@ class Bench:
             order = ("served", "stub", "floor") if n % 2 == 0 else ("floor", "stub", "served")
             took: dict[str, float] = {}
             for what in order:
+                if what == "served" and not served_too:
+                    continue
                 spent = child_cpu()
                 took[what] = (
                     floor() if what == "floor" else batch("bench" if what == "served" else "stub")
                 )
                 if what in cpu:
                     cpu[what].append(child_cpu() - spent)
-            served.a.append(took["served"])
-            served.b.append(took["stub"])
+            if served_too:
+                served.a.append(took["served"])
+                served.b.append(took["stub"])
             stub.a.append(took["stub"])
             stub.b.append(took["floor"])
         self.batch_cpu = cpu_note(
@@ -732,7 +737,9 @@ def main() -> None:
                     lines.append(method(options.pairs).line())
             if only & {"batch-served", "batch-stub"}:
                 print("measuring batch ...", file=sys.stderr)
-                served, stub = bench.batch_rows(options.batch_pairs)
+                served, stub = bench.batch_rows(
+                    options.batch_pairs, served_too="batch-served" in only
+                )
                 lines += [r.line() for r in (served, stub) if r.key in only]
                 if "batch-stub" in only:
                     notes.append(bench.batch_cpu)

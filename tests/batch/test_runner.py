@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -154,3 +155,20 @@ def test_ctrl_c_reports_every_booking_made_before_the_run_stopped(tmp_path: Path
     assert booked == {row for row, state in journal.rows.items() if state.booked}
     assert len(booked) < len(plans)  # the rest never started
     assert len({r.row_id for r in results}) == len(results)
+
+
+def test_row_keys_are_new_random_uuids_across_batches_and_threads() -> None:
+    keys = runner._Keys()
+    drawn: list[str] = []
+
+    def draw() -> None:
+        drawn.extend(keys.new() for _ in range(runner._Keys.BATCH + 7))
+
+    threads = [threading.Thread(target=draw) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(drawn) == len(set(drawn)) == 3 * (runner._Keys.BATCH + 7)
+    assert {uuid.UUID(key).version for key in drawn} == {4}
+    assert all(str(uuid.UUID(key)) == key for key in drawn)

@@ -241,3 +241,115 @@ def test_a_request_and_its_body_leave_in_one_write() -> None:
     assert post.startswith(b"POST /bookings/add HTTP/1.1\r\n")
     assert post.endswith(b'\r\n\r\n{"guests":["Ann"]}')
     assert get.startswith(b"GET /settings HTTP/1.1\r\n") and get.endswith(b"\r\n\r\n")
+
+
+def test_an_answer_trickling_in_byte_by_byte_is_read_whole() -> None:
+    def trickle(conn: socket.socket, n: int) -> None:
+        while read_request(conn):
+            for byte in answer(b'{"slow": true}', extra=b"x-folded: a\r\n b\r\n"):
+                conn.sendall(bytes([byte]))
+
+    with server(trickle) as (url, accepted), client(url) as api:
+        first = api.request("GET", "x")
+        second = api.get_json("y")
+    assert first.json() == second == {"slow": True}
+    assert first.headers["x-folded"] == "a b"
+    assert accepted == [0]
+
+
+def test_interim_answers_are_skipped_and_bodiless_ones_have_no_body() -> None:
+    def interim(conn: socket.socket, n: int) -> None:
+        while request := read_request(conn):
+            if request.startswith(b"HEAD"):
+                conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 50\r\n\r\n")
+            elif request.startswith(b"DELETE"):
+                conn.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
+            else:
+                conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n" + answer(b'{"after": 100}'))
+
+    with server(interim) as (url, accepted), client(url) as api:
+        assert api.get_json("a") == {"after": 100}
+        head = api.request("HEAD", "b")
+        gone = api.request("DELETE", "c", idempotency_key="k")
+        assert api.get_json("d") == {"after": 100}
+    assert (head.status_code, head.content, head.headers["content-length"]) == (200, b"", "50")
+    assert (gone.status_code, gone.content) == (204, b"")
+    assert accepted == [0]  # each answer ended where it should: one connection for all
+
+
+def test_an_answer_ended_by_closing_or_saying_close_ends_its_connection() -> None:
+    def closing(conn: socket.socket, n: int) -> None:
+        read_request(conn)
+        if n == 0:  # no length: the body runs to the end of the connection
+            conn.sendall(b'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n{"n": 0}')
+        else:
+            conn.sendall(answer(b'{"n": %d}' % n, extra=b"connection: close\r\n"))
+            read_request(conn)  # stays open, but said close: must not be used again
+
+    with server(closing) as (url, accepted), client(url) as api:
+        assert [api.get_json("a")["n"] for _ in range(3)] == [0, 1, 2]
+    assert accepted == [0, 1, 2]
+
+
+def test_a_header_value_with_a_line_break_is_never_sent() -> None:
+    with (
+        server(keep_alive) as (url, accepted),
+        client(url) as api,
+        pytest.raises(httpx.LocalProtocolError),
+    ):
+        api.request("GET", "a", headers={"x-note": "one\r\nx-evil: two"})
+    assert accepted == []
+
+
+def test_an_answer_that_is_not_http_is_a_protocol_error() -> None:
+    def garbage(conn: socket.socket, n: int) -> None:
+        while read_request(conn):
+            conn.sendall(b"SSH-2.0-OpenSSH\r\n\r\n")
+
+    with (
+        server(garbage) as (url, _),
+        client(url) as api,
+        pytest.raises(errors.UnreachableError) as caught,
+    ):
+        api.get_json("a")
+    assert "RemoteProtocolError" in caught.value.message
+
+
+def test_without_kernel_socket_timeouts_pythons_own_still_time_out() -> None:
+    """A platform refusing SO_SNDTIMEO/SO_RCVTIMEO: the socket's own timeout takes over."""
+    release = threading.Event()
+    refused: list[int] = []
+
+    def slow(conn: socket.socket, n: int) -> None:
+        read_request(conn)
+        release.wait(5)
+
+    class NoKernelTimeouts(PlainHTTPTransport):
+        def _connect(self, origin: tuple[str, int], timeout: float | None) -> Any:
+            connection = super()._connect(origin, timeout)
+            real = connection.sock
+
+            class Sock:
+                def __getattr__(self, name: str) -> Any:
+                    return getattr(real, name)
+
+                def setsockopt(self, level: int, name: int, value: Any) -> None:
+                    if name in (socket.SO_SNDTIMEO, socket.SO_RCVTIMEO):
+                        refused.append(name)
+                        raise OSError(92, "Protocol not available")
+                    real.setsockopt(level, name, value)
+
+            connection.sock = Sock()
+            return connection
+
+    with server(slow) as (url, _):
+        config = ClientConfig(base_url=url, read_timeout=0.2, connect_timeout=2.0)
+        api = ApiClient(config, transport=NoKernelTimeouts())
+        try:
+            with pytest.raises(errors.UnreachableError) as caught:
+                api.get_json("slow")
+        finally:
+            release.set()
+            api.close()
+    assert "ReadTimeout" in caught.value.message
+    assert refused  # the kernel's timeouts were tried first

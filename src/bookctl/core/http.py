@@ -6,11 +6,12 @@ transport (:class:`bookctl.core.embedded.ASGISyncTransport`), exactly like the n
 
 from __future__ import annotations
 
-import http.client
+import contextlib
 import json
 import re
 import select
 import socket
+import struct
 import threading
 import time
 import uuid
@@ -300,8 +301,8 @@ class ApiClient:
 
 
 class PlainHTTPTransport(httpx.BaseTransport):
-    """HTTP/1.1 over plain TCP for an ``http://`` base URL: kept-alive connections of the
-    standard library's ``http.client`` (which httpx itself imports), pooled per host.
+    """HTTP/1.1 over plain TCP for an ``http://`` base URL: kept-alive connections, pooled
+    per host, speaking the little of HTTP/1.1 a JSON API needs (:class:`_Connection`).
 
     httpx's own transport goes through httpcore and h11, about 100 us of CPU per request
     more than this, which a batch run of thousands of requests pays in full; it also loads the
@@ -315,7 +316,7 @@ class PlainHTTPTransport(httpx.BaseTransport):
     ) -> None:
         self._max_idle = max_idle
         self._keepalive = keepalive
-        self._idle: dict[tuple[str, int], list[tuple[http.client.HTTPConnection, float]]] = {}
+        self._idle: dict[tuple[str, int], list[tuple[_Connection, float]]] = {}
         self._lock = threading.Lock()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -324,55 +325,24 @@ class PlainHTTPTransport(httpx.BaseTransport):
             raise httpx.UnsupportedProtocol(f"{url.scheme}:// needs another transport")
         timeout = request.extensions.get("timeout", {})
         origin = (url.host, url.port or 80)
-        body = request.read()
+        message = _request_bytes(request.method, url.raw_path, request.headers.raw, request.read())
         connection = self._idle_connection(origin) or self._connect(origin, timeout.get("connect"))
         try:
-            # Setting a socket's timeout releases the GIL (two fcntl calls): only when it
-            # changes, which with httpx's usual equal write and read timeouts is once.
-            sock, write, read = connection.sock, timeout.get("write"), timeout.get("read")
-            if sock.gettimeout() != write:
-                sock.settimeout(write)
-            try:
-                connection.putrequest(request.method, url.raw_path.decode("ascii"), True, True)
-                for name, value in request.headers.raw:
-                    connection.putheader(name.decode("latin-1"), value.decode("latin-1"))
-                connection.endheaders(body or None)
-            except TimeoutError as err:
-                raise httpx.WriteTimeout(str(err) or "timed out sending") from err
-            except (OSError, http.client.HTTPException) as err:
-                raise httpx.WriteError(str(err) or type(err).__name__) from err
-            except ValueError as err:  # a header value that HTTP cannot carry
-                raise httpx.LocalProtocolError(str(err)) from err
-            if read != write:
-                sock.settimeout(read)
-            try:
-                answer = connection.getresponse()
-                content = answer.read()
-            except TimeoutError as err:
-                raise httpx.ReadTimeout(str(err) or "timed out waiting for the answer") from err
-            except http.client.RemoteDisconnected as err:
-                raise httpx.RemoteProtocolError(
-                    "Server disconnected without sending a response."
-                ) from err
-            except (http.client.HTTPException, ValueError) as err:
-                raise httpx.RemoteProtocolError(str(err) or type(err).__name__) from err
-            except OSError as err:
-                raise httpx.ReadError(str(err)) from err
+            connection.set_timeouts(timeout.get("write"), timeout.get("read"))
+            connection.send(message)
+            status, reason, headers, content, will_close = connection.receive(request.method)
         except BaseException:
             connection.close()
             raise
-        if answer.will_close:
+        if will_close:
             connection.close()
         else:
             self._keep(origin, connection)
         return httpx.Response(
-            answer.status,
-            headers=answer.getheaders(),
+            status,
+            headers=headers,
             stream=httpx.ByteStream(content),
-            extensions={
-                "http_version": b"HTTP/1.1",
-                "reason_phrase": answer.reason.encode("latin-1", "replace"),
-            },
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason},
         )
 
     def close(self) -> None:
@@ -382,25 +352,22 @@ class PlainHTTPTransport(httpx.BaseTransport):
             for connection, _ in connections:
                 connection.close()
 
-    def _connection(
-        self, origin: tuple[str, int], timeout: float | None
-    ) -> http.client.HTTPConnection:
-        """A new, unconnected connection to ``origin``."""
-        return _Connection(origin[0], origin[1], timeout=timeout)
+    def _open(self, origin: tuple[str, int], timeout: float | None) -> socket.socket:
+        """A new socket connected to ``origin``."""
+        sock = socket.create_connection(origin, timeout=timeout)
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
 
-    def _connect(
-        self, origin: tuple[str, int], timeout: float | None
-    ) -> http.client.HTTPConnection:
-        connection = self._connection(origin, timeout)
+    def _connect(self, origin: tuple[str, int], timeout: float | None) -> _Connection:
         try:
-            connection.connect()
+            return _Connection(self._open(origin, timeout))
         except TimeoutError as err:
             raise httpx.ConnectTimeout(str(err) or "timed out connecting") from err
         except OSError as err:
             raise httpx.ConnectError(str(err)) from err
-        return connection
 
-    def _idle_connection(self, origin: tuple[str, int]) -> http.client.HTTPConnection | None:
+    def _idle_connection(self, origin: tuple[str, int]) -> _Connection | None:
         """A kept connection still open at both ends, or None (the newest is tried first)."""
         now = time.monotonic()
         while True:
@@ -409,34 +376,17 @@ class PlainHTTPTransport(httpx.BaseTransport):
                 if not kept:
                     return None
                 connection, since = kept.pop()
-            if now - since < self._keepalive and _still_open(connection):
+            if now - since < self._keepalive and connection.still_open():
                 return connection
             connection.close()
 
-    def _keep(self, origin: tuple[str, int], connection: http.client.HTTPConnection) -> None:
+    def _keep(self, origin: tuple[str, int], connection: _Connection) -> None:
         with self._lock:
             kept = self._idle.setdefault(origin, [])
             if len(kept) < self._max_idle:
                 kept.append((connection, time.monotonic()))
                 return
         connection.close()
-
-
-def _still_open(connection: http.client.HTTPConnection) -> bool:
-    """Whether an idle connection can carry a request: the server has neither closed it nor
-    sent anything unasked (either makes the socket readable)."""
-    sock = connection.sock
-    if sock is None:
-        return False
-    try:
-        if hasattr(select, "poll"):
-            poller = select.poll()
-            poller.register(sock, select.POLLIN)
-            return not poller.poll(0)
-        readable, _, _ = select.select([sock], [], [], 0)
-    except (OSError, ValueError):
-        return False
-    return not readable
 
 
 def _default_transport(base_url: str) -> httpx.BaseTransport | None:
@@ -495,40 +445,248 @@ class UnixSocketTransport(PlainHTTPTransport):
         super().__init__()
         self._path = path
 
-    def _connection(
-        self, origin: tuple[str, int], timeout: float | None
-    ) -> http.client.HTTPConnection:
-        return _UnixConnection(self._path, timeout)
-
-
-class _Connection(http.client.HTTPConnection):
-    """``http.client``'s connection, sending a request's head and a small body together.
-
-    ``http.client`` sends them in two writes: a second system call (and, with several
-    threads, a second hand-over of the interpreter lock) for every request with a body.
-    """
-
-    def _send_output(self, message_body: Any = None, encode_chunked: bool = False) -> None:
-        if isinstance(message_body, bytes) and not encode_chunked:
-            self._buffer.extend((b"", b""))  # type: ignore[attr-defined]
-            message = b"\r\n".join(self._buffer) + message_body  # type: ignore[attr-defined]
-            del self._buffer[:]  # type: ignore[attr-defined]
-            self.send(message)
-            return
-        super()._send_output(message_body, encode_chunked)  # type: ignore[misc]
-
-
-class _UnixConnection(_Connection):
-    def __init__(self, path: str, timeout: float | None) -> None:
-        super().__init__("localhost", timeout=timeout)
-        self._path = path
-
-    def connect(self) -> None:
+    def _open(self, origin: tuple[str, int], timeout: float | None) -> socket.socket:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            sock.settimeout(self.timeout)
+            sock.settimeout(timeout)
             sock.connect(self._path)
         except BaseException:
             sock.close()
             raise
+        return sock
+
+
+#: The most bytes of an answer's status line and headers, and the most header lines.
+MAX_HEAD = 65536
+MAX_HEADERS = 100
+_RECV = 65536
+_TCP_ESTABLISHED = 1
+_HEAD_END = re.compile(rb"\r?\n\r?\n")
+_BAD_TARGET = re.compile(rb"[\x00-\x1f\x7f]")
+
+
+def _request_bytes(
+    method: str, target: bytes, headers: list[tuple[bytes, bytes]], body: bytes
+) -> bytes:
+    """A request's head and body as one message (sent in one write: one system call, and
+    with several threads one hand-over of the interpreter lock, per request)."""
+    line = b"%s %s HTTP/1.1\r\n" % (method.encode("ascii"), target)
+    block = b"".join([name + b": " + value + b"\r\n" for name, value in headers])
+    # Nothing may end a line early or smuggle a NUL (httpx checks header names, not values).
+    if (
+        _BAD_TARGET.search(line, 0, len(line) - 2)
+        or block.count(b"\n") != len(headers)
+        or block.count(b"\r") != len(headers)
+        or b"\0" in block
+    ):
+        raise httpx.LocalProtocolError("a header or the target holds a line break or NUL")
+    return line + block + b"\r\n" + body
+
+
+class _Connection:
+    """One kept-alive HTTP/1.1 connection: a request goes out in one write, its answer is read
+    with as few reads as it takes (usually one).
+
+    The socket stays in blocking mode with the kernel's send and receive timeouts
+    (``SO_SNDTIMEO``, ``SO_RCVTIMEO``) instead of Python's socket timeouts, which poll the
+    socket before every send and every read: two more system calls a request, each a
+    hand-over of the interpreter lock when a batch run's threads share it.
+    """
+
+    def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
+        self._timeouts: tuple[float | None, float | None] | None = None
+        self._kernel_timeouts = True
+        try:
+            sock.settimeout(None)
+        except OSError:
+            sock.close()
+            raise
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def set_timeouts(self, write: float | None, read: float | None) -> None:
+        """The timeouts of each send and each read from now on (None: wait as long as it
+        takes); set only when they change, which with httpx's equal ones is once."""
+        if self._timeouts == (write, read):
+            return
+        self._timeouts = (write, read)
+        if self._kernel_timeouts:
+            try:
+                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, _timeval(write))
+                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _timeval(read))
+                return
+            except (OSError, AttributeError):
+                # A platform without them: Python's own timeouts (the larger of the two).
+                self._kernel_timeouts = False
+        self.sock.settimeout(None if write is None or read is None else max(write, read))
+
+    def send(self, message: bytes) -> None:
+        try:
+            self.sock.sendall(message)
+        except (TimeoutError, BlockingIOError) as err:
+            raise httpx.WriteTimeout(str(err) or "timed out sending") from err
+        except OSError as err:
+            raise httpx.WriteError(str(err) or type(err).__name__) from err
+
+    def still_open(self) -> bool:
+        """Whether an idle connection can carry a request: the server has not closed it.
+
+        On TCP the kernel's state of the connection says so without a wait (a ``getsockopt``,
+        which keeps the interpreter lock; a poll would hand it over): anything but
+        established means the server closed or reset it. Elsewhere a poll tells, and also
+        refuses a connection on which the server sent something unasked.
+        """
+        sock = self.sock
+        tcp_info = getattr(socket, "TCP_INFO", None)
+        if tcp_info is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            try:
+                state = sock.getsockopt(socket.IPPROTO_TCP, tcp_info, 8)[0]
+            except OSError:
+                return False
+            return state == _TCP_ESTABLISHED
+        try:
+            if hasattr(select, "poll"):
+                poller = select.poll()
+                poller.register(sock, select.POLLIN)
+                return not poller.poll(0)
+            readable, _, _ = select.select([sock], [], [], 0)
+        except (OSError, ValueError):
+            return False
+        return not readable
+
+    def receive(self, method: str) -> tuple[int, bytes, list[tuple[bytes, bytes]], bytes, bool]:
+        """The answer: status, reason, headers, body and whether the connection must close."""
+        try:
+            return self._receive(method)
+        except (TimeoutError, BlockingIOError) as err:
+            # A blocking socket past SO_RCVTIMEO fails with EAGAIN.
+            raise httpx.ReadTimeout("timed out waiting for the answer") from err
+        except OSError as err:
+            raise httpx.ReadError(str(err) or type(err).__name__) from err
+
+    def _more(self, buffer: bytearray) -> None:
+        chunk = self.sock.recv(_RECV)
+        if not chunk:
+            raise httpx.RemoteProtocolError(
+                "Server disconnected without sending a response."
+                if not buffer
+                else "Server disconnected in the middle of its answer."
+            )
+        buffer += chunk
+
+    def _receive(self, method: str) -> tuple[int, bytes, list[tuple[bytes, bytes]], bytes, bool]:
+        buffer = bytearray()
+        while True:
+            # The head: a status line and header lines, up to an empty line.
+            searched = 0
+            while (end := _HEAD_END.search(buffer, searched)) is None:
+                if len(buffer) > MAX_HEAD:
+                    raise httpx.RemoteProtocolError("the answer's head is too long")
+                searched = max(0, len(buffer) - 3)
+                self._more(buffer)
+            lines = bytes(buffer[: end.start()]).splitlines()
+            del buffer[: end.end()]
+            status, version, reason = _status_line(lines[0] if lines else b"")
+            if not 100 <= status < 200:
+                break
+            if status == 101:
+                raise httpx.RemoteProtocolError("the server switched protocols")
+            # An interim answer (100 Continue, 103 Early Hints): the real one follows.
+        headers = _header_lines(lines)
+        connection = b",".join(v for n, v in headers if n.lower() == b"connection").lower()
+        will_close = b"close" in connection or (
+            version == b"HTTP/1.0" and b"keep-alive" not in connection
+        )
+        if method == "HEAD" or status in (204, 304):
+            body = b""
+        elif any(n.lower() == b"transfer-encoding" and b"chunked" in v.lower() for n, v in headers):
+            body = self._chunked(buffer)
+        else:
+            lengths = {v.strip() for n, v in headers if n.lower() == b"content-length"}
+            if len(lengths) > 1 or not all(x.isdigit() for x in lengths):
+                raise httpx.RemoteProtocolError("the answer's Content-Length is not one number")
+            if lengths:
+                size = int(lengths.pop())
+                while len(buffer) < size:
+                    self._more(buffer)
+                body = bytes(buffer[:size])
+                del buffer[:size]
+            else:  # the body ends where the server closes the connection
+                while chunk := self.sock.recv(_RECV):
+                    buffer += chunk
+                body, buffer = bytes(buffer), bytearray()
+                will_close = True
+        # Bytes nobody asked for: the connection is out of step and cannot be used again.
+        return status, reason, headers, body, will_close or bool(buffer)
+
+    def _chunked(self, buffer: bytearray) -> bytes:
+        parts: list[bytes] = []
+        at = 0
+        while True:
+            while (eol := buffer.find(b"\r\n", at)) < 0:
+                if len(buffer) - at > MAX_HEAD:
+                    raise httpx.RemoteProtocolError("a chunk's size line is too long")
+                self._more(buffer)
+            size_text = bytes(buffer[at:eol]).split(b";", 1)[0].strip()
+            try:
+                size = int(size_text, 16)
+            except ValueError:
+                raise httpx.RemoteProtocolError(f"bad chunk size {size_text[:20]!r}") from None
+            at = eol + 2
+            if size == 0:
+                break
+            while len(buffer) < at + size + 2:
+                self._more(buffer)
+            if buffer[at + size : at + size + 2] != b"\r\n":
+                raise httpx.RemoteProtocolError("a chunk does not end where its size says")
+            parts.append(bytes(buffer[at : at + size]))
+            at += size + 2
+        # Trailer lines (ignored) up to an empty line.
+        while True:
+            while (eol := buffer.find(b"\r\n", at)) < 0:
+                if len(buffer) - at > MAX_HEAD:
+                    raise httpx.RemoteProtocolError("the answer's trailers are too long")
+                self._more(buffer)
+            empty, at = eol == at, eol + 2
+            if empty:
+                break
+        del buffer[:at]
+        return b"".join(parts)
+
+
+def _status_line(line: bytes) -> tuple[int, bytes, bytes]:
+    """``(status, version, reason)`` of ``HTTP/1.1 200 OK``."""
+    version, _, rest = line.partition(b" ")
+    code, _, reason = rest.partition(b" ")
+    if not version.startswith(b"HTTP/1.") or len(code) != 3 or not code.isdigit():
+        raise httpx.RemoteProtocolError(f"not an HTTP/1.1 answer: {line[:60]!r}")
+    return int(code), version, reason.strip()
+
+
+def _header_lines(lines: list[bytes]) -> list[tuple[bytes, bytes]]:
+    headers: list[tuple[bytes, bytes]] = []
+    if len(lines) > MAX_HEADERS + 1:
+        raise httpx.RemoteProtocolError(f"more than {MAX_HEADERS} header lines")
+    for line in lines[1:]:
+        if line[:1] in (b" ", b"\t") and headers:  # an obsolete folded continuation
+            name, value = headers.pop()
+            headers.append((name, value + b" " + line.strip()))
+            continue
+        name, colon, value = line.partition(b":")
+        if not colon or not name or name != name.strip():
+            raise httpx.RemoteProtocolError(f"bad header line {line[:60]!r}")
+        headers.append((name, value.strip()))
+    return headers
+
+
+def _timeval(seconds: float | None) -> bytes:
+    """``struct timeval`` of a socket timeout (0: none)."""
+    if seconds is None:
+        return struct.pack("ll", 0, 0)
+    whole = int(seconds)
+    micro = int((seconds - whole) * 1_000_000)
+    if whole == 0 and micro == 0:
+        micro = 1  # 0 would mean no timeout at all
+    return struct.pack("ll", whole, micro)
