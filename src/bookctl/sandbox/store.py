@@ -381,6 +381,10 @@ class Store:
         """
         conn = self._joined()
         if conn is not None:
+            # A savepoint that succeeds is left open rather than released: the unit's COMMIT
+            # (or ROLLBACK) ends it with the rest, one statement less a request. A later
+            # write's savepoint of the same name nests inside it, and ROLLBACK TO undoes
+            # only the newest.
             conn.execute("SAVEPOINT sandbox_write")
             try:
                 yield conn
@@ -388,7 +392,6 @@ class Store:
                 conn.execute("ROLLBACK TO sandbox_write")
                 conn.execute("RELEASE sandbox_write")
                 raise
-            conn.execute("RELEASE sandbox_write")
             return
         self._gate.acquire()
         try:

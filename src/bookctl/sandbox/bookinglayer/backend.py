@@ -130,12 +130,16 @@ def require_open(row: sqlite3.Row, now_ts: float) -> None:
     raise ApiError(409, code, text.format(id=row["id"]))
 
 
-def read_cart(conn: sqlite3.Connection, cart_id: str, now_ts: float) -> dict[str, Any]:
+def read_cart(
+    conn: sqlite3.Connection, cart_id: str, now_ts: float, row: sqlite3.Row | None = None
+) -> dict[str, Any]:
     """The cart object: guests with their lines, total, status at `now_ts`, booking.
 
-    The document shows no cart object; this is the sandbox's (docs/sandbox.md).
+    `row` is the cart's row when the caller has just read it. The document shows no cart
+    object; this is the sandbox's (docs/sandbox.md).
     """
-    row = load_cart(conn, cart_id)
+    if row is None:
+        row = load_cart(conn, cart_id)
     guests: list[dict[str, Any]] = []
     by_guest: dict[int, dict[str, Any]] = {}
     for g in conn.execute(
