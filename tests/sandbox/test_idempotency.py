@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -152,3 +153,64 @@ def test_one_key_sent_at_once_from_many_clients_runs_once(db_path: Path) -> None
     assert stats["bookinglayer"]["carts"] == 1
     assert stats["bookinglayer"]["idempotent_replays"] == 7
     assert stats["requests"] == 8
+
+
+def test_a_fingerprint_stays_what_earlier_versions_stored() -> None:
+    # Stored in the file: a retry after an upgrade must still match its first request.
+    fp = idempotency.fingerprint("post", f"{BL}/bookings/add", "", b'{"currency": "EUR"}')
+    assert fp == "51c7bf55d2e2a6dcc8f43bfda975a86de0cdd4d3b59fae76b44dc3895bc432e4"
+
+
+#: The tables as earlier versions created them (rowid tables, AUTOINCREMENT, one more index).
+_EARLIER_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE idempotency (
+    scope TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, state TEXT NOT NULL,
+    status INTEGER, headers TEXT, body BLOB, created_at REAL NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+CREATE TABLE bl_carts (
+    id TEXT PRIMARY KEY, status TEXT NOT NULL, currency TEXT NOT NULL,
+    created_at REAL NOT NULL, expires_at REAL NOT NULL, booking_id INTEGER
+);
+CREATE TABLE bl_guests (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, cart_id TEXT NOT NULL REFERENCES bl_carts(id),
+    data TEXT NOT NULL
+);
+CREATE INDEX bl_guests_cart ON bl_guests(cart_id);
+CREATE TABLE bl_lines (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, cart_id TEXT NOT NULL REFERENCES bl_carts(id),
+    guest_id INTEGER NOT NULL REFERENCES bl_guests(id), data TEXT NOT NULL, price TEXT NOT NULL
+);
+CREATE INDEX bl_lines_cart ON bl_lines(cart_id);
+CREATE TABLE bl_reservations (
+    cart_id TEXT NOT NULL REFERENCES bl_carts(id), product_id INTEGER NOT NULL,
+    day TEXT NOT NULL, slot TEXT NOT NULL, units INTEGER NOT NULL
+);
+CREATE INDEX bl_reservations_day ON bl_reservations(product_id, day, slot);
+CREATE INDEX bl_reservations_cart ON bl_reservations(cart_id);
+CREATE TABLE bl_bookings (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, cart_id TEXT NOT NULL UNIQUE REFERENCES bl_carts(id),
+    data TEXT NOT NULL
+);
+"""
+
+
+def test_a_file_made_by_an_earlier_version_books_and_replays(db_path: Path) -> None:
+    with sqlite3.connect(db_path) as conn:
+        conn.executescript(_EARLIER_SCHEMA)
+    conn.close()
+    with TestClient(create_app(db_path, providers=["bookinglayer"]), headers=AUTH) as client:
+        body = _body(client)
+        added = client.post(f"{BL}/bookings/add", json=body, headers={"Idempotency-Key": "a"})
+        cart = added.json()["cart_id"]
+        path = f"{BL}/carts/{cart}/checkout"
+        done = client.post(path, json=checkout_body(), headers={"Idempotency-Key": "c"})
+        again = client.post(path, json=checkout_body(), headers={"Idempotency-Key": "c"})
+        assert (added.status_code, done.status_code, again.status_code) == (201, 200, 200)
+        assert again.content == done.content and again.headers["idempotent-replayed"] == "true"
+        assert done.json()["booking"]["id"] == 1
+        assert client.get(f"{BL}/carts/{cart}").json()["status"] == "checked_out"
+        assert client.post("/_sandbox/reset").status_code == 200
+        stats = client.get("/_sandbox/stats").json()["bookinglayer"]
+        assert stats["carts"] == stats["bookings"] == 0

@@ -80,6 +80,32 @@ def test_a_failed_write_inside_a_unit_is_undone_alone(store: Store, db_path: Pat
     assert _count(db_path, "refused") == 0
 
 
+def test_a_failed_write_after_a_done_one_undoes_only_its_own_work(
+    store: Store, db_path: Path
+) -> None:
+    # A write that succeeds inside a unit leaves its savepoint open until the unit ends: the
+    # failed write after it must still be undone alone, and the unit commit both others.
+    async def request() -> None:
+        async with store.unit() as conn:
+            with store.write() as inner:
+                increment_counter(inner, "first")
+            with pytest.raises(ValueError), store.write() as inner:
+                increment_counter(inner, "refused")
+                increment_counter(inner, "first")
+                raise ValueError("sold out")
+            with store.read() as reader:
+                assert read_counter(reader, "first") == 1
+                assert read_counter(reader, "refused") == 0
+            with store.write() as inner:
+                increment_counter(inner, "last")
+            increment_counter(conn, "requests")
+
+    anyio.run(request)
+    assert _count(db_path, "first") == _count(db_path, "last") == 1
+    assert _count(db_path, "requests") == 1
+    assert _count(db_path, "refused") == 0
+
+
 def test_a_unit_that_raises_is_rolled_back(store: Store, db_path: Path) -> None:
     async def request() -> None:
         async with store.unit() as conn:

@@ -34,12 +34,15 @@ def create_app(
     faults: str | None = None,
     seed: int = 0,
     providers: Iterable[str] | None = None,
+    dispatch: bool = True,
 ) -> FastAPI:
     """Build a sandbox app on the SQLite file `db_path` (created if missing).
 
     `faults` is a fault spec (see `bookctl.sandbox.faults`); a bad spec raises ValueError.
     `seed` seeds the fault RNG so faulty runs are reproducible. `providers` limits the app to
     those emulators (all five when None): the embedded sandbox loads only its profile's one.
+    `dispatch=False` leaves every request to FastAPI's own routing (the answers are the same:
+    `bookctl.sandbox.dispatch` is tested against it).
     """
     modules = provider_modules(providers)
     # Path prefix -> provider name; one module (one APIRouter) per emulated provider.
@@ -71,7 +74,15 @@ def create_app(
     for module in modules:
         app.router.routes.extend(module.router.routes)
     app.router.routes.extend(admin.router.routes)
-    app.add_middleware(ProviderMiddleware, sandbox=app.state.sandbox, prefixes=prefixes)
+    # The provider routes are answered by the middleware's own dispatch where it can
+    # (`bookctl.sandbox.dispatch`); FastAPI keeps the schema, the docs and the admin routes.
+    app.add_middleware(
+        ProviderMiddleware,
+        sandbox=app.state.sandbox,
+        prefixes=prefixes,
+        routes=app.router.routes if dispatch else (),
+        exception_handlers=app.exception_handlers,
+    )
     return app
 
 

@@ -47,6 +47,9 @@ class FaultPlan:
         return not (self.delay_ms or self.status or self.reset or self.drop_after_commit)
 
 
+_NO_FAULT = FaultPlan()
+
+
 def parse_spec(spec: str | None) -> tuple[Fault, ...]:
     """Parse a fault spec; an empty or missing spec means no faults.
 
@@ -117,6 +120,8 @@ class FaultInjector:
 
     def plan(self) -> FaultPlan:
         """Draw this request's fate."""
+        if not self.faults:
+            return _NO_FAULT
         delay = 0
         status: int | None = None
         reset = drop = False

@@ -43,11 +43,11 @@ class Claim:
 
 def fingerprint(method: str, path: str, query: str, body: bytes) -> str:
     """Hash of what makes two requests "the same request"."""
-    digest = hashlib.sha256()
+    framed: list[bytes] = []
     for part in (method.upper().encode(), path.encode(), query.encode(), body):
-        digest.update(len(part).to_bytes(8, "big"))
-        digest.update(part)
-    return digest.hexdigest()
+        framed += (len(part).to_bytes(8, "big"), part)
+    # One update of the framed parts: the digest of updating part by part, for less.
+    return hashlib.sha256(b"".join(framed)).hexdigest()
 
 
 def claim(conn: sqlite3.Connection, scope: str, key: str, fp: str) -> Claim:

@@ -2,7 +2,9 @@
 
 Each provider request is one unit of work of the store (`Store.unit`): the request counter,
 the idempotency claim, the handler's own writes (its `store.write()` joins the unit) and the
-stored answer commit together, in one write transaction, before the answer is sent.
+stored answer commit together, in one write transaction, before the answer is sent. Inside
+the unit, a route that `bookctl.sandbox.dispatch` compiled runs straight from here; any other
+goes through FastAPI.
 
 Admin routes (`/_sandbox/...`) pass straight through: faults must never break the tools used
 to observe and reset the sandbox.
@@ -11,7 +13,7 @@ to observe and reset the sandbox.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,7 @@ import anyio
 
 from bookctl.sandbox import idempotency
 from bookctl.sandbox.context import Sandbox
+from bookctl.sandbox.dispatch import Dispatch, ExceptionHandler
 from bookctl.sandbox.store import increment_counter
 
 Scope = MutableMapping[str, Any]
@@ -49,10 +52,21 @@ class SandboxConnectionReset(ConnectionResetError):
 class ProviderMiddleware:
     """Counts, faults and de-duplicates requests to the provider prefixes."""
 
-    def __init__(self, app: ASGIApp, sandbox: Sandbox, prefixes: dict[str, str]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        sandbox: Sandbox,
+        prefixes: dict[str, str],
+        routes: Iterable[Any] = (),
+        exception_handlers: Mapping[Any, ExceptionHandler] | None = None,
+    ) -> None:
+        """`routes` and `exception_handlers` are the app's (read now: Starlette builds its
+        middleware when the app takes its first request, with all routes in place); without
+        them every request goes through FastAPI."""
         self.app = app
         self.sandbox = sandbox
         self.prefixes = prefixes  # path prefix -> provider name
+        self.dispatch = Dispatch(routes, exception_handlers or {})
 
     def _provider(self, path: str) -> str | None:
         for prefix, name in self.prefixes.items():
@@ -120,8 +134,13 @@ class ProviderMiddleware:
                 if claim.conflict is not None or claim.replay is not None:
                     return _refusal(claim)
             capture = _Capture()
+            replay = _replay_receive(body, receive)
+            endpoint = self.dispatch.match(scope)
             try:
-                await self.app(scope, _replay_receive(body, receive), capture.send)
+                if endpoint is None:
+                    await self.app(scope, replay, capture.send)
+                else:
+                    await self.dispatch.run(endpoint, scope, replay, capture.send, body)
             except Exception as err:
                 # Work the handler finished stays done (as a handler of its own would have
                 # committed it); the key is freed so a retry runs again.

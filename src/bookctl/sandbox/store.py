@@ -67,9 +67,17 @@ def _text(data: bytes) -> str:
         raise DamagedText(f"a stored text is not UTF-8 ({err.reason})") from err
 
 
+#: Parameter types that cannot be out of range (checked by exact type: every statement pays).
+_NEVER_OUT_OF_RANGE = frozenset({str, float, bytes, bool, type(None)})
+
+
 def _check_params(sql: str, params: Any) -> None:
-    values: Iterable[Any] = params.values() if isinstance(params, Mapping) else params
+    values: Iterable[Any] = (
+        params if type(params) is tuple or not isinstance(params, Mapping) else params.values()
+    )
     for value in values:
+        if type(value) in _NEVER_OUT_OF_RANGE:
+            continue
         if (
             isinstance(value, int)
             and not isinstance(value, bool)
@@ -116,6 +124,8 @@ def _make_private(path: Path) -> None:
             os.chmod(f"{path}{suffix}", _PRIVATE)
 
 
+# `idempotency` is keyed by its primary key alone (WITHOUT ROWID): a request's claim changes
+# one page of it, not two (a table and its key's index), one WAL frame less at each commit.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
@@ -131,7 +141,7 @@ CREATE TABLE IF NOT EXISTS idempotency (
     body BLOB,
     created_at REAL NOT NULL,
     PRIMARY KEY (scope, key)
-);
+) WITHOUT ROWID;
 """
 
 # Tables of the store itself; each provider module adds its own (SCHEMA, STATE_TABLES).
@@ -381,6 +391,10 @@ class Store:
         """
         conn = self._joined()
         if conn is not None:
+            # A savepoint that succeeds is left open rather than released: the unit's COMMIT
+            # (or ROLLBACK) ends it with the rest, one statement less a request. A later
+            # write's savepoint of the same name nests inside it, and ROLLBACK TO undoes
+            # only the newest.
             conn.execute("SAVEPOINT sandbox_write")
             try:
                 yield conn
@@ -388,7 +402,6 @@ class Store:
                 conn.execute("ROLLBACK TO sandbox_write")
                 conn.execute("RELEASE sandbox_write")
                 raise
-            conn.execute("RELEASE sandbox_write")
             return
         self._gate.acquire()
         try:

@@ -17,6 +17,11 @@ from bookctl.sandbox.errors import ApiError
 from bookctl.sandbox.store import increment_counter, read_counter
 
 NAME = "bookinglayer"
+# Every page a booking's transaction changes is one more frame written to the WAL at commit,
+# so a booking touches few: carts are keyed by their id alone (WITHOUT ROWID: no second
+# index), guest and line ids need no AUTOINCREMENT (rows go only with a reset; a booking id
+# keeps it, to restart at 1), and reservations are indexed only by what availability reads.
+# Files made before keep their tables; the same statements work on both.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS bl_carts (
     id TEXT PRIMARY KEY,
@@ -25,15 +30,15 @@ CREATE TABLE IF NOT EXISTS bl_carts (
     created_at REAL NOT NULL,
     expires_at REAL NOT NULL,
     booking_id INTEGER
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS bl_guests (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id INTEGER PRIMARY KEY,
     cart_id TEXT NOT NULL REFERENCES bl_carts(id),
     data TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS bl_guests_cart ON bl_guests(cart_id);
 CREATE TABLE IF NOT EXISTS bl_lines (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id INTEGER PRIMARY KEY,
     cart_id TEXT NOT NULL REFERENCES bl_carts(id),
     guest_id INTEGER NOT NULL REFERENCES bl_guests(id),
     data TEXT NOT NULL,
@@ -48,7 +53,6 @@ CREATE TABLE IF NOT EXISTS bl_reservations (
     units INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS bl_reservations_day ON bl_reservations(product_id, day, slot);
-CREATE INDEX IF NOT EXISTS bl_reservations_cart ON bl_reservations(cart_id);
 CREATE TABLE IF NOT EXISTS bl_bookings (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     cart_id TEXT NOT NULL UNIQUE REFERENCES bl_carts(id),
@@ -130,12 +134,16 @@ def require_open(row: sqlite3.Row, now_ts: float) -> None:
     raise ApiError(409, code, text.format(id=row["id"]))
 
 
-def read_cart(conn: sqlite3.Connection, cart_id: str, now_ts: float) -> dict[str, Any]:
+def read_cart(
+    conn: sqlite3.Connection, cart_id: str, now_ts: float, row: sqlite3.Row | None = None
+) -> dict[str, Any]:
     """The cart object: guests with their lines, total, status at `now_ts`, booking.
 
-    The document shows no cart object; this is the sandbox's (docs/sandbox.md).
+    `row` is the cart's row when the caller has just read it. The document shows no cart
+    object; this is the sandbox's (docs/sandbox.md).
     """
-    row = load_cart(conn, cart_id)
+    if row is None:
+        row = load_cart(conn, cart_id)
     guests: list[dict[str, Any]] = []
     by_guest: dict[int, dict[str, Any]] = {}
     for g in conn.execute(

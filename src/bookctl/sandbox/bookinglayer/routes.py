@@ -656,7 +656,7 @@ async def checkout_cart(
             )
         customer = _customer(body.get("customer"))
         backend.require_open(row, now_ts)
-        cart = backend.read_cart(conn, cart_id, now_ts)
+        cart = backend.read_cart(conn, cart_id, now_ts, row)
         if not cart["lines"]:
             raise ApiError(409, "cart_empty", f"Cart {cart_id} has nothing to check out.")
         booking_id = backend.new_booking(conn, cart_id)
