@@ -90,15 +90,16 @@ def _sum_into(sums: dict[str, Decimal], result: RowResult) -> None:
         amount = Decimal(result.amount)
     except ArithmeticError:
         return
-    currency = result.currency or ""
+    currency = result.currency or ""  # "": the provider did not say (BookingBug's purchases)
     sums[currency] = sums.get(currency, Decimal(0)) + amount
 
 
-def _amounts(sums: dict[str, Decimal]) -> list[dict[str, str]]:
-    """``[{"amount": "123.00", "currency": "EUR"}, ...]``: one per currency, as decimal strings."""
+def _amounts(sums: dict[str, Decimal]) -> list[dict[str, str | None]]:
+    """``[{"amount": "123.00", "currency": "EUR"}, ...]``: one per currency, as decimal strings;
+    amounts whose currency the provider did not give are summed under ``null``, last."""
     return [
-        {"amount": str(total.quantize(Decimal("0.01"))), "currency": currency}
-        for currency, total in sorted(sums.items())
+        {"amount": str(total.quantize(Decimal("0.01"))), "currency": currency or None}
+        for currency, total in sorted(sums.items(), key=lambda item: (not item[0], item[0]))
     ]
 
 
