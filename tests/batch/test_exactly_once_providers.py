@@ -172,7 +172,8 @@ def test_a_row_killed_while_its_order_settles_is_booked_on_resume(
         finally:
             proc.kill()
             proc.wait()
-        assert journal_records(journal)[-1]["step"] == "added"
+        # Killed while it followed the order, which was journalled before it was followed.
+        assert journal_records(journal)[-1]["step"] == "ordered"
         done = run_bookctl(*args, "--wait-timeout", "0", "--json")
         assert done.exit_code == 0, done
         assert done.json["booked"] == 1
@@ -213,7 +214,7 @@ def test_a_wix_row_whose_payment_was_declined_is_not_booked_again_on_resume(
         finally:
             proc.kill()
             proc.wait()
-        assert journal_records(journal)[-1]["step"] == "added"
+        assert journal_records(journal)[-1]["step"] == "ordered"
         served.admin("POST", "clock", json={"advance_seconds": 60})  # the payment is declined
         done = run_bookctl(*args, "--json")
         assert done.exit_code == 0, done
@@ -221,5 +222,46 @@ def test_a_wix_row_whose_payment_was_declined_is_not_booked_again_on_resume(
         stats = served.admin("GET", "stats")["wix"]
         assert (stats["bookings"], stats["checkouts"], stats["declined"]) == (1, 1, 1)
         check_exactly_once("wix", served, journal, 1)
+    finally:
+        served.stop()
+
+
+def test_a_guest_manager_row_whose_card_was_declined_is_not_paid_again_on_resume(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """Declined, the order goes back to its ``payment`` step, as if never paid: the resumed
+    run follows the order it journalled and does not submit the card again."""
+    served = start_sandbox(tmp_path)
+    try:
+        add_profile(cli, "guestmanager", served.url)
+        path = write_provider_csv(tmp_path / "rows.csv", "guestmanager", 1, paid=True)
+        path.write_text(path.read_text().replace("tok_visa", "tok_declined"))
+        journal = tmp_path / "j.jsonl"
+        args = run_args(path, journal, "--quiet")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bookctl", *args, "--wait-timeout", "120"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:  # killed while the payment is processing, before the row is journalled booked
+            deadline = time.monotonic() + 60
+            while proc.poll() is None and time.monotonic() < deadline:
+                if served.admin("GET", "stats")["guestmanager"]["processing_orders"] == 1:
+                    break
+                time.sleep(0.01)
+        finally:
+            proc.kill()
+            proc.wait()
+        assert journal_records(journal)[-1]["step"] == "ordered"
+        served.admin("POST", "clock", json={"advance_seconds": 60})  # the card is declined
+        declined = served.admin("GET", "stats")["guestmanager"]
+        assert (declined["processing_orders"], declined["open_orders"]) == (0, 1)
+        done = run_bookctl(*args, "--json")
+        assert done.exit_code == 0, done
+        assert done.json["by_order_state"] == {"payment": 1}  # as a run not stopped ends it
+        stats = served.admin("GET", "stats")["guestmanager"]
+        assert stats["transitions"] == declined["transitions"]  # nothing submitted again
+        assert (stats["orders"], stats["processing_orders"]) == (1, 0)
+        assert len(booked_rows(journal)) == 1
     finally:
         served.stop()

@@ -7,6 +7,10 @@ to. Every other record is ``{"row": ID, "step": ..., ...}``:
   ``digest`` (fingerprint of the row); written before the row's first request of that
   generation;
 * ``added``: the ``cart_id`` the add created;
+* ``ordered``: the same fields as ``booked``, as the checkout answered them, for an order the
+  provider settles later, written before the run follows it: a row resumed from here follows
+  the order again and is never checked out again (a card declined meanwhile is not charged a
+  second time);
 * ``booked``: ``cart_id``, ``order_id``, ``state``, ``amount``, ``currency``;
 * ``failed``: ``stage``, ``code``, ``message``, ``definitive`` (false when the outcome may have
   been lost, so the same keys must be sent again).
@@ -31,7 +35,7 @@ from bookctl.core import clock, fs, jsonio, paths
 from bookctl.core.errors import LocalFileError, UsageError
 
 JOURNAL_VERSION = 1
-STEPS = frozenset({"started", "added", "booked", "failed"})
+STEPS = frozenset({"started", "added", "ordered", "booked", "failed"})
 
 
 class _BadRecord(ValueError):
@@ -249,7 +253,7 @@ class Journal:
             if not isinstance(tokens, dict) or not all(isinstance(v, str) for v in tokens.values()):
                 raise _BadRecord(f"row {row!r} has tokens that are not texts")
             current.tokens = dict(tokens)
-        elif step == "booked":
+        elif step in ("ordered", "booked"):
             current.cart_id = _optional(record, "cart_id") or current.cart_id
             current.order_id = _optional(record, "order_id")
             current.state = _optional(record, "state")

@@ -3,9 +3,10 @@
 Each row goes: journal ``started`` (with its idempotency key) -> ``basket add`` with
 ``<key>:add:<gen>`` -> journal ``added`` (cart id, and the provider's cart tokens) -> extend
 the cart if it is old (where the provider extends carts) -> ``checkout`` with
-``<key>:checkout:<gen>`` -> follow an order the provider settles later to its final state ->
-journal ``booked`` (with that state). A resumed row starts from its
-last journalled step: with a cart, the cart is read first (booked already? still open? gone?);
+``<key>:checkout:<gen>`` -> for an order the provider settles later, journal ``ordered`` and
+follow it to its final state -> journal ``booked`` (with that state). A resumed row starts
+from its last journalled step: an ordered one is followed again (never checked out again);
+with a cart, the cart is read first (booked already? still open? gone?);
 without one, the add is sent again with the same key, which the provider answers from its
 idempotency store if the first one got through. Lost answers and 5xx/429 are retried with
 the same keys; a refusal is final for the row. A cart that expired or was abandoned before the
@@ -222,6 +223,17 @@ class _Keys:
             return self._ready.pop()
 
 
+def _order_fields(order: Order, state: RowState) -> dict[str, Any]:
+    """What the journal keeps of a row's order (``ordered`` and ``booked`` records)."""
+    return {
+        "cart_id": order.cart_id or state.cart_id,
+        "order_id": order.id,
+        "state": order.state,
+        "amount": order.total,
+        "currency": order.currency,
+    }
+
+
 def _transient(err: BookctlError) -> bool:
     """Worth sending again with the same key: lost answers, 5xx/429, a key still in flight."""
     if isinstance(err, ApiRefusedError):
@@ -347,6 +359,9 @@ class BatchRunner:
             raise
 
     def _book_row(self, plan: Plan, journal: Journal, state: RowState | None) -> RowResult:
+        if state is not None and state.step == "ordered":
+            # Checked out by a run that stopped while the order settled: follow it again.
+            return self._booked(plan, journal, self._journalled_order(state), state)
         if state is None:
             self._start(plan, journal, self._keys.new(), 1)
         elif state.step == "failed" and state.definitive and state.cart_id is None:
@@ -438,24 +453,34 @@ class BatchRunner:
         return order
 
     def _booked(self, plan: Plan, journal: Journal, order: Order, state: RowState) -> RowResult:
-        order = self._settled(order, state)
-        journal.record(
-            plan.row_id,
-            "booked",
-            cart_id=order.cart_id or state.cart_id,
-            order_id=order.id,
-            state=order.state,
-            amount=order.total,
-            currency=order.currency,
-        )
+        pending, _ = order_states(self.provider)
+        if self.follow is not None and order.state in pending:
+            if state.step != "ordered":
+                # Journalled before it is followed: a run stopped meanwhile follows it on
+                # resume instead of checking the cart out again.
+                journal.record(plan.row_id, "ordered", **_order_fields(order, state))
+            order = self._settled(order, state, self.follow)
+        journal.record(plan.row_id, "booked", **_order_fields(order, state))
         return self._result(plan, journal.rows[plan.row_id], "booked")
 
-    def _settled(self, order: Order, state: RowState) -> Order:
-        """The order followed to its final state, where the provider settles it later."""
-        pending, _ = order_states(self.provider)
-        if self.follow is None or order.state not in pending:
-            return order
-        session, policy = self._session(state), self.follow
+    def _journalled_order(self, state: RowState) -> Order:
+        """The order an ``ordered`` record tells of, as the checkout answered it."""
+        from bookctl.core.models import Order
+
+        return Order(
+            id=state.order_id or "",
+            cart_id=state.cart_id,
+            provider=self.provider.key,
+            state=state.state or "",
+            payment_state=None,
+            total=state.amount,
+            currency=state.currency,
+            completed_at=None,
+        )
+
+    def _settled(self, order: Order, state: RowState, policy: FollowPolicy) -> Order:
+        """The order followed to its final state (the provider settles it later)."""
+        session = self._session(state)
         try:
             followed, _ = self._step(
                 "follow",
