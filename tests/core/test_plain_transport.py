@@ -353,3 +353,19 @@ def test_without_kernel_socket_timeouts_pythons_own_still_time_out() -> None:
             api.close()
     assert "ReadTimeout" in caught.value.message
     assert refused  # the kernel's timeouts were tried first
+
+
+@pytest.mark.parametrize("size", [b"-5", b"0x5", b"+5", b"5_0", b"", b"10000000000000000"])
+def test_a_chunk_size_that_is_not_plain_hex_is_a_protocol_error(size: bytes) -> None:
+    def chunked(conn: socket.socket, n: int) -> None:
+        while read_request(conn):
+            head = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
+            conn.sendall(head + size + b"\r\nhello\r\n0\r\n\r\n")
+
+    with (
+        server(chunked) as (url, _),
+        client(url) as api,
+        pytest.raises(errors.UnreachableError) as caught,
+    ):
+        api.get_json("a")
+    assert "RemoteProtocolError" in caught.value.message

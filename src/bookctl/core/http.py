@@ -462,6 +462,7 @@ MAX_HEADERS = 100
 _RECV = 65536
 _TCP_ESTABLISHED = 1
 _HEAD_END = re.compile(rb"\r?\n\r?\n")
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,15}")
 _BAD_TARGET = re.compile(rb"[\x00-\x1f\x7f]")
 
 
@@ -630,10 +631,11 @@ class _Connection:
                     raise httpx.RemoteProtocolError("a chunk's size line is too long")
                 self._more(buffer)
             size_text = bytes(buffer[at:eol]).split(b";", 1)[0].strip()
-            try:
-                size = int(size_text, 16)
-            except ValueError:
-                raise httpx.RemoteProtocolError(f"bad chunk size {size_text[:20]!r}") from None
+            # Hex digits only (int() would also take a sign, "0x" and "_"), and a size this
+            # client could hold.
+            if not _CHUNK_SIZE.fullmatch(size_text):
+                raise httpx.RemoteProtocolError(f"bad chunk size {size_text[:20]!r}")
+            size = int(size_text, 16)
             at = eol + 2
             if size == 0:
                 break
