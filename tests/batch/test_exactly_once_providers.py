@@ -44,6 +44,27 @@ def run_args(path: Path, journal: Path, *extra: str) -> list[str]:
     return ["-p", "mine", "batch", "run", str(path), "--journal", str(journal), *extra]
 
 
+def kill_while_settling(
+    served: ServedSandbox, args: list[str], provider: str, counter: str
+) -> None:
+    """Run ``args`` following orders, and SIGKILL it once the sandbox counts one order whose
+    payment is settling (stats ``counter``): after the checkout, before the row is booked."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bookctl", *args, "--wait-timeout", "120"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline:
+            if served.admin("GET", "stats")[provider][counter] == 1:
+                break
+            time.sleep(0.01)
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 def check_exactly_once(provider: str, served: ServedSandbox, journal: Path, rows: int) -> None:
     booked = booked_rows(journal)  # fails on a row journalled as booked twice
     assert len(booked) == rows
@@ -158,20 +179,7 @@ def test_a_row_killed_while_its_order_settles_is_booked_on_resume(
         args = run_args(path, journal, "--quiet")
         # The run follows the order while its payment settles (sandbox seconds flow as real
         # ones): it is killed then, after the checkout and before the row is journalled booked.
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bookctl", *args, "--wait-timeout", "120"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while proc.poll() is None and time.monotonic() < deadline:
-                if served.admin("GET", "stats")[provider][SETTLING[provider][0]] == 1:
-                    break
-                time.sleep(0.01)
-        finally:
-            proc.kill()
-            proc.wait()
+        kill_while_settling(served, args, provider, SETTLING[provider][0])
         # Killed while it followed the order, which was journalled before it was followed.
         assert journal_records(journal)[-1]["step"] == "ordered"
         done = run_bookctl(*args, "--wait-timeout", "0", "--json")
@@ -200,20 +208,7 @@ def test_a_wix_row_whose_payment_was_declined_is_not_booked_again_on_resume(
         )
         journal = tmp_path / "j.jsonl"
         args = run_args(path, journal, "--quiet")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bookctl", *args, "--wait-timeout", "120"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:  # killed while the payment is pending, before the row is journalled booked
-            deadline = time.monotonic() + 60
-            while proc.poll() is None and time.monotonic() < deadline:
-                if served.admin("GET", "stats")["wix"]["pending_payment"] == 1:
-                    break
-                time.sleep(0.01)
-        finally:
-            proc.kill()
-            proc.wait()
+        kill_while_settling(served, args, "wix", "pending_payment")
         assert journal_records(journal)[-1]["step"] == "ordered"
         served.admin("POST", "clock", json={"advance_seconds": 60})  # the payment is declined
         done = run_bookctl(*args, "--json")
@@ -238,20 +233,7 @@ def test_a_guest_manager_row_whose_card_was_declined_is_not_paid_again_on_resume
         path.write_text(path.read_text().replace("tok_visa", "tok_declined"))
         journal = tmp_path / "j.jsonl"
         args = run_args(path, journal, "--quiet")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bookctl", *args, "--wait-timeout", "120"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:  # killed while the payment is processing, before the row is journalled booked
-            deadline = time.monotonic() + 60
-            while proc.poll() is None and time.monotonic() < deadline:
-                if served.admin("GET", "stats")["guestmanager"]["processing_orders"] == 1:
-                    break
-                time.sleep(0.01)
-        finally:
-            proc.kill()
-            proc.wait()
+        kill_while_settling(served, args, "guestmanager", "processing_orders")
         assert journal_records(journal)[-1]["step"] == "ordered"
         served.admin("POST", "clock", json={"advance_seconds": 60})  # the card is declined
         declined = served.admin("GET", "stats")["guestmanager"]
