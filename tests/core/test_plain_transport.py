@@ -3,6 +3,7 @@ is told (not sent, or maybe sent) so that the client's retry policy decides righ
 
 from __future__ import annotations
 
+import functools
 import gzip
 import socket
 import threading
@@ -103,6 +104,28 @@ def client(url: str, *, read_timeout: float = 5.0) -> ApiClient:
         ClientConfig(base_url=url, read_timeout=read_timeout, connect_timeout=2.0),
         transport=PlainHTTPTransport(),
     )
+
+
+def wrapped_sockets(**methods: Callable[..., Any]) -> PlainHTTPTransport:
+    """A plain transport whose connections' sockets go through ``methods`` (each called with
+    the real socket first) for those names, and are the real socket for the rest."""
+
+    class Sock:
+        def __init__(self, real: socket.socket) -> None:
+            self._real = real
+
+        def __getattr__(self, name: str) -> Any:
+            if name in methods:
+                return functools.partial(methods[name], self._real)
+            return getattr(self._real, name)
+
+    class Wrapped(PlainHTTPTransport):
+        def _connect(self, origin: tuple[str, int], timeout: float | None) -> Any:
+            connection = super()._connect(origin, timeout)
+            connection.sock = Sock(connection.sock)
+            return connection
+
+    return Wrapped()
 
 
 def test_requests_share_one_kept_alive_connection() -> None:
@@ -216,25 +239,13 @@ def test_a_request_and_its_body_leave_in_one_write() -> None:
     interpreter lock. The connection's real socket is wrapped to see the writes."""
     writes: list[bytes] = []
 
-    class Watched(PlainHTTPTransport):
-        def _connect(self, origin: tuple[str, int], timeout: float | None) -> Any:
-            connection = super()._connect(origin, timeout)
-            real = connection.sock
-
-            class Sock:
-                def __getattr__(self, name: str) -> Any:
-                    return getattr(real, name)
-
-                def sendall(self, data: bytes) -> None:
-                    writes.append(bytes(data))
-                    real.sendall(data)
-
-            connection.sock = Sock()
-            return connection
+    def sendall(real: socket.socket, data: bytes) -> None:
+        writes.append(bytes(data))
+        real.sendall(data)
 
     with server(keep_alive) as (url, _):
         config = ClientConfig(base_url=url, read_timeout=5.0, connect_timeout=2.0)
-        with ApiClient(config, transport=Watched()) as api:
+        with ApiClient(config, transport=wrapped_sockets(sendall=sendall)) as api:
             api.request("POST", "bookings/add", json_body={"guests": ["Ann"]})
             api.get_json("settings")
     post, get = writes
@@ -324,27 +335,15 @@ def test_without_kernel_socket_timeouts_pythons_own_still_time_out() -> None:
         read_request(conn)
         release.wait(5)
 
-    class NoKernelTimeouts(PlainHTTPTransport):
-        def _connect(self, origin: tuple[str, int], timeout: float | None) -> Any:
-            connection = super()._connect(origin, timeout)
-            real = connection.sock
-
-            class Sock:
-                def __getattr__(self, name: str) -> Any:
-                    return getattr(real, name)
-
-                def setsockopt(self, level: int, name: int, value: Any) -> None:
-                    if name in (socket.SO_SNDTIMEO, socket.SO_RCVTIMEO):
-                        refused.append(name)
-                        raise OSError(92, "Protocol not available")
-                    real.setsockopt(level, name, value)
-
-            connection.sock = Sock()
-            return connection
+    def setsockopt(real: socket.socket, level: int, name: int, value: Any) -> None:
+        if name in (socket.SO_SNDTIMEO, socket.SO_RCVTIMEO):
+            refused.append(name)
+            raise OSError(92, "Protocol not available")
+        real.setsockopt(level, name, value)
 
     with server(slow) as (url, _):
         config = ClientConfig(base_url=url, read_timeout=0.2, connect_timeout=2.0)
-        api = ApiClient(config, transport=NoKernelTimeouts())
+        api = ApiClient(config, transport=wrapped_sockets(setsockopt=setsockopt))
         try:
             with pytest.raises(errors.UnreachableError) as caught:
                 api.get_json("slow")
